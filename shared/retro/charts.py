@@ -1,0 +1,154 @@
+"""Charts with one seaborn theme, a CJK font and 2x resolution, embedded as PNG in the page.
+
+Figures are built with ``matplotlib.figure.Figure`` (not pyplot), so a notebook shows each chart once,
+as the ``Chart`` the section function returns; the analyst can still reach ``chart.figure`` to tweak it.
+Category axes are limited to the top N plus "other" so a 10 000-category table stays readable.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import logging
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+
+matplotlib.use("Agg")
+
+import seaborn as sns  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from . import formatting as fmt  # noqa: E402
+from .i18n import tr  # noqa: E402
+
+CJK_FONT = "Noto Sans CJK SC"
+DPI = 200  # 2x of the 100 dpi the page lays the image out at
+PALETTE = ["#2F5597", "#ED7D31", "#70AD47", "#7F6084", "#FFC000", "#5B9BD5", "#A5A5A5", "#C00000"]
+_theme_ready = False
+
+
+def cjk_font_path() -> Path | None:
+    """The Noto Sans CJK SC font file shipped by the mplfonts package (installed by requirements.txt)."""
+    try:
+        import mplfonts
+    except ImportError:
+        return None
+    path = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
+    return path if path.is_file() else None
+
+
+def setup_theme() -> None:
+    """Register the CJK font and apply the report's seaborn theme (once per process)."""
+    global _theme_ready
+    if _theme_ready:
+        return
+    path = cjk_font_path()
+    families = ["DejaVu Sans"]
+    if path is not None:
+        font_manager.fontManager.addfont(str(path))
+        families = [CJK_FONT, "DejaVu Sans"]
+    sns.set_theme(style="whitegrid", palette=PALETTE, font=families[0],
+                  rc={"font.sans-serif": families, "axes.unicode_minus": False, "axes.titleweight": "bold",
+                      "axes.titlesize": 12, "axes.labelsize": 10, "figure.dpi": 100})
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    _theme_ready = True
+
+
+class Chart:
+    """A rendered chart: shows as an embedded PNG in notebooks and in the HTML report."""
+
+    def __init__(self, figure: Figure, title: str):
+        self.figure = figure
+        self.title = title
+
+    def png(self) -> bytes:
+        """The chart as PNG bytes at 2x resolution."""
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+        return buf.getvalue()
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.png()).decode("ascii")
+        width = int(self.figure.get_figwidth() * 100)
+        return (f'<figure class="retro-chart"><img src="data:image/png;base64,{data}" '
+                f'alt="{html.escape(self.title)}" style="max-width:100%;width:{width}px"></figure>')
+
+
+def new_figure(width: float = 8.0, height: float = 3.8) -> tuple[Figure, object]:
+    """A figure and axes in the report theme."""
+    setup_theme()
+    fig = Figure(figsize=(width, height), layout="constrained")
+    ax = fig.add_subplot()
+    return fig, ax
+
+
+def axis_formatter(unit: str, lang: str, currency: str = "CNY") -> FuncFormatter:
+    """Tick labels in the figure's unit and the report language (¥1.2万, 12.0%, 3.5K)."""
+    if unit == "pct":
+        return FuncFormatter(lambda v, _: fmt.pct(v, decimals=0))
+    if unit == "money":
+        return FuncFormatter(lambda v, _: fmt.money(v, lang, currency).replace(".00", ""))
+    return FuncFormatter(lambda v, _: fmt.number(v, lang, decimals=0 if abs(v) >= 10 else 1))
+
+
+def finish(fig: Figure, ax, title: str, xlabel: str = "", ylabel: str = "") -> Chart:
+    """Title and label a chart; every chart says what it shows and in which unit."""
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.set_title(legend.get_title().get_text() or None)
+    return Chart(fig, title)
+
+
+def top_n_other(df: pd.DataFrame, label: str, values: list[str], n: int, lang: str,
+                sort_by: str | None = None) -> pd.DataFrame:
+    """Keep the n largest rows by ``sort_by`` (default: first value column) and sum the rest into "other"."""
+    sort_by = sort_by or values[0]
+    ordered = df.sort_values(sort_by, ascending=False, kind="stable")
+    if len(ordered) <= n:
+        return ordered.reset_index(drop=True)
+    head, rest = ordered.iloc[:n], ordered.iloc[n:]
+    other = {label: f"{tr('other', lang)} ({len(rest)})"}
+    other.update({c: rest[c].sum() for c in values})
+    return pd.concat([head, pd.DataFrame([other])], ignore_index=True)
+
+
+def bar(df: pd.DataFrame, x: str, y: str, *, title: str, unit: str, lang: str, currency: str = "CNY",
+        hue: str | None = None, horizontal: bool = True, xlabel: str = "", ylabel: str = "",
+        annotate: bool = True, height: float | None = None) -> Chart:
+    """A bar chart of ``y`` by category ``x`` (horizontal by default so long category names fit)."""
+    n = df[x].nunique()
+    fig, ax = new_figure(height=height or (max(2.6, 0.32 * n + 1.2) if horizontal else 3.8))
+    if horizontal:
+        sns.barplot(data=df, y=x, x=y, hue=hue, ax=ax, orient="h", legend=hue is not None)
+        ax.xaxis.set_major_formatter(axis_formatter(unit, lang, currency))
+    else:
+        sns.barplot(data=df, x=x, y=y, hue=hue, ax=ax, legend=hue is not None)
+        ax.yaxis.set_major_formatter(axis_formatter(unit, lang, currency))
+    if annotate and hue is None:
+        for container in ax.containers:
+            ax.bar_label(container, labels=[fmt.value(v, unit, lang, currency) for v in container.datavalues],
+                         padding=3, fontsize=8)
+    return finish(fig, ax, title, xlabel, ylabel)
+
+
+def line(df: pd.DataFrame, x: str, y: str, *, title: str, unit: str, lang: str, currency: str = "CNY",
+         hue: str | None = None, xlabel: str = "", ylabel: str = "", markers: bool = True,
+         reference: float | None = None, reference_label: str = "") -> Chart:
+    """A line chart of ``y`` over ``x``, one line per ``hue``; an optional horizontal reference line."""
+    fig, ax = new_figure()
+    sns.lineplot(data=df, x=x, y=y, hue=hue, ax=ax, marker="o" if markers else None, markersize=4)
+    ax.yaxis.set_major_formatter(axis_formatter(unit, lang, currency))
+    if reference is not None and not fmt.is_missing(reference):
+        ax.axhline(reference, color="#C00000", linestyle="--", linewidth=1, label=reference_label or None)
+        if reference_label:
+            ax.legend()
+    fig.autofmt_xdate() if pd.api.types.is_datetime64_any_dtype(df[x]) else None
+    return finish(fig, ax, title, xlabel, ylabel)

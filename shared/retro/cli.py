@@ -1,0 +1,143 @@
+"""The ``retro`` command: run, check, new, demo. Thin over the library.
+
+Problems the user can fix print one line each on stderr and exit 2; a failed section exits 1 naming it;
+anything else is a bug and says so (set RETRO_DEBUG=1 for the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from .errors import RetroError
+from .sections import SECTIONS
+
+
+def _echo(line: str) -> None:
+    click.echo(line)
+
+
+def _fail(problems: list[str], code: int = 2) -> None:
+    for p in problems:
+        click.echo(f"error: {p}", err=True)
+    sys.exit(code)
+
+
+def _guard(fn):
+    """Turn user errors into one-line messages and bugs into a short report, never a bare traceback."""
+
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except RetroError as e:
+            _fail(e.problems, e.exit_code)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as e:  # noqa: BLE001
+            if os.environ.get("RETRO_DEBUG"):
+                raise
+            _fail([f"internal error ({type(e).__name__}: {e}); this is a bug in the kit, "
+                   "re-run with RETRO_DEBUG=1 for details"], 1)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def _sections_option(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [n for n in names if n not in SECTIONS]
+    if unknown:
+        raise RetroError([f"--only: unknown section {n!r}; sections are {', '.join(SECTIONS)}" for n in unknown])
+    return names
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="campaign-retro-kit")
+def main():
+    """Campaign Retro Kit: build a campaign retrospective report from one YAML file."""
+
+
+@main.command()
+@click.argument("params_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--only", help="Comma-separated sections to re-run (the summary is always refreshed).")
+@click.option("--output", "output", type=click.Path(file_okay=False, path_type=Path),
+              help="Run folder (default outputs/<campaign id>).")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Sections executed at once (default: CPU cores).")
+@click.option("--force", is_flag=True, help="Rebuild every mart even when its inputs have not changed.")
+@_guard
+def run(params_file, only, output, jobs, force):
+    """Validate, build marts, execute every section notebook and export the HTML report."""
+    from .run import run_campaign
+
+    t0 = time.perf_counter()
+    result = run_campaign(params_file, only=_sections_option(only), run_dir=output, jobs=jobs, force=force,
+                          echo=_echo)
+    failed = result.failed
+    click.echo(f"report: {result.report}  ({time.perf_counter() - t0:.1f}s)")
+    if failed:
+        _fail([f"section(s) failed: {', '.join(failed)} (see their pages in the report)"], 1)
+
+
+@main.command()
+@click.argument("params_file", type=click.Path(dir_okay=False, path_type=Path))
+@_guard
+def check(params_file):
+    """Validate the YAML and the data without executing anything."""
+    from .context import missing_tables
+    from .params import load_params
+    from .validate import check_campaign
+
+    params = load_params(params_file)
+    check_campaign(params, echo=_echo)
+    for name in params.enabled_sections:
+        missing = missing_tables(SECTIONS[name], params)
+        if missing:
+            click.echo(f"note: section {name} will say it has no data ({', '.join(missing)} not provided)")
+    click.echo(f"ok: {params_file} is valid; sections: {', '.join(params.enabled_sections)}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@_guard
+def new(path, force):
+    """Write a commented YAML skeleton for a new campaign."""
+    if path.exists() and not force:
+        raise RetroError(f"{path}: already exists (use --force to overwrite)")
+    text = resources.files("retro").joinpath("skeleton.yaml").read_text(encoding="utf-8")
+    campaign_id = "".join(c if c.isalnum() else "_" for c in path.stem.lower()).strip("_") or "my_campaign"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.replace("my_campaign", campaign_id), encoding="utf-8")
+    click.echo(f"wrote {path}; edit it, then: retro check {path}")
+
+
+@main.command()
+@click.option("--size", type=click.Choice(["small", "medium", "large"]), default="small", show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--params", "params_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Campaign YAML whose calendar the data follows (default: the demo campaign).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default data/demo/<size>-seed<seed>).")
+@_guard
+def demo(size, seed, params_file, out):
+    """Generate the deterministic demo data set as Parquet."""
+    from .demo import generate_demo
+    from .params import PROJECT_ROOT, load_params
+
+    params = load_params(params_file or PROJECT_ROOT / "params" / "demo_double11.yaml")
+    out = out or PROJECT_ROOT / "data" / "demo" / f"{size}-seed{seed}"
+    t0 = time.perf_counter()
+    written = generate_demo(params, out, size=size, seed=seed, progress=_echo)
+    click.echo(f"wrote {len(written)} tables to {out} in {time.perf_counter() - t0:.1f}s")
+
+
+if __name__ == "__main__":
+    main()

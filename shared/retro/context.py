@@ -1,0 +1,149 @@
+"""What a section notebook holds: the campaign's parameters, its marts and the figures it records.
+
+``open_section`` is the first call of every notebook. Run by ``retro run`` it finds the marts already
+built; opened in JupyterLab it builds whatever is missing or stale first, so "Run all" works with no edits.
+Figures recorded here are written to ``<run>/figures/<section>.json`` for the executive summary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import formatting as fmt
+from .catalog import FIGURES
+from .display import Note, Table
+from .errors import SectionMissingData
+from .i18n import tr
+from .params import PROJECT_ROOT, CampaignParams, load_params
+from .sections import SECTIONS, Section
+
+
+@dataclass
+class Recorded:
+    """One headline figure as a section measured it; ``parts`` keeps numerator and denominator."""
+
+    key: str
+    value: float | None
+    section: str
+    segment: str | None = None
+    parts: dict | None = None
+
+
+def default_run_dir(params: CampaignParams) -> Path:
+    """Where a campaign's run artefacts live unless told otherwise: outputs/<campaign id>/."""
+    return PROJECT_ROOT / "outputs" / params.campaign.id
+
+
+def missing_tables(section: Section, params: CampaignParams) -> list[str]:
+    """Required tables of a section that the campaign's data does not provide."""
+    from .sources import available_tables
+
+    have = available_tables(params)
+    return [t for t in section.requires if t not in have]
+
+
+class SectionContext:
+    """Parameters, marts and recorded figures of one section, plus language-aware helpers."""
+
+    def __init__(self, section: Section, params: CampaignParams, run_dir: Path):
+        self.section = section
+        self.params = params
+        self.run_dir = run_dir
+        self.lang = params.lang
+        self.currency = params.campaign.currency
+        self.figures: list[Recorded] = []
+        self._marts: dict[str, pd.DataFrame] = {}
+
+    # --- data ------------------------------------------------------------------------------------
+    def mart(self, name: str) -> pd.DataFrame:
+        """A built mart as a DataFrame (cached per notebook)."""
+        if name not in self._marts:
+            path = self.run_dir / "marts" / f"{name}.parquet"
+            if not path.is_file():
+                raise SectionMissingData(f"mart {name!r} has not been built: is its table configured?")
+            self._marts[name] = pd.read_parquet(path)
+        return self._marts[name].copy()
+
+    def has_mart(self, name: str) -> bool:
+        """Whether a mart was built (optional tables may be absent)."""
+        return (self.run_dir / "marts" / f"{name}.parquet").is_file()
+
+    # --- figures ---------------------------------------------------------------------------------
+    def record(self, key: str, value, segment: str | None = None, **parts) -> float | None:
+        """Record a headline figure for findings and the summary; returns the value."""
+        if key not in FIGURES:
+            raise KeyError(f"figure {key!r} is not in retro.catalog.FIGURES")
+        v = None if fmt.is_missing(value) else float(value)
+        clean = {k: (None if fmt.is_missing(x) else float(x)) for k, x in parts.items()} or None
+        self.figures = [f for f in self.figures if not (f.key == key and f.segment == segment)]
+        self.figures.append(Recorded(key, v, self.section.name, segment, clean))
+        self._save()
+        return v
+
+    def _save(self) -> None:
+        out = self.run_dir / "figures"
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{self.section.name}.json"
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps([asdict(f) for f in self.figures], ensure_ascii=False, indent=1))
+        os.replace(tmp, path)
+
+    def figure(self, key: str, segment: str | None = None) -> float | None:
+        """A figure this section recorded earlier."""
+        for f in self.figures:
+            if f.key == key and f.segment == segment:
+                return f.value
+        return None
+
+    # --- presentation ----------------------------------------------------------------------------
+    def tr(self, key: str, **values) -> str:
+        """A label or sentence in the report language."""
+        return tr(key, self.lang, **values)
+
+    def fmt(self, value, unit: str) -> str:
+        """A value formatted by unit in the report language and currency."""
+        return fmt.value(value, unit, self.lang, self.currency)
+
+    def table(self, df: pd.DataFrame, units: dict[str, str] | None = None, **kw) -> Table:
+        """A display table in the report language."""
+        return Table(df, units, lang=self.lang, currency=self.currency, **kw)
+
+    def note(self, text: str, kind: str = "info") -> Note:
+        """A generated sentence shown as a paragraph."""
+        return Note(text, kind)
+
+
+def open_section(name: str, params_file: str | os.PathLike, run_dir: str | os.PathLike | None = None,
+                 build: bool = True) -> SectionContext:
+    """Load and validate the campaign, make sure this section's marts are current, and start recording."""
+    from .charts import setup_theme
+
+    section = SECTIONS[name]
+    params = load_params(params_file)
+    run = Path(run_dir) if run_dir else default_run_dir(params)
+    missing = missing_tables(section, params)
+    if missing:
+        raise SectionMissingData(tr("section.missing_data", params.lang, tables=", ".join(missing)))
+    if build and name != "summary":
+        from .marts import build_marts
+
+        build_marts(params, run, sections=[name])
+    setup_theme()
+    ctx = SectionContext(section, params, run)
+    ctx._save()  # start from an empty record so a re-run never shows stale figures
+    return ctx
+
+
+def load_figures(run_dir: Path) -> list[Recorded]:
+    """Every figure recorded by any section of a run, in section order."""
+    out = []
+    for name in SECTIONS:
+        path = Path(run_dir) / "figures" / f"{name}.json"
+        if path.is_file():
+            out.extend(Recorded(**r) for r in json.loads(path.read_text(encoding="utf-8")))
+    return out

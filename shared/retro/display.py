@@ -1,0 +1,126 @@
+"""What a section shows besides charts: formatted tables, notes, KPI cards, findings lists.
+
+Each object renders itself as HTML (``_repr_html_``), so a notebook cell that returns one shows it both in
+JupyterLab and in the exported report. Every user-provided string is HTML-escaped here, in one place.
+Numbers are formatted by unit and language; numeric cells carry class ``num`` (right-aligned, sortable).
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from . import formatting as fmt
+
+
+def esc(text) -> str:
+    """HTML-escape any value for text content or attributes."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+class Table:
+    """A table with per-column units; ``df`` keeps the raw numbers for the analyst."""
+
+    def __init__(self, df: pd.DataFrame, units: dict[str, str] | None = None, *, lang: str,
+                 currency: str = "CNY", title: str = "", note: str = "", labels: dict[str, str] | None = None):
+        self.df = df
+        self.units = units or {}
+        self.lang = lang
+        self.currency = currency
+        self.title = title
+        self.note = note
+        self.labels = labels or {}
+
+    def cell(self, column: str, value) -> tuple[str, bool]:
+        """The formatted text of one cell and whether it is numeric."""
+        unit = self.units.get(column)
+        if unit is not None:
+            return fmt.value(value, unit, self.lang, self.currency), True
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return fmt.number(value, self.lang), True
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return "", False
+        if isinstance(value, pd.Timestamp):
+            return value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime("%Y-%m-%d"), False
+        return str(value), False
+
+    def _repr_html_(self) -> str:
+        cols = list(self.df.columns)
+        head = "".join(
+            f'<th class="{"num" if c in self.units else "txt"}" scope="col">{esc(self.labels.get(c, c))}</th>'
+            for c in cols
+        )
+        rows = []
+        for rec in self.df.itertuples(index=False, name=None):
+            cells = []
+            for c, v in zip(cols, rec, strict=True):
+                text, numeric = self.cell(c, v)
+                sort = "" if not numeric or fmt.is_missing(v) else f' data-sort="{float(v)!r}"'
+                cells.append(f'<td class="{"num" if numeric else "txt"}"{sort}>{esc(text)}</td>')
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        caption = f"<caption>{esc(self.title)}</caption>" if self.title else ""
+        note = f'<p class="retro-note">{esc(self.note)}</p>' if self.note else ""
+        return (f'<div class="retro-table-wrap"><table class="retro-table">{caption}<thead><tr>{head}</tr>'
+                f'</thead><tbody>{"".join(rows)}</tbody></table>{note}</div>')
+
+
+class Note:
+    """A generated sentence or caveat shown as a paragraph."""
+
+    def __init__(self, text: str, kind: str = "info"):
+        self.text = text
+        self.kind = kind
+
+    def _repr_html_(self) -> str:
+        return f'<p class="retro-note retro-note-{esc(self.kind)}">{esc(self.text)}</p>'
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class Cards:
+    """KPI cards: value, target, attainment and change, coloured by status (good / warn / bad / none)."""
+
+    def __init__(self, cards: list[dict]):
+        self.cards = cards
+
+    def _repr_html_(self) -> str:
+        items = []
+        for c in self.cards:
+            lines = "".join(f'<div class="kpi-sub">{esc(s)}</div>' for s in c.get("lines", []) if s)
+            link = c.get("href")
+            name = esc(c["label"])
+            name = f'<a href="{esc(link)}">{name}</a>' if link else name
+            items.append(
+                f'<div class="kpi-card kpi-{esc(c.get("status", "none"))}"><div class="kpi-label">{name}</div>'
+                f'<div class="kpi-value">{esc(c["value"])}</div>{lines}</div>'
+            )
+        return f'<div class="kpi-cards">{"".join(items)}</div>'
+
+
+class FindingsList:
+    """Highlights and problems with their figures, actions and links to the section they come from."""
+
+    def __init__(self, findings: list, lang: str, empty_text: str = "", link: bool = False):
+        self.findings = findings
+        self.lang = lang
+        self.empty_text = empty_text
+        self.link = link
+
+    def _repr_html_(self) -> str:
+        from .i18n import tr
+
+        if not self.findings:
+            return f'<p class="retro-note">{esc(self.empty_text)}</p>' if self.empty_text else ""
+        items = []
+        for f in self.findings:
+            kind = tr(f"finding.{f.kind}", self.lang)
+            text = esc(f.text)
+            if self.link and f.href:
+                text += f' <a class="finding-link" href="{esc(f.href)}">→ {esc(f.section_title)}</a>'
+            action = (f'<div class="finding-action"><b>{esc(tr("finding.action", self.lang))}:</b> '
+                      f"{esc(f.action)}</div>") if f.action else ""
+            items.append(f'<li class="finding finding-{esc(f.kind)}" id="{esc(f.anchor)}"><span class="finding-kind">'
+                         f"{esc(kind)}</span> {text}{action}</li>")
+        return f'<ul class="retro-findings">{"".join(items)}</ul>'

@@ -1,0 +1,110 @@
+"""Highlights and problems derived from recorded figures against the YAML's targets and benchmarks.
+
+Rules, not typed text: a figure with a target is a highlight when attainment reaches
+``settings.attainment_good`` and a problem below ``settings.attainment_poor``; a figure with a benchmark
+is a highlight when it is better and a problem when it is worse (direction from the catalog). Each finding
+cites its number, carries the catalog's recommended action when it is a problem, and links to its section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import formatting as fmt
+from .catalog import FIGURES, label
+from .context import Recorded, SectionContext, load_figures
+from .display import FindingsList
+from .i18n import has, tr
+from .metrics import ratio
+from .params import CampaignParams
+from .sections import SECTIONS
+
+
+@dataclass
+class Finding:
+    """One highlight or problem, ready to show."""
+
+    kind: str  # highlight | problem
+    key: str
+    section: str
+    segment: str | None
+    value: float | None
+    reference: float | None
+    text: str
+    action: str
+    severity: float  # relative distance from the reference, for ordering
+
+    @property
+    def anchor(self) -> str:
+        return f"finding-{self.key}-{self.segment or 'overall'}"
+
+    @property
+    def href(self) -> str:
+        return f"{SECTIONS[self.section].page}#{self.anchor}"
+
+    section_title: str = ""
+
+
+def _segment_label(segment: str | None, lang: str) -> str:
+    if not segment or segment == "overall":
+        return ""
+    for prefix in ("phase", "channel"):
+        if has(f"{prefix}.{segment}"):
+            return f" ({tr(f'{prefix}.{segment}', lang)})" if lang == "en" else f"（{tr(f'{prefix}.{segment}', lang)}）"
+    return f" ({segment})" if lang == "en" else f"（{segment}）"
+
+
+def _action(key: str, lang: str) -> str:
+    spec = FIGURES[key]
+    return spec.action_zh if lang == "zh" else spec.action_en
+
+
+def evaluate(figures: list[Recorded], params: CampaignParams) -> list[Finding]:
+    """All findings for the given figures, problems first, each group by how far off the reference."""
+    lang, cur = params.lang, params.campaign.currency
+    good, poor = params.settings.attainment_good, params.settings.attainment_poor
+    out: list[Finding] = []
+    for f in figures:
+        spec = FIGURES[f.key]
+        if f.value is None:
+            continue
+        shown = fmt.value(f.value, spec.unit, lang, cur)
+        name = label(f.key, lang)
+        # targets apply to the whole-campaign figure only
+        target = params.targets.get(f.key)
+        if target is not None and f.segment in (None, "overall"):
+            att = ratio(target, f.value) if spec.better == "lower" else ratio(f.value, target)
+            if att is not None and (att >= good or att < poor):
+                kind = "highlight" if att >= good else "problem"
+                text = tr("finding.target_met" if kind == "highlight" else "finding.target_missed", lang,
+                          label=name, value=shown, target=fmt.value(target, spec.unit, lang, cur),
+                          attainment=fmt.pct(att))
+                out.append(Finding(kind, f.key, f.section, f.segment, f.value, target, text,
+                                   _action(f.key, lang) if kind == "problem" else "", abs(att - 1)))
+        bench = params.benchmarks.get(f.key)
+        ref = bench.get(f.segment or "overall") if isinstance(bench, dict) else (
+            bench if f.segment in (None, "overall") else None)
+        if ref is not None and spec.better in ("higher", "lower") and f.value != ref:
+            better = f.value > ref if spec.better == "higher" else f.value < ref
+            kind = "highlight" if better else "problem"
+            text = tr("finding.better_than_benchmark" if better else "finding.worse_than_benchmark", lang,
+                      label=name, segment=_segment_label(f.segment, lang), value=shown,
+                      reference=fmt.value(ref, spec.unit, lang, cur))
+            rel = abs(ratio(f.value - ref, ref) or 0.0)
+            out.append(Finding(kind, f.key, f.section, f.segment, f.value, ref, text,
+                               _action(f.key, lang) if kind == "problem" else "", rel))
+    for f in out:
+        f.section_title = SECTIONS[f.section].title(lang)
+    out.sort(key=lambda x: (x.kind != "problem", -x.severity))
+    return out
+
+
+def section_findings(ctx: SectionContext) -> FindingsList:
+    """The findings of the figures this section recorded, shown at the end of its page."""
+    found = evaluate(ctx.figures, ctx.params)
+    return FindingsList(found, ctx.lang, empty_text=tr("section.no_findings", ctx.lang))
+
+
+def campaign_findings(ctx: SectionContext) -> list[Finding]:
+    """Findings over every section's recorded figures (for the executive summary)."""
+    return evaluate(load_figures(ctx.run_dir), ctx.params)

@@ -1,0 +1,162 @@
+"""Per-section aggregate tables ("marts"): defined once against Ibis, built in one pass, cached as Parquet.
+
+A mart is a function ``(t: Tables, p: CampaignParams) -> ibis.Table`` registered with ``@mart``. Marts
+hold parts (sums, counts, distinct counts at each level a section shows), not ratios: ratios are computed
+from the parts by ``retro.metrics`` at display time. Because they are Ibis expressions, the same definitions
+can run on another engine (Spark) later.
+
+Each mart file is reused while its fingerprint holds: the mart module's code, the YAML values marts depend
+on, and the identity of the data files of the tables it reads. A stale mart is never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..params import CampaignParams
+
+MART_MODULES = ("goals", "sales", "traffic", "funnel", "users", "marketing", "fulfilment", "service")
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class MartDef:
+    """A registered mart: the section that reads it and the tables it needs."""
+
+    name: str
+    section: str
+    needs: tuple[str, ...]
+    optional: tuple[str, ...]
+    build: Callable
+
+
+MARTS: dict[str, MartDef] = {}
+
+
+def mart(name: str, *, section: str, needs: tuple[str, ...], optional: tuple[str, ...] = ()):
+    """Register a mart definition under ``name``."""
+
+    def register(fn):
+        if name in MARTS and MARTS[name].build.__module__ != fn.__module__:
+            raise ValueError(f"mart {name!r} defined twice")
+        MARTS[name] = MartDef(name, section, tuple(needs), tuple(optional), fn)
+        return fn
+
+    return register
+
+
+class Tables:
+    """The staged canonical tables, by attribute (``t.orders``); ``t.has('events')`` for optional ones."""
+
+    def __init__(self, tables: dict):
+        self._tables = tables
+
+    def __getattr__(self, name):
+        try:
+            return self._tables[name]
+        except KeyError:
+            raise AttributeError(f"table {name!r} is not loaded") from None
+
+    def has(self, name: str) -> bool:
+        return name in self._tables
+
+
+def load_definitions() -> dict[str, MartDef]:
+    """Import every mart module so that its marts register."""
+    for mod in MART_MODULES:
+        importlib.import_module(f"{__name__}.{mod}")
+    return MARTS
+
+
+def marts_for(sections: list[str], available: set[str]) -> list[MartDef]:
+    """Marts the given sections read whose required tables are provided."""
+    load_definitions()
+    return [m for m in MARTS.values() if m.section in sections and set(m.needs) <= available]
+
+
+def _params_fingerprint(params: CampaignParams) -> dict:
+    # Values marts depend on; targets, benchmarks, names and language only affect presentation.
+    return params.model_dump(mode="json", include={"phases", "baseline", "settings", "data"}) | {
+        "timezone": params.campaign.timezone,
+        "currency": params.campaign.currency,
+    }
+
+
+def fingerprint(m: MartDef, params: CampaignParams, table_prints: dict[str, str]) -> str:
+    """The cache key of one mart."""
+    code = inspect.getsource(inspect.getmodule(m.build))
+    payload = {
+        "mart": m.name,
+        "code": hashlib.sha256(code.encode()).hexdigest(),
+        "params": _params_fingerprint(params),
+        "tables": {t: table_prints.get(t) for t in (*m.needs, *m.optional)},
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def read_manifest(mart_dir: Path) -> dict:
+    """The manifest of built marts ({} when none)."""
+    path = mart_dir / MANIFEST
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def _write_json_atomic(path: Path, data) -> None:
+    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True, default=str))
+    os.replace(tmp, path)
+
+
+def build_marts(params: CampaignParams, run_dir: Path, sections: list[str] | None = None,
+                force: bool = False, progress=None) -> dict:
+    """Build the stale marts of the given sections (all enabled ones by default); return the manifest."""
+    from .. import sources
+
+    sections = sections or params.enabled_sections
+    sources.ensure_demo_data(params, progress)
+    available = sources.available_tables(params)
+    files = sources.table_files(params)
+    prints = {name: sources.fingerprint_files(paths) for name, paths in files.items() if paths}
+    present = {name for name in available if files.get(name)}
+    mart_dir = run_dir / "marts"
+    mart_dir.mkdir(parents=True, exist_ok=True)
+    manifest = read_manifest(mart_dir)
+    todo = []
+    for m in marts_for(sections, present):
+        fp = fingerprint(m, params, prints)
+        entry = manifest.get(m.name)
+        if force or not entry or entry.get("fingerprint") != fp or not (mart_dir / f"{m.name}.parquet").is_file():
+            todo.append((m, fp))
+    if not todo:
+        return manifest
+    needed = set()
+    for m, _ in todo:
+        needed |= {t for t in (*m.needs, *m.optional) if t in present}
+    started = time.perf_counter()
+    con = sources.connect(params, temp_dir=run_dir / ".engine-tmp")
+    try:
+        staged = sources.stage_tables(con, params, needed, files)
+        tables = Tables(staged)
+        for m, fp in todo:
+            t0 = time.perf_counter()
+            expr = m.build(tables, params)
+            tmp = mart_dir / f"{m.name}.parquet.tmp{os.getpid()}"
+            con.to_parquet(expr, tmp)
+            os.replace(tmp, mart_dir / f"{m.name}.parquet")
+            manifest[m.name] = {"fingerprint": fp, "section": m.section, "seconds": round(time.perf_counter() - t0, 3)}
+    finally:
+        con.disconnect()
+    _write_json_atomic(mart_dir / MANIFEST, manifest)
+    if progress:
+        progress(f"built {len(todo)} mart(s) in {time.perf_counter() - started:.1f}s")
+    return manifest

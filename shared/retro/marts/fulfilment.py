@@ -1,0 +1,1 @@
+"""fulfilment marts (to be written)."""

@@ -1,0 +1,1 @@
+"""funnel marts (to be written)."""

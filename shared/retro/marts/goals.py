@@ -1,0 +1,1 @@
+"""goals marts (to be written)."""

@@ -1,0 +1,1 @@
+"""marketing marts (to be written)."""

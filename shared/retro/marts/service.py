@@ -1,0 +1,1 @@
+"""service marts (to be written)."""

@@ -1,0 +1,1 @@
+"""traffic marts (to be written)."""

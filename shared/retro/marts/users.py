@@ -1,0 +1,1 @@
+"""users marts (to be written)."""

@@ -1,0 +1,306 @@
+"""The campaign YAML: a typed model, validated in full before any data is read or kernel started.
+
+Every problem is reported as one line, ``<file>: <key path>: <what is wrong>``, and all problems are
+reported together. Secrets never live in the YAML: a data source names the environment variable that
+holds its password.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from .catalog import FIGURES
+from .errors import ParamsError
+from .schema import TABLES
+from .sections import SECTIONS
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+PhaseKind = Literal["warmup", "burst", "tail"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Campaign(_Model):
+    """Who and what: identity, report language and units."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    language: Literal["zh", "en"] = "zh"
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as Asia/Shanghai)") from None
+        return v
+
+
+class Period(_Model):
+    """An inclusive range of calendar days."""
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+class Phase(Period):
+    """One phase of the promotion (warm-up, burst, tail)."""
+
+    name: PhaseKind
+
+
+class DemoData(_Model):
+    """Use the kit's generated demo data (written under data/demo/ when missing)."""
+
+    size: Literal["small", "medium", "large"] = "small"
+    seed: int = 42
+
+
+class TableSource(_Model):
+    """Where one canonical table comes from and how its columns map onto the canonical names."""
+
+    path: str | list[str]
+    format: Literal["auto", "parquet", "csv"] = "auto"
+    columns: dict[str, str] = Field(default_factory=dict, description="canonical name -> source column")
+
+
+class Data(_Model):
+    """The campaign's data: the demo generator, or one source per canonical table."""
+
+    demo: DemoData | None = None
+    tables: dict[str, TableSource] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _some_data(self):
+        if self.demo is None and not self.tables:
+            raise ValueError("give either data.demo or data.tables")
+        return self
+
+
+class Settings(_Model):
+    """Analysis choices with defaults that match the metric conventions."""
+
+    new_customer_lookback_days: Annotated[int, Field(ge=0, le=3650)] = 365
+    retention_days: Annotated[int, Field(ge=1, le=365)] = 30
+    rfm_lookback_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    top_n: Annotated[int, Field(ge=3, le=50)] = 10
+    ship_within_hours: Annotated[float, Field(gt=0)] = 48
+    session_gap_minutes: Annotated[int, Field(ge=1, le=1440)] = 30
+    offsite_channels: list[str] = Field(default_factory=lambda: ["offsite"])
+    attainment_good: Annotated[float, Field(gt=0)] = 1.0
+    attainment_poor: Annotated[float, Field(gt=0)] = 0.9
+
+
+class Engine(_Model):
+    """Where marts are computed: DuckDB in-process by default."""
+
+    kind: Literal["duckdb"] = "duckdb"
+    memory_limit: str | None = None
+    threads: Annotated[int, Field(ge=1)] | None = None
+
+
+Benchmark = float | dict[str, float]
+
+
+class CampaignParams(_Model):
+    """Everything one retrospective is built from."""
+
+    campaign: Campaign
+    phases: Annotated[list[Phase], Field(min_length=1)]
+    baseline: Period | None = None
+    targets: dict[str, float] = Field(default_factory=dict)
+    benchmarks: dict[str, Benchmark] = Field(default_factory=dict)
+    budget: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    data: Data
+    sections: list[str] | None = None
+    settings: Settings = Field(default_factory=Settings)
+    engine: Engine = Field(default_factory=Engine)
+
+    _source: Path | None = PrivateAttr(default=None)
+
+    @field_validator("targets", "benchmarks")
+    @classmethod
+    def _known_figures(cls, v: dict) -> dict:
+        for key in v:
+            if key not in FIGURES:
+                raise ValueError(f"unknown figure {key!r}{_suggest(key, FIGURES)}")
+        return v
+
+    @field_validator("sections")
+    @classmethod
+    def _known_sections(cls, v):
+        if v is not None:
+            for name in v:
+                if name not in SECTIONS:
+                    raise ValueError(f"unknown section {name!r}{_suggest(name, SECTIONS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        problems = []
+        for a, b in zip(self.phases, self.phases[1:], strict=False):
+            if b.start <= a.end:
+                problems.append(f"phase {b.name} starts {b.start}, before {a.name} ends {a.end}")
+        kinds = [p.name for p in self.phases]
+        if len(set(kinds)) != len(kinds):
+            problems.append(f"each phase may appear once, got {kinds}")
+        if self.baseline and self.baseline.end >= self.phases[0].start:
+            problems.append(f"baseline ends {self.baseline.end}, not before the campaign starts {self.phases[0].start}")
+        for name in self.data.tables:
+            if name not in TABLES:
+                problems.append(f"data.tables: unknown table {name!r}{_suggest(name, TABLES)}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # --- derived values the marts and sections share ---------------------------------------------
+    @property
+    def start(self) -> date:
+        return self.phases[0].start
+
+    @property
+    def end(self) -> date:
+        return self.phases[-1].end
+
+    @property
+    def end_exclusive(self) -> date:
+        return self.end + timedelta(days=1)
+
+    @property
+    def lang(self) -> str:
+        return self.campaign.language
+
+    @property
+    def source(self) -> Path | None:
+        return self._source
+
+    @property
+    def enabled_sections(self) -> list[str]:
+        chosen = self.sections or list(SECTIONS)
+        return [s for s in SECTIONS if s in chosen]
+
+    def phase_of(self, day: date) -> str | None:
+        """The phase a calendar day belongs to, or None outside the campaign."""
+        for p in self.phases:
+            if p.start <= day <= p.end:
+                return p.name
+        return None
+
+    def resolve(self, path: str) -> Path:
+        """A path from the YAML, relative to the YAML file's folder."""
+        p = Path(path).expanduser()
+        if p.is_absolute() or self._source is None:
+            return p
+        return (self._source.parent / p).resolve()
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _format_errors(err: ValidationError, file: str, raw: dict) -> list[str]:
+    lines = []
+    for e in err.errors():
+        loc = [x for x in e["loc"] if not (isinstance(x, str) and x in ("function-after", "tagged-union"))]
+        # pydantic puts the union member's type name in the path for unions; drop those.
+        loc = [x for x in loc if not (isinstance(x, str) and re.fullmatch(r"(float|int|str|dict\[.*\]|list\[.*\])", x))]
+        path = ""
+        for x in loc:
+            path += f"[{x}]" if isinstance(x, int) else (f".{x}" if path else str(x))
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            parent = _lookup(raw, loc[:-1])
+            known = _known_keys(loc[:-1])
+            msg = f"unknown key{_suggest(str(loc[-1]), known) if known else ''}"
+            del parent
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        elif e["type"] == "literal_error":
+            msg = f"{msg}, got {e.get('input')!r}"
+        line = f"{file}: {path or '(top level)'}: {msg}"
+        if line not in lines:
+            lines.append(line)
+    return lines
+
+
+def _lookup(raw: Any, loc: list) -> Any:
+    for x in loc:
+        try:
+            raw = raw[x]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return raw
+
+
+def _known_keys(loc: list) -> list[str]:
+    """Field names of the model found at a key path, for 'did you mean' hints."""
+    model: Any = CampaignParams
+    for x in loc:
+        if isinstance(x, int) or model is None:
+            continue
+        field = model.model_fields.get(x)
+        if field is None:
+            return []
+        ann = field.annotation
+        model = next((a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if model is None and isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+    return list(model.model_fields) if model is not None else []
+
+
+def load_params(path: str | Path) -> CampaignParams:
+    """Read and validate a campaign YAML; raise ParamsError listing every problem."""
+    path = Path(path)
+    shown = _display_path(path)
+    if not path.is_file():
+        raise ParamsError(f"{shown}: file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ParamsError(f"{shown}: not UTF-8 text; save the YAML as UTF-8") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ParamsError(f"{shown}: {where}YAML syntax error: {problem}") from None
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{shown}: expected a mapping of keys (campaign, phases, data, ...), got {type(raw).__name__}")
+    try:
+        params = CampaignParams.model_validate(raw)
+    except ValidationError as e:
+        raise ParamsError(_format_errors(e, shown, raw)) from None
+    params._source = path.resolve()
+    return params
+
+
+def _display_path(path: Path) -> str:
+    """The path as the user would recognise it: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,193 @@
+"""Export executed notebooks into the HTML report bundle: index, one page per section, report.html, zip.
+
+One nbconvert exporter instance renders every notebook in-process (no ``jupyter nbconvert`` per page).
+The exporter drops code, prompts, the injected-parameters cell, the other language's markdown cells,
+stderr and tracebacks; each body is wrapped in one page template with inline CSS, so the bundle opens
+offline with no request leaving the file. The bundle is written to a temporary folder and swapped into
+``<run>/report/`` only when complete, so an earlier good report is never left half-overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import jinja2
+import nbformat
+
+from .display import esc
+from .i18n import register, tr
+from .params import PROJECT_ROOT, CampaignParams
+from .sections import SECTIONS, SUMMARY
+
+TEMPLATES = PROJECT_ROOT / "shared" / "templates"
+LANGS = ("en", "zh")
+
+register(
+    {
+        "report.index": ("Overview", "总览"),
+        "report.nav": ("Report navigation", "报告导航"),
+        "report.kit": ("Campaign Retro Kit", "大促复盘工具"),
+        "report.run_at": ("built", "生成于"),
+        "report.params": ("parameters", "参数"),
+        "report.data": ("data", "数据"),
+        "report.contents": ("Contents", "目录"),
+        "report.period": ("{start} to {end}", "{start} 至 {end}"),
+        "report.status.done": ("ready", "已生成"),
+        "report.status.failed": ("failed", "失败"),
+        "report.status.missing": ("no data", "缺少数据"),
+        "report.status.skipped": ("not run", "未运行"),
+        "report.failed_title": ("Section failed", "章节生成失败"),
+        "report.reason": ("Reason", "原因"),
+        "report.summary_missing": ("The executive summary was not built; see the sections below.",
+                                   "总结章节未生成，请查看以下各章节。"),
+    }
+)
+
+
+class _CleanOutputs:
+    """nbconvert preprocessor: drop stderr/stdout streams and error tracebacks from outputs."""
+
+    def __call__(self, nb, resources):
+        for cell in nb.cells:
+            if cell.get("cell_type") == "code":
+                cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") not in ("stream", "error")]
+        return nb, resources
+
+
+def make_exporter(lang: str):
+    """One HTML exporter for a report language: body-only HTML, code and other-language cells removed."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
+
+    other = [x for x in LANGS if x != lang]
+    c = Config()
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = {"injected-parameters", "parameters", *other}
+    c.HTMLExporter.exclude_input = True
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    c.HTMLExporter.anchor_link_text = ""
+    exporter = HTMLExporter(config=c, template_name="basic")
+    exporter.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
+    exporter.register_preprocessor(_CleanOutputs(), enabled=True)
+    return exporter
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
+
+
+def _stamp(params: CampaignParams, run_dir: Path) -> dict:
+    manifest = run_dir / "marts" / "manifest.json"
+    data = hashlib.sha256(manifest.read_bytes()).hexdigest()[:12] if manifest.is_file() else "-"
+    from . import __version__
+
+    return {"version": __version__, "run_at": datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "params": params.source.name if params.source else "-", "data": data}
+
+
+def _status_body(name: str, status, lang: str) -> str:
+    section = SECTIONS[name]
+    title = f"<h1>{section.number:02d} · {esc(section.title(lang))}</h1>"
+    if status is None or status.status == "skipped":
+        return title + f'<p class="section-status missing">{esc(tr("report.status.skipped", lang))}</p>'
+    if status.status == "missing":
+        text = tr("section.missing_data", lang, tables=status.reason)
+        return title + f'<p class="section-status missing">{esc(text)}</p>'
+    return (title + f'<div class="section-status failed"><p><b>{esc(tr("section.failed", lang))}</b></p>'
+            f'<p>{esc(tr("report.reason", lang))}: {esc(status.reason)}</p></div>')
+
+
+def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path:
+    """Write the report bundle for a run and return the path of its index.html."""
+    lang = params.lang
+    exporter = make_exporter(lang)
+    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    page = _env().get_template("page.html.j2")
+    stamp = _stamp(params, run_dir)
+    names = params.enabled_sections
+    labels = {k: tr(f"report.{k}", lang) for k in ("index", "nav", "kit", "run_at", "params", "data")}
+    period = tr("report.period", lang, start=params.start.isoformat(), end=params.end.isoformat())
+    common = dict(lang=lang, css=css, campaign_name=params.campaign.name, period=period, labels=labels,
+                  stamp=stamp, index_href="index.html")
+
+    bodies: dict[str, str] = {}
+    for name in names:
+        st = statuses.get(name)
+        nb_path = run_dir / "notebooks" / SECTIONS[name].notebook
+        if st is not None and st.status == "done" and nb_path.is_file():
+            body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
+            bodies[name] = body
+        else:
+            bodies[name] = _status_body(name, st, lang)
+
+    tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=run_dir))
+    try:
+        for i, name in enumerate(names):
+            sec = SECTIONS[name]
+            prev = SECTIONS[names[i - 1]] if i > 0 else None
+            nxt = SECTIONS[names[i + 1]] if i + 1 < len(names) else None
+            html_text = page.render(
+                page_title=sec.title(lang), body=jinja2.utils.markupsafe.Markup(bodies[name]),
+                prev={"href": prev.page, "title": prev.title(lang)} if prev else None,
+                next={"href": nxt.page, "title": nxt.title(lang)} if nxt else None, **common)
+            (tmp / sec.page).write_text(html_text, encoding="utf-8")
+        index_body = _index_body(params, statuses, bodies.get(SUMMARY), names)
+        first = SECTIONS[names[0]] if names else None
+        (tmp / "index.html").write_text(page.render(
+            page_title=tr("report.index", lang), body=jinja2.utils.markupsafe.Markup(index_body), prev=None,
+            next={"href": first.page, "title": first.title(lang)} if first else None, **common), encoding="utf-8")
+        single = "".join(
+            f'<section class="report-section" id="sec-{name}">{_single_file_links(bodies[name])}</section>'
+            for name in names)
+        (tmp / "report.html").write_text(page.render(
+            page_title=params.campaign.name, body=jinja2.utils.markupsafe.Markup(_single_file_links(index_body) + single),
+            prev=None, next=None, **common), encoding="utf-8")
+        with zipfile.ZipFile(tmp / "report.zip", "w", zipfile.ZIP_DEFLATED) as z:
+            for f in sorted(tmp.glob("*.html")):
+                if f.name != "report.html":
+                    z.write(f, f"{params.campaign.id}/{f.name}")
+        final = run_dir / "report"
+        old = run_dir / f".report-old-{os.getpid()}"
+        if final.exists():
+            final.rename(old)
+        tmp.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final / "index.html"
+
+
+def _single_file_links(body: str) -> str:
+    """In the one-file report, links to another page's anchor become links to the anchor itself."""
+    body = re.sub(r'href="\d\d_[a-z_]+\.html#([^"]+)"', r'href="#\1"', body)
+    return re.sub(r'href="(\d\d_([a-z_]+))\.html"', r'href="#sec-\2"', body)
+
+
+def _index_body(params: CampaignParams, statuses: dict, summary_body: str | None, names: list[str]) -> str:
+    lang = params.lang
+    phases = " · ".join(f"{tr(f'phase.{p.name}', lang)} {p.start:%m-%d}–{p.end:%m-%d}" for p in params.phases)
+    toc = []
+    for name in names:
+        sec = SECTIONS[name]
+        st = statuses.get(name)
+        code = st.status if st else "skipped"
+        toc.append(f'<li><a href="{sec.page}">{sec.number:02d} · {esc(sec.title(lang))}</a>'
+                   f'<span class="st-{code}">{esc(tr(f"report.status.{code}", lang))}</span></li>')
+    done = statuses.get(SUMMARY) is not None and statuses[SUMMARY].status == "done"
+    summary = summary_body if (done and summary_body) else f'<p class="retro-note">{esc(tr("report.summary_missing", lang))}</p>'
+    # the summary notebook's own title is replaced by the campaign title
+    summary = re.sub(r"<h1[^>]*>.*?</h1>", "", summary, count=1, flags=re.S)
+    return (f"<h1>{html.escape(params.campaign.name)}</h1><p class=\"phases\">{esc(phases)}</p>" + summary
+            + f'<h2 id="contents">{esc(tr("report.contents", lang))}</h2><ul class="toc">{"".join(toc)}</ul>')
+

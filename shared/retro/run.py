@@ -1,0 +1,150 @@
+"""One campaign run: validate, build marts, execute the section notebooks with papermill, export the report.
+
+Sections run in parallel (one kernel each), the executive summary after them. A failed section does not
+stop the others: its status and one-paragraph reason are recorded for the report, and the run reports it.
+Nothing under the run folder is touched before the parameters and data have passed their checks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .context import default_run_dir, missing_tables
+from .params import PROJECT_ROOT, CampaignParams, load_params
+from .sections import SECTIONS, SUMMARY
+
+NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+STATUS_FILE = "status.json"
+
+
+@dataclass
+class SectionStatus:
+    """How one section's notebook ended: done, failed, missing (data not provided) or skipped."""
+
+    name: str
+    status: str
+    seconds: float = 0.0
+    reason: str = ""
+
+
+@dataclass
+class RunResult:
+    """What a run produced: section statuses and the report's location."""
+
+    run_dir: Path
+    statuses: dict[str, SectionStatus] = field(default_factory=dict)
+    report: Path | None = None
+
+    @property
+    def failed(self) -> list[str]:
+        return [s.name for s in self.statuses.values() if s.status == "failed"]
+
+
+def _scrub(text: str) -> str:
+    """Remove machine paths and ANSI colour codes from a message that may reach the report."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    for root in {str(PROJECT_ROOT), str(Path.home())}:
+        text = text.replace(root + os.sep, "").replace(root, ".")
+    return text.strip()
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One paragraph a reader can act on, from a papermill execution error or any exception."""
+    ename = getattr(exc, "ename", None) or type(exc).__name__
+    evalue = getattr(exc, "evalue", None)
+    if evalue is None:
+        evalue = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
+    return _scrub(f"{ename}: {evalue}")[:1000]
+
+
+def execute_section(name: str, params_file: Path, run_dir: Path, notebook_dir: Path = NOTEBOOK_DIR) -> SectionStatus:
+    """Run one section notebook with papermill into ``<run>/notebooks/``."""
+    import papermill as pm
+
+    section = SECTIONS[name]
+    out = run_dir / "notebooks" / section.notebook
+    out.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(notebook_dir / section.notebook),
+            str(out),
+            parameters={"params_file": str(params_file), "run_dir": str(run_dir)},
+            cwd=str(notebook_dir),
+            progress_bar=False,
+            log_output=False,
+            kernel_name="python3",
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure of a section becomes its status
+        return SectionStatus(name, "failed", time.perf_counter() - t0, failure_reason(exc))
+    return SectionStatus(name, "done", time.perf_counter() - t0)
+
+
+def read_statuses(run_dir: Path) -> dict[str, SectionStatus]:
+    """Statuses recorded by earlier runs of this campaign."""
+    path = run_dir / STATUS_FILE
+    if not path.is_file():
+        return {}
+    return {k: SectionStatus(**v) for k, v in json.loads(path.read_text()).items()}
+
+
+def write_statuses(run_dir: Path, statuses: dict[str, SectionStatus]) -> None:
+    """Record section statuses for the report and for later partial re-runs."""
+    (run_dir / STATUS_FILE).write_text(json.dumps({k: asdict(v) for k, v in statuses.items()}, indent=1,
+                                                  ensure_ascii=False))
+
+
+def run_campaign(params_file: str | Path, *, only: list[str] | None = None, run_dir: Path | None = None,
+                 jobs: int | None = None, force: bool = False, echo=print) -> RunResult:
+    """Validate, build marts, execute sections and export the report; returns statuses and report path."""
+    from .marts import build_marts
+    from .report import export_report
+    from .validate import check_campaign
+
+    params_file = Path(params_file).resolve()
+    params: CampaignParams = load_params(params_file)
+    run_dir = Path(run_dir).resolve() if run_dir else default_run_dir(params)
+    check_campaign(params, echo=echo)  # raises RetroError before anything is written
+
+    enabled = params.enabled_sections
+    chosen = [s for s in enabled if (not only or s in only or s == SUMMARY)]
+    run_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    build_marts(params, run_dir, sections=enabled, force=force, progress=echo)
+    echo(f"marts ready ({time.perf_counter() - t0:.1f}s)")
+
+    statuses = {k: v for k, v in read_statuses(run_dir).items() if k in enabled}
+    runnable = []
+    for name in chosen:
+        missing = missing_tables(SECTIONS[name], params)
+        if missing:
+            statuses[name] = SectionStatus(name, "missing", 0.0, ", ".join(missing))
+            echo(f"  {name:<11} not built: no {', '.join(missing)} table")
+        else:
+            runnable.append(name)
+    sections = [s for s in runnable if s != SUMMARY]
+    workers = max(1, jobs or os.cpu_count() or 1)
+
+    def run_one(name):
+        echo(f"  {name:<11} started")
+        st = execute_section(name, params_file, run_dir)
+        word = "done" if st.status == "done" else "FAILED"
+        echo(f"  {name:<11} {word} in {st.seconds:.1f}s" + (f": {st.reason}" if st.reason else ""))
+        return st
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for fut in as_completed([pool.submit(run_one, s) for s in sections]):
+            st = fut.result()
+            statuses[st.name] = st
+    if SUMMARY in runnable:
+        statuses[SUMMARY] = run_one(SUMMARY)
+    write_statuses(run_dir, statuses)
+
+    report = export_report(params, run_dir, statuses)
+    return RunResult(run_dir, statuses, report)

@@ -1,0 +1,68 @@
+"""Shared test helpers: a tiny campaign built from hand-made DataFrames, so every mart and section can
+be checked against numbers computed by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from retro.context import SectionContext
+from retro.marts import build_marts
+from retro.params import load_params
+from retro.sections import SECTIONS
+
+# A short calendar: baseline Oct 1-2, warm-up Nov 1-2, burst Nov 3, tail Nov 4.
+TINY_YAML = {
+    "campaign": {"id": "tiny", "name": "Tiny test campaign", "language": "en", "currency": "CNY"},
+    "phases": [
+        {"name": "warmup", "start": "2026-11-01", "end": "2026-11-02"},
+        {"name": "burst", "start": "2026-11-03", "end": "2026-11-03"},
+        {"name": "tail", "start": "2026-11-04", "end": "2026-11-04"},
+    ],
+    "baseline": {"start": "2026-10-01", "end": "2026-10-02"},
+    "settings": {"new_customer_lookback_days": 365, "retention_days": 30, "top_n": 3},
+}
+
+
+class TinyCampaign:
+    """A campaign whose tables are the given DataFrames; ``ctx(section)`` opens a section on it."""
+
+    def __init__(self, root: Path, frames: dict[str, pd.DataFrame], overrides: dict | None = None):
+        self.root = root
+        doc = {**TINY_YAML, **(overrides or {})}
+        tables = {}
+        for name, df in frames.items():
+            folder = root / "data" / name
+            folder.mkdir(parents=True, exist_ok=True)
+            df.to_parquet(folder / "part-0.parquet", index=False)
+            tables[name] = {"path": f"data/{name}/*.parquet"}
+        doc["data"] = {"tables": tables}
+        self.params_file = root / "tiny.yaml"
+        self.params_file.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        self.params = load_params(self.params_file)
+        self.run_dir = root / "run"
+        build_marts(self.params, self.run_dir)
+
+    def mart(self, name: str) -> pd.DataFrame:
+        return pd.read_parquet(self.run_dir / "marts" / f"{name}.parquet")
+
+    def ctx(self, section: str) -> SectionContext:
+        return SectionContext(SECTIONS[section], self.params, self.run_dir)
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    """Factory: ``tiny({'orders': df, ...}, overrides)`` builds the marts of a hand-made campaign."""
+
+    def make(frames: dict[str, pd.DataFrame], overrides: dict | None = None) -> TinyCampaign:
+        return TinyCampaign(tmp_path, frames, overrides)
+
+    return make
+
+
+def ts(text: str) -> pd.Timestamp:
+    """A naive local timestamp from 'YYYY-MM-DD HH:MM'."""
+    return pd.Timestamp(text)

@@ -1,0 +1,108 @@
+"""Sales marts and figures against a hand-computed five-order campaign."""
+
+import pandas as pd
+import pytest
+from conftest import ts
+
+ORDERS = pd.DataFrame(
+    {
+        "order_id": ["b1", "o1", "o2", "o3", "o4", "o5", "late"],
+        "user_id": ["u1", "u1", "u2", "u2", "u3", "u4", "u1"],
+        "order_time": [ts("2026-10-01 10:00"), ts("2026-11-01 09:00"), ts("2026-11-02 20:00"),
+                       ts("2026-11-03 00:10"), ts("2026-11-03 00:40"), ts("2026-11-04 12:00"),
+                       ts("2026-11-05 00:00")],  # 'late' is the first minute after the campaign
+        "pay_time": [ts("2026-10-01 10:01"), ts("2026-11-03 00:05"), ts("2026-11-02 20:01"), None,
+                     ts("2026-11-03 00:41"), ts("2026-11-04 12:01"), ts("2026-11-05 00:01")],
+        "status": ["paid", "paid", "paid", "cancelled", "refunded", "paid", "paid"],
+        "channel": ["search", "search", "live", "live", "search", "private", "search"],
+        "paid_amount": [50.0, 300.0, 100.0, 80.0, 120.0, 200.0, 999.0],
+        "is_presale": [False, True, False, False, False, False, False],
+    }
+)
+ITEMS = pd.DataFrame(
+    {
+        "order_id": ["b1", "o1", "o1", "o2", "o3", "o4", "o5", "o5"],
+        "sku": ["A", "A", "B", "B", "A", "A", "C", "POST"],
+        "quantity": [1, 2, 1, 1, 1, 1, 3, 1],
+        "unit_price": [50.0, 100.0, 120.0, 100.0, 80.0, 120.0, 60.0, 10.0],
+        "paid_amount": [50.0, 180.0, 120.0, 100.0, 80.0, 120.0, 190.0, 10.0],
+        "unit_cost": [20.0, 20.0, 50.0, None, 20.0, 20.0, None, 0.0],
+    }
+)
+PRODUCTS = pd.DataFrame(
+    {
+        "sku": ["A", "B", "C", "POST"],
+        "name": ["Cream", "Serum", "Mask", "Postage"],
+        "category": ["skin", "skin", "face", "fee"],
+        "unit_cost": [20.0, 40.0, 30.0, 0.0],
+        "launch_date": pd.to_datetime(["2025-01-01", "2026-10-20", "2025-06-01", "2020-01-01"]).date,
+        "is_merchandise": [True, True, True, False],
+    }
+)
+
+
+@pytest.fixture
+def camp(tiny):
+    return tiny({"orders": ORDERS, "order_items": ITEMS, "products": PRODUCTS}, {"sections": ["sales", "summary"]})
+
+
+def test_period_totals_gross_vs_net(camp):
+    per = camp.mart("sales_by_period").set_index("period")
+    overall = per.loc["overall"]
+    # campaign orders o1..o5: GMV counts all five, net only paid (o1, o2, o5)
+    assert overall["orders"] == 5
+    assert overall["gmv"] == pytest.approx(800.0)
+    assert overall["paid_orders"] == 3
+    assert overall["net_sales"] == pytest.approx(600.0)
+    assert overall["lost_gmv"] == pytest.approx(200.0)
+    assert overall["presale_net_sales"] == pytest.approx(300.0)
+    assert overall["buyers"] == 3  # u1, u2, u4 paid; u3 only refunded
+    assert overall["days"] == 4
+    assert per.loc["warmup", "orders"] == 2 and per.loc["burst", "gmv"] == pytest.approx(200.0)
+    assert per.loc["baseline", "gmv"] == pytest.approx(50.0) and per.loc["baseline", "days"] == 2
+
+
+def test_hourly_and_channel(camp):
+    hourly = camp.mart("sales_hourly")
+    burst = hourly[hourly["hour"] == pd.Timestamp("2026-11-03 00:00")].iloc[0]
+    assert burst["orders"] == 2 and burst["gmv"] == pytest.approx(200.0)
+    ch = camp.mart("sales_by_channel")
+    search = ch[(ch["channel"] == "search") & (ch["period"] == "overall")].iloc[0]
+    assert search["gmv"] == pytest.approx(420.0) and search["net_sales"] == pytest.approx(300.0)
+
+
+def test_lines_exclude_unpaid_and_non_merchandise(camp):
+    cat = camp.mart("sales_by_category").set_index("category")
+    # paid campaign orders o1, o2, o5; POST is not merchandise
+    assert set(cat.index) == {"skin", "face"}
+    assert cat.loc["skin", "net_sales"] == pytest.approx(400.0)  # 180 + 120 + 100
+    assert cat.loc["skin", "units"] == 4
+    # cost: line cost first, product cost when the line has none: A 2x20, B 1x50, B 1x40
+    assert cat.loc["skin", "cogs"] == pytest.approx(130.0)
+    assert cat.loc["face", "cogs"] == pytest.approx(90.0)  # C 3 x 30 from products
+    ex = camp.mart("sales_excluded_lines")
+    assert list(ex["sku"]) == ["POST"] and ex["net_sales"].sum() == pytest.approx(10.0)
+
+
+def test_recorded_figures(camp):
+    from retro.sections import sales
+
+    ctx = camp.ctx("sales")
+    sales.kpi_table(ctx)
+    assert ctx.figure("aov") == pytest.approx(200.0)  # 600 / 3
+    assert ctx.figure("spend_per_buyer") == pytest.approx(200.0)  # 600 / 3 buyers
+    assert ctx.figure("refund_rate") == pytest.approx(0.25)  # 200 / 800
+    assert ctx.figure("presale_share") == pytest.approx(0.5)
+    # units per paid campaign order: (2+1) + 1 + (3+1) = 8 units over 3 orders
+    assert ctx.figure("attach_rate") == pytest.approx(8 / 3)
+    # margin over merchandise lines with known cost: sales 590, cogs 220
+    assert ctx.figure("gross_margin") == pytest.approx((590 - 220) / 590)
+    assert ctx.figure("peak_hour_share") == pytest.approx(300 / 800)  # o1's hour 09:00 on Nov 1
+
+
+def test_tables_render_in_language(camp):
+    from retro.sections import sales
+
+    ctx = camp.ctx("sales")
+    html = sales.gross_vs_net(ctx)._repr_html_()
+    assert "Warm-up" in html and "¥800.00" in html
