@@ -132,7 +132,7 @@ def open_section(name: str, params_file: str | os.PathLike, run_dir: str | os.Pa
     if build and name != "summary":
         from .marts import build_marts
 
-        build_marts(params, run, sections=[name])
+        build_marts(params, run)  # every enabled section's marts: goals reads other sections' marts
     setup_theme()
     ctx = SectionContext(section, params, run)
     ctx._save()  # start from an empty record so a re-run never shows stale figures

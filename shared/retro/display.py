@@ -23,7 +23,8 @@ class Table:
     """A table with per-column units; ``df`` keeps the raw numbers for the analyst."""
 
     def __init__(self, df: pd.DataFrame, units: dict[str, str] | None = None, *, lang: str,
-                 currency: str = "CNY", title: str = "", note: str = "", labels: dict[str, str] | None = None):
+                 currency: str = "CNY", title: str = "", note: str = "", labels: dict[str, str] | None = None,
+                 right: tuple[str, ...] = ()):
         self.df = df
         self.units = units or {}
         self.lang = lang
@@ -31,6 +32,7 @@ class Table:
         self.title = title
         self.note = note
         self.labels = labels or {}
+        self.right = set(right)  # columns of pre-formatted numbers, right-aligned like numeric ones
 
     def cell(self, column: str, value) -> tuple[str, bool]:
         """The formatted text of one cell and whether it is numeric."""
@@ -39,7 +41,7 @@ class Table:
             return fmt.value(value, unit, self.lang, self.currency), True
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return fmt.number(value, self.lang), True
-        if value is None or (isinstance(value, float) and pd.isna(value)):
+        if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
             return "", False
         if isinstance(value, pd.Timestamp):
             return value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime("%Y-%m-%d"), False
@@ -47,8 +49,9 @@ class Table:
 
     def _repr_html_(self) -> str:
         cols = list(self.df.columns)
+        numeric_cols = set(self.units) | self.right
         head = "".join(
-            f'<th class="{"num" if c in self.units else "txt"}" scope="col">{esc(self.labels.get(c, c))}</th>'
+            f'<th class="{"num" if c in numeric_cols else "txt"}" scope="col">{esc(self.labels.get(c, c))}</th>'
             for c in cols
         )
         rows = []
@@ -56,6 +59,7 @@ class Table:
             cells = []
             for c, v in zip(cols, rec, strict=True):
                 text, numeric = self.cell(c, v)
+                numeric = numeric or c in self.right
                 sort = "" if not numeric or fmt.is_missing(v) else f' data-sort="{float(v)!r}"'
                 cells.append(f'<td class="{"num" if numeric else "txt"}"{sort}>{esc(text)}</td>')
             rows.append("<tr>" + "".join(cells) + "</tr>")

@@ -84,7 +84,9 @@ def hours(value, lang: str) -> str:
 
 
 def value(v, unit: str, lang: str, currency: str = "CNY") -> str:
-    """Format a figure by its catalog unit (money, count, pct, ratio, seconds, hours, score)."""
+    """Format a value by unit: money, count, pct, change (signed pct), ratio, seconds, hours, score."""
+    if unit == "change":
+        return pct(v, signed=True)
     if unit == "money":
         return money(v, lang, currency)
     if unit == "pct":

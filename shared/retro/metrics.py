@@ -67,7 +67,13 @@ def roi(attributed_revenue, spend, cost_of_goods=None) -> float | None:
 
 
 def cac(spend, new_customers) -> float | None:
-    """Customer acquisition cost: spend / new paying customers."""
+    """Customer acquisition cost: spend / new paying customers; None without recorded spend.
+
+    Zero spend reads n/a rather than 0: a campaign with no spend recorded did not acquire customers for free,
+    its spend is simply not in the data.
+    """
+    if _missing(spend) or spend == 0:
+        return None
     return ratio(spend, new_customers)
 
 

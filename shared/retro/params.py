@@ -94,6 +94,14 @@ class Data(_Model):
     demo: DemoData | None = None
     tables: dict[str, TableSource] = Field(default_factory=dict)
 
+    @field_validator("tables")
+    @classmethod
+    def _known_tables(cls, v: dict) -> dict:
+        unknown = [f"unknown table {name!r}{_suggest(name, TABLES)}" for name in v if name not in TABLES]
+        if unknown:
+            raise ValueError("; ".join(unknown))
+        return v
+
     @model_validator(mode="after")
     def _some_data(self):
         if self.demo is None and not self.tables:
@@ -170,9 +178,6 @@ class CampaignParams(_Model):
             problems.append(f"each phase may appear once, got {kinds}")
         if self.baseline and self.baseline.end >= self.phases[0].start:
             problems.append(f"baseline ends {self.baseline.end}, not before the campaign starts {self.phases[0].start}")
-        for name in self.data.tables:
-            if name not in TABLES:
-                problems.append(f"data.tables: unknown table {name!r}{_suggest(name, TABLES)}")
         if problems:
             raise ValueError("; ".join(problems))
         return self

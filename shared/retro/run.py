@@ -80,6 +80,8 @@ def execute_section(name: str, params_file: Path, run_dir: Path, notebook_dir: P
             progress_bar=False,
             log_output=False,
             kernel_name="python3",
+            # ipykernel warns on stderr about TCP without encryption on every start; the kernel is local
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except Exception as exc:  # noqa: BLE001 - any failure of a section becomes its status
         return SectionStatus(name, "failed", time.perf_counter() - t0, failure_reason(exc))
@@ -101,7 +103,8 @@ def write_statuses(run_dir: Path, statuses: dict[str, SectionStatus]) -> None:
 
 
 def run_campaign(params_file: str | Path, *, only: list[str] | None = None, run_dir: Path | None = None,
-                 jobs: int | None = None, force: bool = False, echo=print) -> RunResult:
+                 jobs: int | None = None, force: bool = False, echo=print,
+                 notebook_dir: Path = NOTEBOOK_DIR) -> RunResult:
     """Validate, build marts, execute sections and export the report; returns statuses and report path."""
     from .marts import build_marts
     from .report import export_report
@@ -133,7 +136,7 @@ def run_campaign(params_file: str | Path, *, only: list[str] | None = None, run_
 
     def run_one(name):
         echo(f"  {name:<11} started")
-        st = execute_section(name, params_file, run_dir)
+        st = execute_section(name, params_file, run_dir, notebook_dir)
         word = "done" if st.status == "done" else "FAILED"
         echo(f"  {name:<11} {word} in {st.seconds:.1f}s" + (f": {st.reason}" if st.reason else ""))
         return st

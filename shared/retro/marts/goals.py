@@ -1,1 +1,1 @@
-"""goals marts (to be written)."""
+"""Goals has no marts of its own: it reads the sales marts and the other sections' totals."""

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pandas as pd
 
 from .. import charts, metrics
+from .. import formatting as fmt
 from ..context import SectionContext
 from ..display import Note, Table
 from ..i18n import label_values, register
@@ -115,7 +116,7 @@ def kpi_table(ctx: SectionContext) -> Table:
         "value": [ctx.fmt(v, FIGURES[k].unit) for k, v in rows],
     })
     return ctx.table(df, labels={"figure": ctx.tr("sales.col.figure"), "value": ctx.tr("sales.col.value")},
-                     title=ctx.tr("sales.kpis"))
+                     title=ctx.tr("sales.kpis"), right=("value",))
 
 
 def gross_vs_net(ctx: SectionContext) -> Table:
@@ -197,7 +198,7 @@ def presale_and_basket(ctx: SectionContext) -> Note:
         c = metrics.ratio(b.loc["campaign", "units"], b.loc["campaign", "orders"])
         base = metrics.ratio(b.loc["baseline", "units"], b.loc["baseline", "orders"])
         lines.append(ctx.tr("sales.attach_note", campaign=ctx.fmt(c, "ratio"), baseline=ctx.fmt(base, "ratio"),
-                            change=ctx.fmt(metrics.change(c, base), "pct") if base else "n/a"))
+                            change=fmt.pct(metrics.change(c, base), signed=True)))
     return Note(" ".join(lines))
 
 

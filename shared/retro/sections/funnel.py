@@ -1,0 +1,289 @@
+"""Conversion funnel section: view -> add-to-cart -> order -> pay, overall, by phase and by channel.
+
+Reads the ``funnel_steps`` mart (distinct visitors per step at each level). Rates are per visitor, within
+the campaign window, recomputed from the counts at each level with ``retro.metrics.funnel_rates``; every
+per-segment table shows the volumes beside the rates and the pooled row, so a channel-mix shift (Simpson's
+paradox) is visible. ``totals`` is shared with the goals section.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import charts, metrics
+from ..catalog import label
+from ..context import SectionContext
+from ..display import Note, Table
+from ..i18n import label_values, register
+
+STEPS = ("view", "cart", "order", "pay")
+ALL, OVERALL = "all", "overall"
+# catalog figure -> (column of metrics.funnel_rates, numerator step, denominator step)
+RATES = {
+    "view_to_cart": ("cart_rate", "cart", "view"),
+    "cart_to_order": ("order_rate", "order", "cart"),
+    "order_to_pay": ("pay_rate", "pay", "order"),
+    "conversion_rate": ("overall", "pay", "view"),
+}
+
+register(
+    {
+        "funnel.step.view": ("View", "浏览"),
+        "funnel.step.cart": ("Add to cart", "加购"),
+        "funnel.step.order": ("Order", "下单"),
+        "funnel.step.pay": ("Pay", "支付"),
+        "funnel.col.step": ("Step", "环节"),
+        "funnel.col.visitors": ("Visitors reaching the step", "到达该环节的访客"),
+        "funnel.col.step_rate": ("From previous step", "上一环节转化率"),
+        "funnel.col.from_view": ("From view", "相对浏览"),
+        "funnel.col.segment": ("Segment", "细分"),
+        "funnel.col.phase": ("Phase", "阶段"),
+        "funnel.col.channel": ("Channel", "渠道"),
+        "funnel.col.view": ("Viewed", "浏览访客"),
+        "funnel.col.cart": ("Added to cart", "加购访客"),
+        "funnel.col.order": ("Ordered", "下单访客"),
+        "funnel.col.pay": ("Paid", "支付访客"),
+        "funnel.col.figure": ("Rate", "转化率"),
+        "funnel.col.base": ("Visitors at the previous step", "上一环节访客"),
+        "funnel.col.actual": ("Actual", "实际"),
+        "funnel.col.benchmark": ("Benchmark", "基准"),
+        "funnel.col.gap": ("Gap (points)", "差距（百分点）"),
+        "funnel.rate.view_to_cart": ("View → cart", "浏览→加购"),
+        "funnel.rate.cart_to_order": ("Cart → order", "加购→下单"),
+        "funnel.rate.order_to_pay": ("Order → pay", "下单→支付"),
+        "funnel.rate.conversion_rate": ("View → pay", "浏览→支付"),
+        "funnel.all_channels": ("All channels (pooled)", "全部渠道（合计）"),
+        "funnel.whole_campaign": ("Whole campaign (pooled)", "全周期（合计）"),
+        "funnel.method": (
+            "Funnel rates are per visitor, not per session: distinct visitors who reached a step / distinct "
+            "visitors who reached the previous step, within the campaign window. By channel or phase, a "
+            "visitor counts in a step when they had that step's event in that channel or phase; steps are "
+            "counted independently, so a segment's rate can exceed 100% when visitors finish through another "
+            "channel or in a later phase (presale: the order in the warm-up, the balance paid in the burst).",
+            "转化率按访客计算（非按会话）：活动期内到达某环节的去重访客数 / 到达上一环节的去重访客数。"
+            "分渠道或分阶段时，访客在该渠道或阶段发生了该环节的行为即计入；各环节独立计数，"
+            "因此访客若经其他渠道或在之后阶段完成（如预售：预热期下单、爆发期付尾款），"
+            "某细分的转化率可能超过100%。"),
+        "funnel.overall_title": ("The funnel over the whole campaign (distinct visitors per step)",
+                                 "全周期转化漏斗（各环节去重访客）"),
+        "funnel.chart_title": ("Visitors reaching each step (distinct over the campaign; rate from the "
+                               "previous step)", "各环节到达访客（活动期去重；括号内为上一环节转化率）"),
+        "funnel.axis.visitors": ("Visitors (distinct)", "访客（去重）"),
+        "funnel.largest_drop": (
+            "The largest drop-off is {from_step} → {to_step}: {lost} of the {base} visitors who reached "
+            "{from_step} did not reach {to_step} ({kept} did).",
+            "流失最大的环节是{from_step}→{to_step}：到达{from_step}的 {base} 名访客中有 {lost} 未到达"
+            "{to_step}（到达 {kept} 名）。"),
+        "funnel.no_drop": ("No drop-off can be computed: no visitor reached the first step.",
+                           "无法计算流失：没有访客到达第一个环节。"),
+        "funnel.phase_chart_title": ("Step rates by phase (distinct visitors within each phase)",
+                                     "分阶段各环节转化率（各阶段内去重访客）"),
+        "funnel.axis.rate": ("Rate", "转化率"),
+        "funnel.phase_title": ("Funnel by phase: volumes beside the rates, pooled row last",
+                               "分阶段漏斗：转化率与访客量并列，末行为合计"),
+        "funnel.channel_title": (
+            "Funnel by channel (whole campaign): volumes beside the rates, pooled row last",
+            "分渠道漏斗（全周期）：转化率与访客量并列，末行为合计"),
+        "funnel.benchmark_title": ("Funnel rates vs benchmarks (from the campaign YAML)",
+                                   "转化率与基准对比（来自活动参数）"),
+        "funnel.no_benchmarks": ("The campaign YAML sets no funnel benchmark (view_to_cart, cart_to_order, "
+                                 "order_to_pay, conversion_rate).",
+                                 "活动参数未设置转化基准（view_to_cart、cart_to_order、order_to_pay、"
+                                 "conversion_rate）。"),
+    }
+)
+
+
+# --- rates from the mart ---------------------------------------------------------------------------
+def _with_rates(counts: pd.DataFrame) -> pd.DataFrame:
+    """Counts plus the four catalog rates, each recomputed from this row's counts."""
+    r = metrics.funnel_rates(counts, STEPS, by=["channel", "period"])
+    for key, (col, _, _) in RATES.items():
+        r[key] = r[col]
+    return r.drop(columns=[c for c, _, _ in RATES.values()]).reset_index(drop=True)
+
+
+def _level(ctx: SectionContext, level: str) -> pd.DataFrame:
+    """Rows of one level with rates: 'overall' (one row), 'phase' (phase order), 'channel' (by volume)."""
+    m = ctx.mart("funnel_steps")
+    if level == "overall":
+        rows = m[(m["channel"] == ALL) & (m["period"] == OVERALL)]
+    elif level == "phase":
+        order = [ph.name for ph in ctx.params.phases]
+        rows = m[(m["channel"] == ALL) & m["period"].isin(order)]
+        rows = rows.assign(_o=rows["period"].map(order.index)).sort_values("_o").drop(columns="_o")
+    else:
+        rows = m[(m["period"] == OVERALL) & (m["channel"] != ALL)]
+        rows = rows.sort_values(["view", "channel"], ascending=[False, True])
+    return _with_rates(rows)
+
+
+def _segment_rates(ctx: SectionContext) -> dict[str, pd.Series]:
+    """Rates keyed by segment: 'overall', each phase name and each channel code."""
+    out = {}
+    o = _level(ctx, "overall")
+    if len(o):
+        out[OVERALL] = o.iloc[0]
+    for r in _level(ctx, "phase").itertuples(index=False):
+        out[r.period] = pd.Series(r._asdict())
+    for r in _level(ctx, "channel").itertuples(index=False):
+        out[r.channel] = pd.Series(r._asdict())
+    return out
+
+
+def _step_names(ctx: SectionContext, steps) -> list[str]:
+    return [ctx.tr(f"funnel.step.{s}") for s in steps]
+
+
+def _segment_table(ctx: SectionContext, rows: pd.DataFrame, names: list[str], key: str, title: str) -> Table:
+    df = pd.DataFrame({key: names})
+    for step in STEPS:
+        df[step] = rows[step].to_numpy()
+    for rate in RATES:
+        df[rate] = rows[rate].to_numpy()
+    units = {s: "count" for s in STEPS} | {r: "pct" for r in RATES}
+    labels = {key: ctx.tr(f"funnel.col.{key}")} | {s: ctx.tr(f"funnel.col.{s}") for s in STEPS} | {
+        r: ctx.tr(f"funnel.rate.{r}") for r in RATES}
+    return ctx.table(df, units, labels=labels, title=title)
+
+
+# --- figures ---------------------------------------------------------------------------------------
+def _value(x) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)
+
+
+def totals(ctx: SectionContext) -> dict:
+    """The four whole-campaign funnel rates (no recording)."""
+    o = _level(ctx, "overall")
+    return {key: _value(o.iloc[0][key]) if len(o) else None for key in RATES}
+
+
+def method_note(ctx: SectionContext) -> Note:
+    """How the funnel counts: per visitor, within the campaign window, steps counted independently."""
+    return Note(ctx.tr("funnel.method"))
+
+
+def kpi_table(ctx: SectionContext) -> Table:
+    """The whole-campaign funnel; records the four rates overall, per phase and per channel."""
+    for segment, r in _segment_rates(ctx).items():
+        for key, (_, num, den) in RATES.items():
+            ctx.record(key, _value(r[key]), segment=None if segment == OVERALL else segment,
+                       numerator=r[num], denominator=r[den])
+    o = _level(ctx, "overall")
+    counts = [o.iloc[0][s] if len(o) else 0 for s in STEPS]
+    prev = [None, *counts[:-1]]
+    df = pd.DataFrame({
+        "step": _step_names(ctx, STEPS),
+        "visitors": counts,
+        "step_rate": [None if p is None else metrics.ratio(c, p) for c, p in zip(counts, prev, strict=True)],
+        "from_view": [metrics.ratio(c, counts[0]) for c in counts],
+    })
+    units = {"visitors": "count", "step_rate": "pct", "from_view": "pct"}
+    return ctx.table(df, units, labels={c: ctx.tr(f"funnel.col.{c}") for c in df.columns},
+                     title=ctx.tr("funnel.overall_title"))
+
+
+def funnel_chart(ctx: SectionContext) -> charts.Chart:
+    """Distinct visitors at each step, each bar labelled with its count and the rate from the step before."""
+    o = _level(ctx, "overall")
+    counts = [float(o.iloc[0][s]) if len(o) else 0.0 for s in STEPS]
+    df = pd.DataFrame({"step": _step_names(ctx, STEPS), "visitors": counts})
+    chart = charts.bar(df, "step", "visitors", title=ctx.tr("funnel.chart_title"), unit="count",
+                       lang=ctx.lang, horizontal=False, annotate=False, ylabel=ctx.tr("funnel.axis.visitors"))
+    ax = chart.figure.axes[0]
+    texts = []
+    for i, c in enumerate(counts):
+        rate = "" if i == 0 else f" ({ctx.fmt(metrics.ratio(c, counts[i - 1]), 'pct')})"
+        texts.append(ctx.fmt(c, "count") + rate)
+    for container in ax.containers:
+        ax.bar_label(container, labels=texts, padding=3, fontsize=9)
+    ax.margins(y=0.15)
+    return chart
+
+
+def largest_drop(ctx: SectionContext) -> Note:
+    """The step transition that loses the largest share of visitors, as a sentence."""
+    o = _level(ctx, "overall")
+    counts = {s: float(o.iloc[0][s]) for s in STEPS} if len(o) else {}
+    worst = metrics.largest_drop(counts, STEPS)
+    if worst is None:
+        return Note(ctx.tr("funnel.no_drop"))
+    a, b, lost = worst
+    return Note(ctx.tr("funnel.largest_drop", from_step=ctx.tr(f"funnel.step.{a}"),
+                       to_step=ctx.tr(f"funnel.step.{b}"), lost=ctx.fmt(lost, "pct"),
+                       base=ctx.fmt(counts[a], "count"), kept=ctx.fmt(counts[b], "count")))
+
+
+def phase_chart(ctx: SectionContext) -> charts.Chart:
+    """The step rates of each phase side by side: where in the calendar each step weakens."""
+    p = _level(ctx, "phase")
+    long = pd.DataFrame([
+        {"phase": ctx.tr(f"phase.{r['period']}"), "rate": ctx.tr(f"funnel.rate.{key}"), "value": r[key]}
+        for _, r in p.iterrows() for key in RATES
+    ], columns=["phase", "rate", "value"])
+    chart = charts.bar(long, "phase", "value", hue="rate", title=ctx.tr("funnel.phase_chart_title"),
+                       unit="pct", lang=ctx.lang, horizontal=False, ylabel=ctx.tr("funnel.axis.rate"))
+    ax = chart.figure.axes[0]
+    for container in ax.containers:
+        values = [ctx.fmt(v, "pct") for v in container.datavalues]
+        ax.bar_label(container, labels=values, padding=2, fontsize=7)
+    top = long["value"].max()
+    ax.set_ylim(0, (float(top) if pd.notna(top) and top > 0 else 1.0) * 1.3)  # headroom for the legend
+    if ax.get_legend() is not None:
+        ax.legend(fontsize=8, ncols=len(RATES), loc="upper left", title=None)
+    return chart
+
+
+def phase_table(ctx: SectionContext) -> Table:
+    """Per-phase visitors and rates next to the pooled whole-campaign row."""
+    rows = pd.concat([_level(ctx, "phase"), _level(ctx, "overall")], ignore_index=True)
+    names = label_values(rows["period"], "phase", ctx.lang)
+    names[-1] = ctx.tr("funnel.whole_campaign")
+    return _segment_table(ctx, rows, names, "phase", ctx.tr("funnel.phase_title"))
+
+
+def channel_table(ctx: SectionContext) -> Table:
+    """Per-channel visitors and rates over the whole campaign next to the pooled row."""
+    rows = pd.concat([_level(ctx, "channel"), _level(ctx, "overall")], ignore_index=True)
+    names = label_values(rows["channel"], "channel", ctx.lang)
+    names[-1] = ctx.tr("funnel.all_channels")
+    return _segment_table(ctx, rows, names, "channel", ctx.tr("funnel.channel_title"))
+
+
+def benchmark_table(ctx: SectionContext) -> Table | Note:
+    """Actual rates against the YAML's benchmarks per segment, with the base volume and the gap in points."""
+    seg = _segment_rates(ctx)
+    rows = []
+    for key, (_, _, den) in RATES.items():
+        bench = ctx.params.benchmarks.get(key)
+        if bench is None:
+            continue
+        refs = bench if isinstance(bench, dict) else {OVERALL: bench}
+        for segment, ref in refs.items():
+            r = seg.get(segment)
+            actual = None if r is None else _value(r[key])
+            gap = None if actual is None else actual - ref
+            rows.append({
+                "figure": label(key, ctx.lang),
+                "segment": _segment_name(ctx, segment),
+                "base": None if r is None else r[den],
+                "actual": actual,
+                "benchmark": ref,
+                "gap": "n/a" if gap is None else f"{gap * 100:+.1f}",
+            })
+    if not rows:
+        return Note(ctx.tr("funnel.no_benchmarks"))
+    df = pd.DataFrame(rows)
+    units = {"base": "count", "actual": "pct", "benchmark": "pct"}
+    return ctx.table(df, units, labels={c: ctx.tr(f"funnel.col.{c}") for c in df.columns},
+                     title=ctx.tr("funnel.benchmark_title"))
+
+
+def _segment_name(ctx: SectionContext, segment: str) -> str:
+    if segment == OVERALL:
+        return ctx.tr("segment.overall")
+    for prefix in ("phase", "channel"):
+        name = label_values([segment], prefix, ctx.lang)[0]
+        if name != segment:
+            return name
+    return segment

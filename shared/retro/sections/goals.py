@@ -1,0 +1,198 @@
+"""Goals and attainment: targets vs actuals, the daily baseline comparison, phases, cumulative pace.
+
+Actuals come from the owning sections' ``totals(ctx)`` (one computation per figure, shared with that
+section's page); this section records nothing itself, so a figure is never counted twice in the summary.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pandas as pd
+
+from .. import charts, metrics
+from ..catalog import FIGURES, label
+from ..context import Recorded, SectionContext
+from ..display import Cards, FindingsList, Note, Table
+from ..errors import RetroError
+from ..findings import evaluate
+from ..i18n import register
+
+register(
+    {
+        "goals.col.figure": ("Figure", "指标"),
+        "goals.col.actual": ("Actual", "实际"),
+        "goals.col.target": ("Target", "目标"),
+        "goals.col.attainment": ("Attainment", "达成率"),
+        "goals.col.status": ("Status", "状态"),
+        "goals.col.campaign_daily": ("Campaign, per day", "活动期日均"),
+        "goals.col.baseline_daily": ("Baseline, per day", "日常日均"),
+        "goals.col.change": ("Change", "变化"),
+        "goals.col.phase": ("Phase", "阶段"),
+        "goals.col.dates": ("Dates", "日期"),
+        "goals.col.days": ("Days", "天数"),
+        "goals.col.gmv": ("GMV", "GMV"),
+        "goals.col.gmv_share": ("Share of GMV", "GMV占比"),
+        "goals.status.met": ("met", "达成"),
+        "goals.status.near": ("near", "接近"),
+        "goals.status.missed": ("missed", "未达成"),
+        "goals.status.na": ("n/a", "无法计算"),
+        "goals.kpi_title": ("Targets and attainment", "目标与达成"),
+        "goals.no_targets": ("The campaign YAML sets no targets; add them under `targets:` to see attainment.",
+                             "活动参数未设置目标（targets），无法计算达成率。"),
+        "goals.baseline_title": ("Campaign vs ordinary days (daily averages)", "活动期与日常对比（日均）"),
+        "goals.no_baseline": ("No baseline period in the YAML: the comparison with ordinary days is skipped.",
+                              "参数未设置日常对照期（baseline），跳过与日常的对比。"),
+        "goals.phase_title": ("Phases and their GMV", "活动阶段与GMV"),
+        "goals.pace_title": ("Cumulative GMV vs a linear pace to target (CNY)", "累计GMV与目标线性进度（元）"),
+        "goals.pace_actual": ("Cumulative GMV", "累计GMV"),
+        "goals.pace_target": ("Target pace (linear)", "目标进度（线性）"),
+        "goals.no_gmv_target": ("No GMV target: the pace line is not drawn.", "未设置GMV目标，不绘制进度线。"),
+        "goals.series": ("Series", "口径"),
+    }
+)
+
+_BASELINE_FIGURES = (("gmv", "money"), ("orders", "count"), ("net_sales", "money"), ("paid_orders", "count"))
+
+
+def _owner_totals(ctx: SectionContext, section: str) -> dict:
+    """The owning section's totals, or {} when its data or marts are not available."""
+    try:
+        mod = importlib.import_module(f"retro.sections.{section}")
+        fn = getattr(mod, "totals", None)
+        return fn(ctx) if fn else {}
+    except (RetroError, FileNotFoundError, KeyError):
+        return {}
+
+
+def actuals(ctx: SectionContext, keys) -> dict:
+    """Actual values of the given figure keys, each from its owning section."""
+    cache: dict[str, dict] = {}
+    out = {}
+    for key in keys:
+        owner = FIGURES[key].section
+        if owner not in cache:
+            cache[owner] = _owner_totals(ctx, owner)
+        out[key] = cache[owner].get(key)
+    return out
+
+
+def _status(att, good: float, poor: float) -> str:
+    if att is None:
+        return "na"
+    return "met" if att >= good else ("missed" if att < poor else "near")
+
+
+def attainment_rows(ctx: SectionContext) -> pd.DataFrame:
+    """One row per YAML target: actual, target, attainment (inverted for lower-is-better figures), status."""
+    targets = ctx.params.targets
+    act = actuals(ctx, targets)
+    s = ctx.params.settings
+    rows = []
+    for key, target in targets.items():
+        spec = FIGURES[key]
+        a = act.get(key)
+        att = metrics.ratio(target, a) if spec.better == "lower" else metrics.ratio(a, target)
+        rows.append({"key": key, "figure": label(key, ctx.lang), "unit": spec.unit, "actual": a, "target": target,
+                     "attainment": att, "status": _status(att, s.attainment_good, s.attainment_poor)})
+    return pd.DataFrame(rows)
+
+
+def kpi_cards(ctx: SectionContext) -> Cards | Note:
+    """Each target as a card: actual, target and attainment, coloured by status."""
+    rows = attainment_rows(ctx)
+    if rows.empty:
+        return Note(ctx.tr("goals.no_targets"))
+    colour = {"met": "good", "near": "warn", "missed": "bad", "na": "none"}
+    cards = []
+    for r in rows.itertuples():
+        cards.append({
+            "label": r.figure, "value": ctx.fmt(r.actual, r.unit), "status": colour[r.status],
+            "lines": [f"{ctx.tr('goals.col.target')} {ctx.fmt(r.target, r.unit)}",
+                      f"{ctx.tr('goals.col.attainment')} {ctx.fmt(r.attainment, 'pct')}"],
+        })
+    return Cards(cards)
+
+
+def kpi_table(ctx: SectionContext) -> Table | Note:
+    """Targets vs actuals with attainment %, the table behind the cards."""
+    rows = attainment_rows(ctx)
+    if rows.empty:
+        return Note(ctx.tr("goals.no_targets"))
+    df = pd.DataFrame({
+        "figure": rows["figure"],
+        "actual": [ctx.fmt(v, u) for v, u in zip(rows["actual"], rows["unit"], strict=True)],
+        "target": [ctx.fmt(v, u) for v, u in zip(rows["target"], rows["unit"], strict=True)],
+        "attainment": rows["attainment"],
+        "status": [ctx.tr(f"goals.status.{s}") for s in rows["status"]],
+    })
+    labels = {c: ctx.tr(f"goals.col.{c}") for c in df.columns}
+    return ctx.table(df, {"attainment": "pct"}, labels=labels, title=ctx.tr("goals.kpi_title"),
+                     right=("actual", "target"))
+
+
+def target_findings(ctx: SectionContext) -> FindingsList:
+    """Highlights and problems of the targets alone (benchmarks are judged in their sections)."""
+    rows = attainment_rows(ctx)
+    figs = [Recorded(r.key, r.actual, FIGURES[r.key].section) for r in rows.itertuples()] if len(rows) else []
+    params = ctx.params.model_copy(update={"benchmarks": {}})
+    return FindingsList(evaluate(figs, params), ctx.lang, empty_text=ctx.tr("section.no_findings"), link=True)
+
+
+def baseline_comparison(ctx: SectionContext) -> Table | Note:
+    """Daily averages in the campaign vs the baseline period: GMV, orders, net sales, paid orders, UV."""
+    per = ctx.mart("sales_by_period").set_index("period")
+    if "baseline" not in per.index or ctx.params.baseline is None:
+        return Note(ctx.tr("goals.no_baseline"))
+    rows = []
+    for key, unit in _BASELINE_FIGURES:
+        c = metrics.ratio(per.loc["overall", key], per.loc["overall", "days"])
+        b = metrics.ratio(per.loc["baseline", key], per.loc["baseline", "days"])
+        rows.append((label(key, ctx.lang), ctx.fmt(c, unit), ctx.fmt(b, unit), metrics.change(c, b)))
+    traffic = _owner_totals(ctx, "traffic")
+    if traffic.get("uv_lift") is not None:
+        rows.append((label("uv_lift", ctx.lang), "", "", traffic["uv_lift"]))
+    df = pd.DataFrame(rows, columns=["figure", "campaign_daily", "baseline_daily", "change"])
+    labels = {c: ctx.tr(f"goals.col.{c}") for c in df.columns}
+    return ctx.table(df, {"change": "change"}, labels=labels, title=ctx.tr("goals.baseline_title"),
+                     right=("campaign_daily", "baseline_daily"))
+
+
+def phase_timeline(ctx: SectionContext) -> charts.Chart:
+    """The phases as a timeline, each bar annotated with its dates and its GMV."""
+    per = ctx.mart("sales_by_period").set_index("period")
+    total = per.loc["overall", "gmv"] if "overall" in per.index else None
+    fig, ax = charts.new_figure(height=1.0 + 0.55 * len(ctx.params.phases))
+    colors = {"warmup": "#5B9BD5", "burst": "#ED7D31", "tail": "#70AD47"}
+    for i, ph in enumerate(ctx.params.phases):
+        start = pd.Timestamp(ph.start)
+        ax.barh(i, ph.days, left=start, color=colors.get(ph.name, "#999"), height=0.6)
+        gmv = per.loc[ph.name, "gmv"] if ph.name in per.index else None
+        text = (f"{ph.start:%m-%d}–{ph.end:%m-%d} · {ctx.fmt(gmv, 'money')} "
+                f"({ctx.fmt(metrics.ratio(gmv, total), 'pct')})")
+        ax.text(start + pd.Timedelta(days=ph.days + 0.2), i, text, va="center", fontsize=9)
+    ax.set_yticks(range(len(ctx.params.phases)), [ctx.tr(f"phase.{p.name}") for p in ctx.params.phases])
+    ax.invert_yaxis()
+    ax.set_xlim(pd.Timestamp(ctx.params.start) - pd.Timedelta(days=0.5),
+                pd.Timestamp(ctx.params.end) + pd.Timedelta(days=8))
+    ax.grid(axis="y", visible=False)
+    fig.autofmt_xdate()
+    return charts.finish(fig, ax, ctx.tr("goals.phase_title"))
+
+
+def cumulative_pace(ctx: SectionContext) -> charts.Chart:
+    """Cumulative GMV by day against a straight-line pace to the GMV target."""
+    d = ctx.mart("sales_daily")
+    d = d[d["period"] != "baseline"].sort_values("day").copy()
+    days = pd.date_range(pd.Timestamp(ctx.params.start), pd.Timestamp(ctx.params.end), freq="D")
+    gmv = d.set_index(pd.to_datetime(d["day"]))["gmv"].reindex(days, fill_value=0.0)
+    series = [pd.DataFrame({"day": days, "value": gmv.cumsum().to_numpy(), "series": ctx.tr("goals.pace_actual")})]
+    target = ctx.params.targets.get("gmv")
+    if target:
+        pace = [target * (i + 1) / len(days) for i in range(len(days))]
+        series.append(pd.DataFrame({"day": days, "value": pace, "series": ctx.tr("goals.pace_target")}))
+    long = pd.concat(series, ignore_index=True)
+    chart = charts.line(long, "day", "value", hue="series", title=ctx.tr("goals.pace_title"), unit="money",
+                        lang=ctx.lang, currency=ctx.currency, xlabel=ctx.tr("date"))
+    chart.figure.axes[0].legend(fontsize=8)
+    return chart
+

@@ -1,0 +1,197 @@
+"""The whole kit on generated demo data: the CLI builds every page, and the headline numbers it shows equal
+numbers this test computes independently from the raw demo tables with pandas."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from retro import formatting as fmt
+from retro.params import PROJECT_ROOT, load_params
+from retro.sections import SECTIONS
+
+pytestmark = pytest.mark.e2e
+DEMO_YAML = PROJECT_ROOT / "params" / "demo_double11.yaml"
+
+
+def retro(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "retro.cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """Small demo data in a temp folder and a campaign YAML (zh) pointing at it."""
+    root = tmp_path_factory.mktemp("e2e")
+    data = root / "data"
+    r = retro("demo", "--size", "small", "--seed", "7", "--out", data)
+    assert r.returncode == 0, r.stderr
+    doc = yaml.safe_load(DEMO_YAML.read_text(encoding="utf-8"))
+    doc["data"] = {"tables": {name: {"path": f"data/{name}/*.parquet"} for name in
+                              ("orders", "order_items", "products", "events", "marketing", "coupons", "inventory",
+                               "shipments", "service", "nps", "users")}}
+    params_file = root / "campaign.yaml"
+    params_file.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return root, params_file, data
+
+
+@pytest.fixture(scope="module")
+def built(demo):
+    root, params_file, data = demo
+    run_dir = root / "run"
+    r = retro("run", params_file, "--output", run_dir, "--jobs", "2")
+    return root, params_file, data, run_dir, r
+
+
+def raw(data: Path, table: str) -> pd.DataFrame:
+    return pd.read_parquet(data / table)
+
+
+def page(run_dir: Path, name: str) -> str:
+    return (run_dir / "report" / SECTIONS[name].page).read_text(encoding="utf-8")
+
+
+def test_run_succeeds_and_reports_progress(built):
+    *_, r = built
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+    for name in SECTIONS:
+        assert re.search(rf"^\s+{name}\s+done in \d+\.\d+s$", r.stdout, re.M), f"no progress line for {name}"
+    assert r.stdout.strip().splitlines()[-1].startswith("report: ")
+
+
+def test_every_page_exists_without_errors_code_or_paths(built):
+    root, params_file, data, run_dir, _ = built
+    report = run_dir / "report"
+    for name in SECTIONS:
+        html = page(run_dir, name)
+        for bad in ("Traceback", "section-status", "Error", "import retro", "params_file", "open_section",
+                    str(root), str(PROJECT_ROOT), "<script src", "In&nbsp;[", "jp-InputPrompt"):
+            assert bad not in html, f"{bad!r} in {name}"
+        assert 'lang="zh-CN"' in html
+    index = (report / "index.html").read_text(encoding="utf-8")
+    for name in SECTIONS:
+        assert f'href="{SECTIONS[name].page}"' in index
+    names = zipfile.ZipFile(report / "report.zip").namelist()
+    assert {f"demo_double11/{SECTIONS[n].page}" for n in SECTIONS} <= set(names)
+    assert (report / "report.html").stat().st_size > 0
+
+
+def test_language_follows_the_yaml(built):
+    *_, run_dir, _ = built
+    html = page(run_dir, "sales")
+    assert "核心指标" in html and "Headline figures" not in html
+
+
+def test_sales_figures_equal_raw_computation(built):
+    _, params_file, data, run_dir, _ = built
+    p = load_params(params_file)
+    o = raw(data, "orders")
+    camp = o[(o.order_time >= pd.Timestamp(p.start)) & (o.order_time < pd.Timestamp(p.end_exclusive))]
+    paid = camp[camp.status == "paid"]
+    gmv, orders, aov = camp.paid_amount.sum(), len(camp), paid.paid_amount.sum() / len(paid)
+    figures = {f["key"]: f["value"] for f in json.loads((run_dir / "figures" / "sales.json").read_text())
+               if f["segment"] is None}
+    assert figures["gmv"] == pytest.approx(gmv)
+    assert figures["orders"] == orders
+    assert figures["aov"] == pytest.approx(aov)
+    html = page(run_dir, "sales")
+    for shown in (fmt.money(gmv, "zh"), fmt.number(orders, "zh"), fmt.money(aov, "zh")):
+        assert shown in html
+
+
+def test_traffic_and_funnel_equal_raw_computation(built):
+    _, params_file, data, run_dir, _ = built
+    p = load_params(params_file)
+    e = raw(data, "events")
+    e = e[(e.event_time >= pd.Timestamp(p.start)) & (e.event_time < pd.Timestamp(p.end_exclusive))]
+    uv = e.visitor_id.nunique()
+    steps = {s: e.loc[e.event_type == s, "visitor_id"].nunique() for s in ("view", "cart", "order", "pay")}
+    traffic = {f["key"]: f["value"] for f in json.loads((run_dir / "figures" / "traffic.json").read_text())
+               if f["segment"] is None}
+    assert traffic["uv"] == uv
+    assert fmt.number(uv, "zh") in page(run_dir, "traffic")
+    funnel = {f["key"]: f["value"] for f in json.loads((run_dir / "figures" / "funnel.json").read_text())
+              if f["segment"] is None}
+    expected = {"view_to_cart": steps["cart"] / steps["view"], "cart_to_order": steps["order"] / steps["cart"],
+                "order_to_pay": steps["pay"] / steps["order"], "conversion_rate": steps["pay"] / steps["view"]}
+    html = page(run_dir, "funnel")
+    for key, value in expected.items():
+        assert funnel[key] == pytest.approx(value), key
+        assert fmt.pct(value) in html, key
+
+
+def test_summary_cites_figures_and_links_resolve(built):
+    *_, run_dir, _ = built
+    report = run_dir / "report"
+    index = (report / "index.html").read_text(encoding="utf-8")
+    assert "kpi-card" in index and "finding-problem" in index
+    for href in set(re.findall(r'href="([^"#]+\.html)#([^"]+)"', index)):
+        target = (report / href[0]).read_text(encoding="utf-8")
+        assert f'id="{href[1]}"' in target, href
+
+
+def test_only_reruns_chosen_sections_and_keeps_the_rest(built):
+    _, params_file, _, run_dir, _ = built
+    before = (run_dir / "report" / "02_traffic.html").read_text(encoding="utf-8")
+    r = retro("run", params_file, "--output", run_dir, "--only", "sales")
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"^\s+sales\s+started", r.stdout, re.M) and not re.search(r"^\s+traffic\s+started", r.stdout, re.M)
+    after = (run_dir / "report" / "02_traffic.html").read_text(encoding="utf-8")
+    strip = lambda s: re.sub(r"生成于 [0-9: -]+", "", s)  # noqa: E731 - the footer's run time differs
+    assert strip(before) == strip(after)
+
+
+def test_failed_section_does_not_stop_the_others(demo, tmp_path):
+    from retro.run import run_campaign
+
+    _, params_file, _ = demo
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(PROJECT_ROOT / "notebooks", notebooks)
+    nb = json.loads((notebooks / "02_traffic.ipynb").read_text())
+    nb["cells"].insert(4, {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                           "source": "raise ValueError('traffic table looks wrong')"})
+    (notebooks / "02_traffic.ipynb").write_text(json.dumps(nb))
+    result = run_campaign(params_file, only=["traffic", "sales"], run_dir=tmp_path / "run", jobs=2,
+                          echo=lambda s: None, notebook_dir=notebooks)
+    assert result.failed == ["traffic"]
+    assert result.statuses["sales"].status == "done" and result.statuses["summary"].status == "done"
+    html = (tmp_path / "run" / "report" / "02_traffic.html").read_text(encoding="utf-8")
+    assert "ValueError: traffic table looks wrong" in html and "Traceback" not in html
+    index = (tmp_path / "run" / "report" / "index.html").read_text(encoding="utf-8")
+    assert 'class="st-failed"' in index
+
+
+def test_missing_table_section_says_so(demo, tmp_path):
+    root, params_file, _ = demo
+    doc = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    del doc["data"]["tables"]["service"]
+    doc["sections"] = None
+    doc["data"]["tables"] = {k: {"path": str(root / v["path"])} for k, v in doc["data"]["tables"].items()}
+    p = tmp_path / "no_service.yaml"
+    p.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    r = retro("run", p, "--output", tmp_path / "run", "--only", "service")
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "run" / "report" / "07_service.html").read_text(encoding="utf-8")
+    assert "未生成：本次活动数据未提供 service 表。" in html
+
+
+def test_bad_yaml_changes_nothing_under_outputs(built, tmp_path):
+    _, params_file, _, run_dir, _ = built
+    stamp = (run_dir / "report" / "index.html").stat().st_mtime_ns
+    doc = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    doc["phases"][1]["start"] = "2026-11-01"
+    bad = params_file.parent / "bad.yaml"
+    bad.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    r = retro("run", bad, "--output", run_dir)
+    assert r.returncode == 2 and "phase burst starts 2026-11-01" in r.stderr and "Traceback" not in r.stderr
+    assert (run_dir / "report" / "index.html").stat().st_mtime_ns == stamp

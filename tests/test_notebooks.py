@@ -1,0 +1,39 @@
+"""The committed notebooks: clean, parameterised, one per section, narrating rather than computing."""
+
+import ast
+import json
+
+import pytest
+
+from retro.params import PROJECT_ROOT
+from retro.sections import SECTIONS
+
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+
+
+@pytest.mark.parametrize("name", list(SECTIONS))
+def test_notebook_is_clean_and_parameterised(name):
+    path = NOTEBOOKS / SECTIONS[name].notebook
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"  # papermill needs it
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and not c.get("execution_count") for c in code), "commit notebooks without outputs"
+    params = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(params) == 1
+    assert "params_file" in "".join(params[0]["source"]) and "run_dir" in "".join(params[0]["source"])
+    assert any(f'open_section("{name}"' in "".join(c["source"]) for c in code)
+    for cell in code:
+        tree = ast.parse("".join(cell["source"]))
+        for node in ast.walk(tree):
+            assert not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.For, ast.While, ast.With)), (
+                f"{path.name}: notebooks call the helper package; logic belongs in shared/retro")
+
+
+@pytest.mark.parametrize("name", list(SECTIONS))
+def test_every_heading_exists_in_both_languages(name):
+    nb = json.loads((NOTEBOOKS / SECTIONS[name].notebook).read_text(encoding="utf-8"))
+    tagged = [c.get("metadata", {}).get("tags", []) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    en = sum("en" in t for t in tagged)
+    zh = sum("zh" in t for t in tagged)
+    assert en == zh and en >= 2
+    assert all(("en" in t) != ("zh" in t) for t in tagged), "each markdown cell is tagged en or zh"
