@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from retro.context import SectionContext
 from retro.marts import build_marts
 from retro.params import load_params

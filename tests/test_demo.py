@@ -118,51 +118,107 @@ def test_ids_values_and_amounts(db):
     assert one(db, "select count(*) from orders where not regexp_full_match(order_id, 'O[0-9]{8}')") == 0
     assert one(db, "select count(*) from users where not regexp_full_match(user_id, 'U[0-9]{7}')") == 0
     assert one(db, "select count(*) from orders anti join users using (user_id)") == 0
+    assert (
+        one(
+            db,
+            """select count(*) from users u where registered_at > least(
+        (select min(order_time) from orders o where o.user_id = u.user_id),
+        (select min(event_time) from events e where e.user_id = u.user_id))""",
+        )
+        == 0
+    )
     statuses = one(db, "select list(distinct status order by status) from orders")
     assert statuses == ["cancelled", "paid", "refunded"]
     assert one(db, "select list(distinct channel order by channel) from orders") == [
-        "live", "offsite", "other", "private", "search"]
-    assert one(db, """select count(*) from orders
-                      where abs(list_amount - discount_amount - paid_amount) > 0.001""") == 0
+        "live",
+        "offsite",
+        "other",
+        "private",
+        "search",
+    ]
+    assert (
+        one(
+            db,
+            """select count(*) from orders
+                      where abs(list_amount - discount_amount - paid_amount) > 0.001""",
+        )
+        == 0
+    )
     assert one(db, "select count(*) from orders where pay_time < order_time") == 0
     assert 0.85 <= one(db, "select avg((pay_time is null)::int) from orders where status = 'cancelled'") < 1
 
 
 def test_order_lines_add_up_to_the_order_paid_amount(db):
-    assert one(db, """
+    assert (
+        one(
+            db,
+            """
         select count(*) from orders o
         join (select order_id, round(sum(paid_amount), 2) lines from order_items group by 1) i
         using (order_id)
-        where abs(i.lines - o.paid_amount) > 0.001""") == 0
+        where abs(i.lines - o.paid_amount) > 0.001""",
+        )
+        == 0
+    )
     assert one(db, "select count(*) from orders anti join order_items using (order_id)") == 0
-    assert one(db, """select count(*) from order_items i join products p using (sku)
-                      where i.unit_price != p.list_price or i.unit_cost != p.unit_cost""") == 0
+    assert (
+        one(
+            db,
+            """select count(*) from order_items i join products p using (sku)
+                      where i.unit_price != p.list_price or i.unit_cost != p.unit_cost""",
+        )
+        == 0
+    )
 
 
 def test_every_order_in_the_windows_has_order_and_pay_events_by_its_buyer(db):
     windows = f"(({IN_CAMPAIGN}) or ({IN_BASELINE}))"
-    assert one(db, f"""
+    assert (
+        one(
+            db,
+            f"""
         select count(*) from orders o where {windows} and not exists (
             select 1 from events e where e.visitor_id = o.user_id and e.event_time = o.order_time
-            and e.event_type = 'order' and e.channel = o.channel)""") == 0
-    assert one(db, f"""
+            and e.event_type = 'order' and e.channel = o.channel)""",
+        )
+        == 0
+    )
+    assert (
+        one(
+            db,
+            f"""
         select count(*) from orders o where {windows} and pay_time is not null and not exists (
             select 1 from events e where e.visitor_id = o.user_id and e.event_time = o.pay_time
-            and e.event_type = 'pay')""") == 0
+            and e.event_type = 'pay')""",
+        )
+        == 0
+    )
     # each ordered SKU was viewed and added to the cart earlier in the session of the order
     for step in ("view", "cart"):
-        assert one(db, f"""
+        assert (
+            one(
+                db,
+                f"""
             with s as (select visitor_id, event_time, session_id from events where event_type = 'order')
             select count(*) from orders o join order_items i using (order_id) join products p using (sku)
             join s on s.visitor_id = o.user_id and s.event_time = o.order_time
             where {IN_CAMPAIGN} and p.is_merchandise and not exists (
                 select 1 from events e where e.session_id = s.session_id and e.sku = i.sku
-                and e.event_type = '{step}' and e.event_time <= o.order_time)""") == 0, step
+                and e.event_type = '{step}' and e.event_time <= o.order_time)""",
+            )
+            == 0
+        ), step
 
 
 def test_events_stay_in_the_windows_and_sessions_follow_the_30_minute_rule(db):
-    assert one(db, f"""select count(*) from events where not ((event_time >= {C0} and event_time < {C1})
-                       or (event_time >= {B0} and event_time < {B1}))""") == 0
+    assert (
+        one(
+            db,
+            f"""select count(*) from events where not ((event_time >= {C0} and event_time < {C1})
+                       or (event_time >= {B0} and event_time < {B1}))""",
+        )
+        == 0
+    )
     visitors = "select max(n) from (select count(distinct visitor_id) n from events group by session_id)"
     assert one(db, visitors) == 1
     inside, between = db.execute("""
@@ -178,9 +234,15 @@ def test_events_stay_in_the_windows_and_sessions_follow_the_30_minute_rule(db):
 
 def test_coupon_redemptions_match_campaign_orders(db):
     assert one(db, "select count(*) from coupons") == 8
-    assert one(db, f"""select count(*) from coupons c where redeemed != (
+    assert (
+        one(
+            db,
+            f"""select count(*) from coupons c where redeemed != (
                        select count(*) from orders o
-                       where o.coupon_id = c.coupon_id and {IN_CAMPAIGN})""") == 0
+                       where o.coupon_id = c.coupon_id and {IN_CAMPAIGN})""",
+        )
+        == 0
+    )
     assert one(db, f"select count(*) from orders where coupon_id is not null and not ({IN_CAMPAIGN})") == 0
     assert one(db, "select min(issued / redeemed) from coupons") >= 5
     share = one(db, f"select avg((coupon_id is not null)::int) from orders where {IN_CAMPAIGN}")
@@ -193,7 +255,8 @@ def test_inventory_never_negative_and_the_top_sku_sells_out_on_burst_day_2(demo,
     sku = story["top_sku_sold_out"]
     assert one(db, "select min(stock_on_hand) from inventory") >= 0
     assert one(db, "select count(distinct sku) from inventory") == one(
-        db, "select count(*) from products where is_merchandise")
+        db, "select count(*) from products where is_merchandise"
+    )
     first_zero, back = db.execute(f"""
         select min(snapshot_time) filter (where stock_on_hand = 0),
                min(snapshot_time) filter (where replenished > 0)
@@ -201,16 +264,28 @@ def test_inventory_never_negative_and_the_top_sku_sells_out_on_burst_day_2(demo,
     assert str(first_zero.date()) == "2026-11-12" and 6 <= first_zero.hour <= 10  # burst day 2, mid-morning
     assert str(first_zero).replace(" ", "T") == story["sellouts"][0]["sold_out_at"]
     assert (back - first_zero).total_seconds() > 24 * 3600
-    top5 = [r[0] for r in db.execute(f"""
+    top5 = [
+        r[0]
+        for r in db.execute(f"""
         select sku from order_items i join orders using (order_id) where {IN_CAMPAIGN} and status = 'paid'
-        group by 1 order by sum(i.paid_amount) desc limit 5""").fetchall()]
+        group by 1 order by sum(i.paid_amount) desc limit 5""").fetchall()
+    ]
     assert sku in top5
-    assert one(db, f"""
+    assert (
+        one(
+            db,
+            f"""
         select count(*) from order_items join orders using (order_id) where sku = '{sku}'
         and ((order_time >= '{first_zero}' and order_time < '{back}')
-             or (pay_time >= '{first_zero}' and pay_time < '{back}'))""") == 0
+             or (pay_time >= '{first_zero}' and pay_time < '{back}'))""",
+        )
+        == 0
+    )
     # stock moves exactly with the units of paid and refunded orders, by hour of payment
-    assert one(db, f"""
+    assert (
+        one(
+            db,
+            f"""
         with sold as (
             select sku, date_trunc('hour', pay_time) + interval 1 hour t, sum(quantity) units
             from order_items join orders using (order_id)
@@ -219,9 +294,15 @@ def test_inventory_never_negative_and_the_top_sku_sells_out_on_burst_day_2(demo,
             select sku, snapshot_time t, stock_on_hand, replenished,
                    lag(stock_on_hand) over (partition by sku order by snapshot_time) prev from inventory)
         select count(*) from inv left join sold using (sku, t)
-        where prev is not null and stock_on_hand != prev + replenished - coalesce(units, 0)""") == 0
-    new_sold_out = one(db, """select count(distinct sku) from inventory join products using (sku)
-                              where stock_on_hand = 0 and launch_date >= date '2026-10-05'""")
+        where prev is not null and stock_on_hand != prev + replenished - coalesce(units, 0)""",
+        )
+        == 0
+    )
+    new_sold_out = one(
+        db,
+        """select count(distinct sku) from inventory join products using (sku)
+                              where stock_on_hand = 0 and launch_date >= date '2026-10-05'""",
+    )
     assert 2 <= new_sold_out <= 4
 
 
@@ -229,8 +310,14 @@ def test_shipments_are_for_paid_or_refunded_orders_only(db):
     assert one(db, "select count(*) - count(distinct order_id) from shipments") == 0
     joined = "select count(*) from shipments join orders using (order_id) where {}"
     assert one(db, joined.format("status = 'cancelled'")) == 0
-    assert one(db, f"""select count(*) from orders anti join shipments using (order_id)
-                       where {IN_CAMPAIGN} and status != 'cancelled'""") == 0
+    assert (
+        one(
+            db,
+            f"""select count(*) from orders anti join shipments using (order_id)
+                       where {IN_CAMPAIGN} and status != 'cancelled'""",
+        )
+        == 0
+    )
     assert one(db, joined.format("shipped_time < pay_time")) == 0
     assert one(db, "select count(*) from shipments where delivered_time <= shipped_time") == 0
     assert one(db, "select count(*) from shipments where delivered_time is null") > 0
@@ -251,11 +338,14 @@ def test_the_busiest_hour_is_the_midnight_burst(db):
                  group by 1 order by {{}} desc"""
     assert str(one(db, hourly.format("sum(paid_amount)"))) == "2026-11-11 00:00:00"
     assert str(one(db, hourly.format("count(*)"))) == "2026-11-11 00:00:00"
-    worst = one(db, f"""
+    worst = one(
+        db,
+        f"""
         select min(evening / morning) from (
             select order_time::date, count(*) filter (where hour(order_time) between 19 and 22) evening,
                    count(*) filter (where hour(order_time) between 8 and 11) morning
-            from orders where {IN_CAMPAIGN} group by 1)""")
+            from orders where {IN_CAMPAIGN} group by 1)""",
+    )
     assert worst > 1
 
 
@@ -268,29 +358,47 @@ def test_sales_shapes(db):
                count(*) filter (where status = 'paid') from orders where {IN_CAMPAIGN}""").fetchone()
     assert 5.5e6 <= gmv <= 6.2e6
     assert 500 <= net / paid <= 560
-    presale = one(db, f"""select sum(paid_amount) filter (where is_presale) / sum(paid_amount)
-                          from orders where {IN_CAMPAIGN} and status = 'paid'""")
+    presale = one(
+        db,
+        f"""select sum(paid_amount) filter (where is_presale) / sum(paid_amount)
+                          from orders where {IN_CAMPAIGN} and status = 'paid'""",
+    )
     assert 0.30 <= presale <= 0.50
     # deposits in the warm-up, balances paid between 00:00 and 02:00 on burst day 1 (or never)
-    assert one(db, """select count(*) from orders where is_presale and (order_time >= '2026-11-11'
-                      or pay_time < '2026-11-11' or pay_time >= '2026-11-11 02:00:00')""") == 0
-    shares = rows(db, f"""select channel, sum(paid_amount) / sum(sum(paid_amount)) over ()
-                          from orders where {IN_CAMPAIGN} group by 1""")
-    expected_shares = {"search": .35, "live": .25, "offsite": .20, "private": .10, "other": .10}
+    assert (
+        one(
+            db,
+            """select count(*) from orders where is_presale and (order_time >= '2026-11-11'
+                      or pay_time < '2026-11-11' or pay_time >= '2026-11-11 02:00:00')""",
+        )
+        == 0
+    )
+    shares = rows(
+        db,
+        f"""select channel, sum(paid_amount) / sum(sum(paid_amount)) over ()
+                          from orders where {IN_CAMPAIGN} group by 1""",
+    )
+    expected_shares = {"search": 0.35, "live": 0.25, "offsite": 0.20, "private": 0.10, "other": 0.10}
     for channel, expected in expected_shares.items():
         assert abs(shares[channel] - expected) < 0.04, channel
-    status = rows(db, f"""select status, count(*) / sum(count(*)) over ()
-                          from orders where {IN_CAMPAIGN} group by 1""")
+    status = rows(
+        db,
+        f"""select status, count(*) / sum(count(*)) over ()
+                          from orders where {IN_CAMPAIGN} group by 1""",
+    )
     assert 0.85 <= status["paid"] <= 0.91 and 0.03 <= status["cancelled"] <= 0.07
     units = """select sum(quantity) / count(distinct order_id) from order_items join orders using (order_id)
                 where {}"""
     attach = one(db, units.format(IN_CAMPAIGN)) / one(db, units.format(IN_BASELINE))
     assert 1.2 <= attach <= 1.5
-    top10 = one(db, f"""
+    top10 = one(
+        db,
+        f"""
         select sum(s) filter (where r <= 10) / sum(s) from (
             select sum(i.paid_amount) s, row_number() over (order by sum(i.paid_amount) desc) r
             from order_items i join orders o using (order_id) join products p using (sku)
-            where {IN_CAMPAIGN} and p.is_merchandise group by sku)""")
+            where {IN_CAMPAIGN} and p.is_merchandise group by sku)""",
+    )
     assert 0.25 <= top10 <= 0.45
     assert one(db, "select count(*) from products where not is_merchandise") == 1
     assert 0 < one(db, "select avg((sku = 'POSTAGE')::int) from order_items") < 0.02
@@ -309,8 +417,11 @@ def test_traffic_and_funnel_shapes(db):
               / count(distinct visitor_id) filter (where event_type = 'view') from events where {}"""
     assert 0.08 <= one(db, rate.format("cart", f"event_time >= {C0} and event_time < '2026-11-11'")) < 0.18
     assert 0.05 <= one(db, rate.format("pay", f"{camp} and channel = 'private'")) < 0.12
-    offsite = one(db, f"""select count(distinct visitor_id) filter (where channel = 'offsite')
-                          / count(distinct visitor_id) from events where {camp}""")
+    offsite = one(
+        db,
+        f"""select count(distinct visitor_id) filter (where channel = 'offsite')
+                          / count(distinct visitor_id) from events where {camp}""",
+    )
     assert 0.30 <= offsite <= 0.40
     bounce = one(db, "select avg((n = 1)::int) from (select count(*) n from events group by session_id)")
     assert 0.40 <= bounce <= 0.50
@@ -330,10 +441,13 @@ def test_customer_shapes(db):
         from buyers b where {{}}"""
     member, other = one(db, again.format("member")), one(db, again.format("not member"))
     assert 0.33 <= member <= 0.47 and 0.13 <= other <= 0.23
-    retention = one(db, f"""
+    retention = one(
+        db,
+        f"""
         select avg(exists (select 1 from orders o where o.user_id = b.user_id and o.status = 'paid'
                            and o.order_time >= {C1} and o.order_time < {C1} + interval 30 day)::int)
-        from buyers b""")
+        from buyers b""",
+    )
     assert 0.25 <= retention <= 0.35
     assert 0.27 <= one(db, "select avg(is_member::int) from users") <= 0.33
     assert 0.40 <= one(db, "select avg((city_tier in ('tier3', 'tier4+'))::int) from users") <= 0.50
@@ -344,15 +458,21 @@ def test_marketing_shapes(db, params):
     spend = rows(db, f"select channel, sum(spend) from marketing where {camp} group by 1")
     assert [c for c, s in spend.items() if s > params.budget[c] * 1.05] == ["live"]
     assert all(abs(s / params.budget[c] - 1) < 0.2 for c, s in spend.items())
-    roas = rows(db, f"""select channel, sum(attributed_revenue) / sum(spend) from marketing
-                        where {camp} group by 1""")
+    roas = rows(
+        db,
+        f"""select channel, sum(attributed_revenue) / sum(spend) from marketing
+                        where {camp} group by 1""",
+    )
     assert max(roas, key=roas.get) == "search" and all(2 <= r <= 8 for r in roas.values())
     roi = one(db, f"select (sum(attributed_revenue) - sum(spend)) / sum(spend) from marketing where {camp}")
     assert 2.3 <= roi < 3
     ctr = rows(db, "select channel, sum(clicks) / sum(impressions) from marketing group by 1")
     assert all(0.01 <= r <= 0.05 for r in ctr.values())
-    top_kol = one(db, f"""select max(r) / sum(r) from (select sum(attributed_revenue) r from marketing
-                          where {camp} and channel = 'offsite' group by placement)""")
+    top_kol = one(
+        db,
+        f"""select max(r) / sum(r) from (select sum(attributed_revenue) r from marketing
+                          where {camp} and channel = 'offsite' group by placement)""",
+    )
     assert 0.45 <= top_kol <= 0.75
     assert one(db, "select count(distinct placement) from marketing where is_kol") == 15
 

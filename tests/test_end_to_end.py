@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from retro import formatting as fmt
 from retro.params import PROJECT_ROOT, load_params
 from retro.sections import SECTIONS
@@ -24,8 +23,13 @@ DEMO_YAML = PROJECT_ROOT / "params" / "demo_double11.yaml"
 
 
 def retro(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "retro.cli", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "retro.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=900,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +40,24 @@ def demo(tmp_path_factory):
     r = retro("demo", "--size", "small", "--seed", "7", "--out", data)
     assert r.returncode == 0, r.stderr
     doc = yaml.safe_load(DEMO_YAML.read_text(encoding="utf-8"))
-    doc["data"] = {"tables": {name: {"path": f"data/{name}/*.parquet"} for name in
-                              ("orders", "order_items", "products", "events", "marketing", "coupons", "inventory",
-                               "shipments", "service", "nps", "users")}}
+    doc["data"] = {
+        "tables": {
+            name: {"path": f"data/{name}/*.parquet"}
+            for name in (
+                "orders",
+                "order_items",
+                "products",
+                "events",
+                "marketing",
+                "coupons",
+                "inventory",
+                "shipments",
+                "service",
+                "nps",
+                "users",
+            )
+        }
+    }
     params_file = root / "campaign.yaml"
     params_file.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return root, params_file, data
@@ -74,10 +93,22 @@ def test_every_page_exists_without_errors_code_or_paths(built):
     report = run_dir / "report"
     for name in SECTIONS:
         html = page(run_dir, name)
-        for bad in ("Traceback", "section-status", "Error", "import retro", "params_file", "open_section",
-                    str(root), str(PROJECT_ROOT), "<script src", "In&nbsp;[", "jp-InputPrompt"):
-            assert bad not in html, f"{bad!r} in {name}"
         assert 'lang="zh-CN"' in html
+        html = re.sub(r"<style>.*?</style>", "", html, flags=re.S)  # the inline CSS names every class
+        for bad in (
+            "Traceback",
+            "section-status",
+            "Error",
+            "import retro",
+            "params_file",
+            "open_section",
+            str(root),
+            str(PROJECT_ROOT),
+            "<script src",
+            "In&nbsp;[",
+            "jp-InputPrompt",
+        ):
+            assert bad not in html, f"{bad!r} in {name}"
     index = (report / "index.html").read_text(encoding="utf-8")
     for name in SECTIONS:
         assert f'href="{SECTIONS[name].page}"' in index
@@ -99,8 +130,11 @@ def test_sales_figures_equal_raw_computation(built):
     camp = o[(o.order_time >= pd.Timestamp(p.start)) & (o.order_time < pd.Timestamp(p.end_exclusive))]
     paid = camp[camp.status == "paid"]
     gmv, orders, aov = camp.paid_amount.sum(), len(camp), paid.paid_amount.sum() / len(paid)
-    figures = {f["key"]: f["value"] for f in json.loads((run_dir / "figures" / "sales.json").read_text())
-               if f["segment"] is None}
+    figures = {
+        f["key"]: f["value"]
+        for f in json.loads((run_dir / "figures" / "sales.json").read_text())
+        if f["segment"] is None
+    }
     assert figures["gmv"] == pytest.approx(gmv)
     assert figures["orders"] == orders
     assert figures["aov"] == pytest.approx(aov)
@@ -115,15 +149,30 @@ def test_traffic_and_funnel_equal_raw_computation(built):
     e = raw(data, "events")
     e = e[(e.event_time >= pd.Timestamp(p.start)) & (e.event_time < pd.Timestamp(p.end_exclusive))]
     uv = e.visitor_id.nunique()
-    steps = {s: e.loc[e.event_type == s, "visitor_id"].nunique() for s in ("view", "cart", "order", "pay")}
-    traffic = {f["key"]: f["value"] for f in json.loads((run_dir / "figures" / "traffic.json").read_text())
-               if f["segment"] is None}
+    # closed funnel: a visitor counts at a step after reaching every earlier step in the campaign
+    reached, steps = None, {}
+    for s in ("view", "cart", "order", "pay"):
+        who = set(e.loc[e.event_type == s, "visitor_id"])
+        reached = who if reached is None else reached & who
+        steps[s] = len(reached)
+    traffic = {
+        f["key"]: f["value"]
+        for f in json.loads((run_dir / "figures" / "traffic.json").read_text())
+        if f["segment"] is None
+    }
     assert traffic["uv"] == uv
     assert fmt.number(uv, "zh") in page(run_dir, "traffic")
-    funnel = {f["key"]: f["value"] for f in json.loads((run_dir / "figures" / "funnel.json").read_text())
-              if f["segment"] is None}
-    expected = {"view_to_cart": steps["cart"] / steps["view"], "cart_to_order": steps["order"] / steps["cart"],
-                "order_to_pay": steps["pay"] / steps["order"], "conversion_rate": steps["pay"] / steps["view"]}
+    funnel = {
+        f["key"]: f["value"]
+        for f in json.loads((run_dir / "figures" / "funnel.json").read_text())
+        if f["segment"] is None
+    }
+    expected = {
+        "view_to_cart": steps["cart"] / steps["view"],
+        "cart_to_order": steps["order"] / steps["cart"],
+        "order_to_pay": steps["pay"] / steps["order"],
+        "conversion_rate": steps["pay"] / steps["view"],
+    }
     html = page(run_dir, "funnel")
     for key, value in expected.items():
         assert funnel[key] == pytest.approx(value), key
@@ -158,11 +207,25 @@ def test_failed_section_does_not_stop_the_others(demo, tmp_path):
     notebooks = tmp_path / "notebooks"
     shutil.copytree(PROJECT_ROOT / "notebooks", notebooks)
     nb = json.loads((notebooks / "02_traffic.ipynb").read_text())
-    nb["cells"].insert(4, {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                           "source": "raise ValueError('traffic table looks wrong')"})
+    nb["cells"].insert(
+        4,
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": "raise ValueError('traffic table looks wrong')",
+        },
+    )
     (notebooks / "02_traffic.ipynb").write_text(json.dumps(nb))
-    result = run_campaign(params_file, only=["traffic", "sales"], run_dir=tmp_path / "run", jobs=2,
-                          echo=lambda s: None, notebook_dir=notebooks)
+    result = run_campaign(
+        params_file,
+        only=["traffic", "sales"],
+        run_dir=tmp_path / "run",
+        jobs=2,
+        echo=lambda s: None,
+        notebook_dir=notebooks,
+    )
     assert result.failed == ["traffic"]
     assert result.statuses["sales"].status == "done" and result.statuses["summary"].status == "done"
     html = (tmp_path / "run" / "report" / "02_traffic.html").read_text(encoding="utf-8")

@@ -96,9 +96,7 @@ ITEMS = pd.DataFrame(
         "paid_amount": [50.0, 180.0, 100.0, 90.0, 150.0, 90.0, 90.0],
     }
 )
-PRODUCTS = pd.DataFrame(
-    {"sku": ["A", "B", "C"], "name": ["Cream", "Serum", "Mask"], "category": ["skin"] * 3}
-)
+PRODUCTS = pd.DataFrame({"sku": ["A", "B", "C"], "name": ["Cream", "Serum", "Mask"], "category": ["skin"] * 3})
 # Sparse snapshots: each holds until the SKU's next snapshot (the last one for 1 h), cut at Nov 5 00:00.
 #  A: in stock Nov 1 00-Nov 3 00 (48 h), out Nov 3 00-Nov 4 12 (36 h), in Nov 4 12-Nov 5 00 (12 h);
 #     sold out at Nov 3 00:00 (48 h after start, 0 h after burst start), restocked Nov 4 12:00 -> lag 36 h;
@@ -186,9 +184,7 @@ def test_stock_and_sellouts(camp):
     assert so.loc["A", "replenishment_lag_hours"] == pytest.approx(36.0)
     assert so.loc["A", "name"] == "Cream"
     b = so.loc["B"]
-    assert b["hours_from_burst_start"] == pytest.approx(47.0) and b["hours_out_of_stock"] == pytest.approx(
-        1.0
-    )
+    assert b["hours_from_burst_start"] == pytest.approx(47.0) and b["hours_out_of_stock"] == pytest.approx(1.0)
     assert pd.isna(b["restock_time"]) and pd.isna(b["replenishment_lag_hours"])
 
 
@@ -235,11 +231,7 @@ def test_without_inventory_or_items(tiny):
     ctx = camp.ctx("fulfilment")
     assert not ctx.has_mart("fulfilment_sellouts")
     t = fulfilment.totals(ctx)
-    assert (
-        t["ship_48h_rate"] == pytest.approx(0.6)
-        and t["stockout_skus"] is None
-        and t["lost_sales_estimate"] is None
-    )
+    assert t["ship_48h_rate"] == pytest.approx(0.6) and t["stockout_skus"] is None and t["lost_sales_estimate"] is None
     assert "inventory" in fulfilment.stockouts(ctx).text
     assert "inventory" in fulfilment.sell_through(ctx).text
     fulfilment.kpi_table(ctx)
@@ -249,9 +241,7 @@ def test_without_inventory_or_items(tiny):
 def test_inventory_without_order_items(tiny):
     from retro.sections import fulfilment
 
-    camp = tiny(
-        {"orders": ORDERS, "shipments": SHIPMENTS, "inventory": INVENTORY}, {"sections": ["fulfilment"]}
-    )
+    camp = tiny({"orders": ORDERS, "shipments": SHIPMENTS, "inventory": INVENTORY}, {"sections": ["fulfilment"]})
     ctx = camp.ctx("fulfilment")
     t = fulfilment.totals(ctx)
     assert t["stockout_skus"] == 2 and t["lost_sales_estimate"] is None

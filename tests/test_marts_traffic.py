@@ -42,9 +42,15 @@ ORDERS = pd.DataFrame(
     {
         "order_id": ["p1", "p2", "b1", "x1", "o1", "o2", "o3"],
         "user_id": ["u6", "u7", "u1", "u4", "u1", "u4", "u6"],
-        "order_time": [ts("2026-06-01 10:00"), ts("2026-09-01 10:00"), ts("2026-10-01 10:10"),
-                       ts("2026-10-02 12:00"), ts("2026-11-03 00:05"), ts("2026-11-03 00:15"),
-                       ts("2026-11-04 12:02")],
+        "order_time": [
+            ts("2026-06-01 10:00"),
+            ts("2026-09-01 10:00"),
+            ts("2026-10-01 10:10"),
+            ts("2026-10-02 12:00"),
+            ts("2026-11-03 00:05"),
+            ts("2026-11-03 00:15"),
+            ts("2026-11-04 12:02"),
+        ],
         "status": ["paid", "paid", "paid", "cancelled", "paid", "cancelled", "paid"],
         "channel": ["private", "search", "search", "live", "search", "live", "private"],
         "paid_amount": [80.0, 40.0, 50.0, 30.0, 300.0, 100.0, 200.0],
@@ -150,8 +156,8 @@ def test_tables_and_charts_render(camp):
     html = traffic.new_vs_returning(ctx)._repr_html_()
     assert "first seen in the data" in html and "2026-09-15" in html
     assert "2 of 10 sessions" in traffic.bounce_dwell(ctx)._repr_html_()
-    assert "+150" not in traffic.phase_table(ctx)._repr_html_()  # lift shown as 150.0%
-    assert "150.0%" in traffic.phase_table(ctx)._repr_html_()
+    assert "150.0%" in traffic.phase_table(ctx)._repr_html_()  # whole campaign: 2.5 per day vs 1.0
+    assert "+150.0%" in traffic.baseline_note(ctx).text
     for fn in (traffic.daily_uv_chart, traffic.daily_channel_chart, traffic.daily_pv_chart):
         assert fn(ctx).png()[:4] == b"\x89PNG"
     assert "Off-site" in traffic.site_table(ctx)._repr_html_()

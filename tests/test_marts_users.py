@@ -218,9 +218,13 @@ def test_history_covered_with_shorter_lookback(tiny):
 
 def test_history_covered_from_the_first_lookback_day(tiny):
     # look-back 335 days starts 2025-12-01 00:00; the first order, 2025-12-01 10:00, is on that day: covered
-    c = tiny({"orders": ORDERS}, {"sections": ["users", "summary"],
-                                  "settings": {"new_customer_lookback_days": 335, "retention_days": 30,
-                                               "top_n": 3}})
+    c = tiny(
+        {"orders": ORDERS},
+        {
+            "sections": ["users", "summary"],
+            "settings": {"new_customer_lookback_days": 335, "retention_days": 30, "top_n": 3},
+        },
+    )
     from retro.sections import users
 
     assert users.history(c.ctx("users"))["covered"]

@@ -4,7 +4,6 @@ import math
 
 import pandas as pd
 import pytest
-
 from retro import metrics as m
 
 
@@ -47,7 +46,10 @@ def test_funnel_rates_recomputed_per_row():
 
 def test_largest_drop():
     assert m.largest_drop({"view": 100, "cart": 20, "order": 15, "pay": 12}, ["view", "cart", "order", "pay"]) == (
-        "view", "cart", pytest.approx(0.8))
+        "view",
+        "cart",
+        pytest.approx(0.8),
+    )
     assert m.largest_drop({"view": 0, "cart": 0}, ["view", "cart"]) is None
 
 
@@ -78,8 +80,13 @@ def test_share_of_zero_total():
 
 
 def test_rfm_scores_by_quantile():
-    c = pd.DataFrame({"recency_days": [1, 10, 100, 200, 300], "frequency": [9, 5, 3, 2, 1],
-                      "monetary": [900, 500, 300, 200, 100]})
+    c = pd.DataFrame(
+        {
+            "recency_days": [1, 10, 100, 200, 300],
+            "frequency": [9, 5, 3, 2, 1],
+            "monetary": [900, 500, 300, 200, 100],
+        }
+    )
     r = m.rfm_scores(c)
     # five customers, five bins: the best on every axis scores 5, the worst 1
     assert list(r["r"]) == [5, 4, 3, 2, 1]

@@ -4,7 +4,6 @@ import ast
 import json
 
 import pytest
-
 from retro.params import PROJECT_ROOT
 from retro.sections import SECTIONS
 
@@ -26,7 +25,8 @@ def test_notebook_is_clean_and_parameterised(name):
         tree = ast.parse("".join(cell["source"]))
         for node in ast.walk(tree):
             assert not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.For, ast.While, ast.With)), (
-                f"{path.name}: notebooks call the helper package; logic belongs in shared/retro")
+                f"{path.name}: notebooks call the helper package; logic belongs in shared/retro"
+            )
 
 
 @pytest.mark.parametrize("name", list(SECTIONS))
@@ -37,3 +37,29 @@ def test_every_heading_exists_in_both_languages(name):
     zh = sum("zh" in t for t in tagged)
     assert en == zh and en >= 2
     assert all(("en" in t) != ("zh" in t) for t in tagged), "each markdown cell is tagged en or zh"
+
+
+@pytest.mark.e2e
+def test_notebook_runs_as_committed_like_run_all_in_jupyterlab(tmp_path):
+    """No parameters injected: the defaults point at the demo campaign, which is generated if missing."""
+    import papermill as pm
+
+    out = tmp_path / "01_sales.ipynb"
+    pm.execute_notebook(
+        str(NOTEBOOKS / "01_sales.ipynb"),
+        str(out),
+        cwd=str(NOTEBOOKS),
+        kernel_name="python3",
+        progress_bar=False,
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+    )
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    shown = "".join(
+        o.get("data", {}).get("text/html", "")
+        if isinstance(o.get("data", {}).get("text/html"), str)
+        else "".join(o.get("data", {}).get("text/html", []))
+        for c in nb["cells"]
+        for o in c.get("outputs", [])
+    )
+    assert "retro-table" in shown and "retro-chart" in shown
+    assert (PROJECT_ROOT / "outputs" / "demo_double11" / "figures" / "sales.json").is_file()

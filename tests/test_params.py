@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from retro.errors import ParamsError
 from retro.params import load_params
 
@@ -101,8 +100,9 @@ def test_unknown_figures_tables_and_sections(tmp_path):
     doc["sections"] = ["sales", "salse"]
     doc["data"] = {"tables": {"order": {"path": "x.csv"}}}
     lines = problems(tmp_path, doc)
-    assert any("targets: Value error" not in line and "unknown figure 'gvm' (did you mean 'gmv'?)" in line
-               for line in lines)
+    assert any(
+        "targets: Value error" not in line and "unknown figure 'gvm' (did you mean 'gmv'?)" in line for line in lines
+    )
     assert any("unknown section 'salse' (did you mean 'sales'?)" in line for line in lines)
     assert any("unknown table 'order' (did you mean 'orders'?)" in line for line in lines)
 
@@ -125,7 +125,9 @@ def test_time_zone_and_campaign_id(tmp_path):
 
 
 def test_not_a_mapping_and_missing_file(tmp_path):
-    assert problems(tmp_path, "- a\n- b\n")[0].endswith("expected a mapping of keys (campaign, phases, data, ...), got list")
+    assert problems(tmp_path, "- a\n- b\n")[0].endswith(
+        "expected a mapping of keys (campaign, phases, data, ...), got list"
+    )
     with pytest.raises(ParamsError, match="file not found"):
         load_params(tmp_path / "nope.yaml")
 

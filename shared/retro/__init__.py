@@ -6,4 +6,12 @@ from .errors import RetroError
 from .params import CampaignParams, load_params
 
 __version__ = "0.1.0"
-__all__ = ["findings", "CampaignParams", "RetroError", "SectionContext", "__version__", "load_params", "open_section"]
+__all__ = [
+    "findings",
+    "CampaignParams",
+    "RetroError",
+    "SectionContext",
+    "__version__",
+    "load_params",
+    "open_section",
+]

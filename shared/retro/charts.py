@@ -52,9 +52,19 @@ def setup_theme() -> None:
     if path is not None:
         font_manager.fontManager.addfont(str(path))
         families = [CJK_FONT, "DejaVu Sans"]
-    sns.set_theme(style="whitegrid", palette=PALETTE, font=families[0],
-                  rc={"font.sans-serif": families, "axes.unicode_minus": False, "axes.titleweight": "bold",
-                      "axes.titlesize": 12, "axes.labelsize": 10, "figure.dpi": 100})
+    sns.set_theme(
+        style="whitegrid",
+        palette=PALETTE,
+        font=families[0],
+        rc={
+            "font.sans-serif": families,
+            "axes.unicode_minus": False,
+            "axes.titleweight": "bold",
+            "axes.titlesize": 12,
+            "axes.labelsize": 10,
+            "figure.dpi": 100,
+        },
+    )
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     _theme_ready = True
 
@@ -75,8 +85,10 @@ class Chart:
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png()).decode("ascii")
         width = int(self.figure.get_figwidth() * 100)
-        return (f'<figure class="retro-chart"><img src="data:image/png;base64,{data}" '
-                f'alt="{html.escape(self.title)}" style="max-width:100%;width:{width}px"></figure>')
+        return (
+            f'<figure class="retro-chart"><img src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(self.title)}" style="max-width:100%;width:{width}px"></figure>'
+        )
 
 
 def new_figure(width: float = 8.0, height: float = 3.8) -> tuple[Figure, object]:
@@ -93,7 +105,7 @@ def axis_formatter(unit: str, lang: str, currency: str = "CNY") -> FuncFormatter
         return FuncFormatter(lambda v, _: fmt.pct(v, decimals=0))
     if unit == "money":
         return FuncFormatter(lambda v, _: fmt.money(v, lang, currency).replace(".00", ""))
-    return FuncFormatter(lambda v, _: fmt.number(v, lang, decimals=0 if abs(v) >= 10 else 1))
+    return FuncFormatter(lambda v, _: fmt.number(v, lang, decimals=0 if abs(v) >= 10 or v == int(v) else 1))
 
 
 def finish(fig: Figure, ax, title: str, xlabel: str = "", ylabel: str = "") -> Chart:
@@ -107,8 +119,9 @@ def finish(fig: Figure, ax, title: str, xlabel: str = "", ylabel: str = "") -> C
     return Chart(fig, title)
 
 
-def top_n_other(df: pd.DataFrame, label: str, values: list[str], n: int, lang: str,
-                sort_by: str | None = None) -> pd.DataFrame:
+def top_n_other(
+    df: pd.DataFrame, label: str, values: list[str], n: int, lang: str, sort_by: str | None = None
+) -> pd.DataFrame:
     """Keep the n largest rows by ``sort_by`` (default: first value column) and sum the rest into "other"."""
     sort_by = sort_by or values[0]
     ordered = df.sort_values(sort_by, ascending=False, kind="stable")
@@ -120,9 +133,22 @@ def top_n_other(df: pd.DataFrame, label: str, values: list[str], n: int, lang: s
     return pd.concat([head, pd.DataFrame([other])], ignore_index=True)
 
 
-def bar(df: pd.DataFrame, x: str, y: str, *, title: str, unit: str, lang: str, currency: str = "CNY",
-        hue: str | None = None, horizontal: bool = True, xlabel: str = "", ylabel: str = "",
-        annotate: bool = True, height: float | None = None) -> Chart:
+def bar(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    unit: str,
+    lang: str,
+    currency: str = "CNY",
+    hue: str | None = None,
+    horizontal: bool = True,
+    xlabel: str = "",
+    ylabel: str = "",
+    annotate: bool = True,
+    height: float | None = None,
+) -> Chart:
     """A bar chart of ``y`` by category ``x`` (horizontal by default so long category names fit)."""
     n = df[x].nunique()
     fig, ax = new_figure(height=height or (max(2.6, 0.32 * n + 1.2) if horizontal else 3.8))
@@ -134,14 +160,31 @@ def bar(df: pd.DataFrame, x: str, y: str, *, title: str, unit: str, lang: str, c
         ax.yaxis.set_major_formatter(axis_formatter(unit, lang, currency))
     if annotate and hue is None:
         for container in ax.containers:
-            ax.bar_label(container, labels=[fmt.value(v, unit, lang, currency) for v in container.datavalues],
-                         padding=3, fontsize=8)
+            ax.bar_label(
+                container,
+                labels=[fmt.value(v, unit, lang, currency) for v in container.datavalues],
+                padding=3,
+                fontsize=8,
+            )
     return finish(fig, ax, title, xlabel, ylabel)
 
 
-def line(df: pd.DataFrame, x: str, y: str, *, title: str, unit: str, lang: str, currency: str = "CNY",
-         hue: str | None = None, xlabel: str = "", ylabel: str = "", markers: bool = True,
-         reference: float | None = None, reference_label: str = "") -> Chart:
+def line(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    unit: str,
+    lang: str,
+    currency: str = "CNY",
+    hue: str | None = None,
+    xlabel: str = "",
+    ylabel: str = "",
+    markers: bool = True,
+    reference: float | None = None,
+    reference_label: str = "",
+) -> Chart:
     """A line chart of ``y`` over ``x``, one line per ``hue``; an optional horizontal reference line."""
     fig, ax = new_figure()
     sns.lineplot(data=df, x=x, y=y, hue=hue, ax=ax, marker="o" if markers else None, markersize=4)

@@ -41,8 +41,13 @@ def _guard(fn):
         except Exception as e:  # noqa: BLE001
             if os.environ.get("RETRO_DEBUG"):
                 raise
-            _fail([f"internal error ({type(e).__name__}: {e}); this is a bug in the kit, "
-                   "re-run with RETRO_DEBUG=1 for details"], 1)
+            _fail(
+                [
+                    f"internal error ({type(e).__name__}: {e}); this is a bug in the kit, "
+                    "re-run with RETRO_DEBUG=1 for details"
+                ],
+                1,
+            )
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
@@ -68,8 +73,12 @@ def main():
 @main.command()
 @click.argument("params_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--only", help="Comma-separated sections to re-run (the summary is always refreshed).")
-@click.option("--output", "output", type=click.Path(file_okay=False, path_type=Path),
-              help="Run folder (default outputs/<campaign id>).")
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run folder (default outputs/<campaign id>).",
+)
 @click.option("--jobs", type=click.IntRange(1, 64), help="Sections executed at once (default: CPU cores).")
 @click.option("--force", is_flag=True, help="Rebuild every mart even when its inputs have not changed.")
 @_guard
@@ -78,8 +87,7 @@ def run(params_file, only, output, jobs, force):
     from .run import run_campaign
 
     t0 = time.perf_counter()
-    result = run_campaign(params_file, only=_sections_option(only), run_dir=output, jobs=jobs, force=force,
-                          echo=_echo)
+    result = run_campaign(params_file, only=_sections_option(only), run_dir=output, jobs=jobs, force=force, echo=_echo)
     failed = result.failed
     click.echo(f"report: {result.report}  ({time.perf_counter() - t0:.1f}s)")
     if failed:
@@ -122,10 +130,17 @@ def new(path, force):
 @main.command()
 @click.option("--size", type=click.Choice(["small", "medium", "large"]), default="small", show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--params", "params_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Campaign YAML whose calendar the data follows (default: the demo campaign).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder (default data/demo/<size>-seed<seed>).")
+@click.option(
+    "--params",
+    "params_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Campaign YAML whose calendar the data follows (default: the demo campaign).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default data/demo/<size>-seed<seed>).",
+)
 @_guard
 def demo(size, seed, params_file, out):
     """Generate the deterministic demo data set as Parquet."""

@@ -118,8 +118,9 @@ class SectionContext:
         return Note(text, kind)
 
 
-def open_section(name: str, params_file: str | os.PathLike, run_dir: str | os.PathLike | None = None,
-                 build: bool = True) -> SectionContext:
+def open_section(
+    name: str, params_file: str | os.PathLike, run_dir: str | os.PathLike | None = None, build: bool = True
+) -> SectionContext:
     """Load and validate the campaign, make sure this section's marts are current, and start recording."""
     from .charts import setup_theme
 

@@ -35,8 +35,12 @@ DAY = 86400
 EPOCH = date(1970, 1, 1)
 
 ARROW_TYPES = {
-    "string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
-    "timestamp": pa.timestamp("us"), "date": pa.date32(),
+    "string": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "bool": pa.bool_(),
+    "timestamp": pa.timestamp("us"),
+    "date": pa.date32(),
 }
 
 
@@ -64,7 +68,8 @@ BUY_RATE = {True: 0.50, False: 0.18}  # campaign participation of customers with
 SECOND_ORDER = {True: 0.08, False: 0.04}  # another campaign order
 # follow-up orders in the retention window: [pool non-member, pool member], [new non-member, new member]
 FOLLOW_UP = np.array([[0.10, 0.28], [0.17, 0.40]])
-PRESALE_RATE = 0.26
+PRESALE_RATE = 0.26  # typical share of campaign orders that are presale, for the price level
+PRESALE_SHARE = 0.40  # presale share of campaign net sales
 
 CHANNELS = ("search", "live", "offsite", "private", "other")
 CAMPAIGN_CHANNEL_SHARES = np.array([0.35, 0.25, 0.20, 0.10, 0.10])
@@ -85,14 +90,37 @@ REGION_TRANSIT_HOURS = np.array([14.0, 18.0, 20.0, 20.0, 72.0, 80.0, 40.0])
 REGION_PROMISED_HOURS = np.array([72.0, 72.0, 72.0, 72.0, 120.0, 120.0, 72.0])
 # province, region index, weight among buyers, weight among tier-1 city buyers
 PROVINCES = (
-    ("广东", 1, 12.0, 25.0), ("浙江", 0, 8.0, 9.0), ("江苏", 0, 8.0, 8.0), ("上海", 0, 5.0, 20.0),
-    ("北京", 2, 4.5, 18.0), ("山东", 0, 6.0, 2.0), ("河南", 3, 5.0, 2.0), ("四川", 4, 5.0, 6.0),
-    ("湖北", 3, 4.0, 5.0), ("湖南", 3, 4.0, 2.0), ("福建", 0, 4.0, 0.0), ("安徽", 0, 3.5, 1.0),
-    ("河北", 2, 4.0, 0.0), ("江西", 0, 2.5, 0.0), ("广西", 1, 2.5, 0.0), ("陕西", 5, 2.5, 3.0),
-    ("重庆", 4, 2.5, 4.0), ("辽宁", 6, 2.5, 0.0), ("云南", 4, 2.0, 0.0), ("天津", 2, 1.5, 3.0),
-    ("山西", 2, 1.8, 0.0), ("贵州", 4, 1.5, 0.0), ("黑龙江", 6, 1.5, 0.0), ("吉林", 6, 1.2, 0.0),
-    ("内蒙古", 2, 1.0, 0.0), ("新疆", 5, 1.0, 0.0), ("甘肃", 5, 1.0, 0.0), ("海南", 1, 0.7, 0.0),
-    ("宁夏", 5, 0.4, 0.0), ("青海", 5, 0.3, 0.0), ("西藏", 4, 0.2, 0.0),
+    ("广东", 1, 12.0, 25.0),
+    ("浙江", 0, 8.0, 9.0),
+    ("江苏", 0, 8.0, 8.0),
+    ("上海", 0, 5.0, 20.0),
+    ("北京", 2, 4.5, 18.0),
+    ("山东", 0, 6.0, 2.0),
+    ("河南", 3, 5.0, 2.0),
+    ("四川", 4, 5.0, 6.0),
+    ("湖北", 3, 4.0, 5.0),
+    ("湖南", 3, 4.0, 2.0),
+    ("福建", 0, 4.0, 0.0),
+    ("安徽", 0, 3.5, 1.0),
+    ("河北", 2, 4.0, 0.0),
+    ("江西", 0, 2.5, 0.0),
+    ("广西", 1, 2.5, 0.0),
+    ("陕西", 5, 2.5, 3.0),
+    ("重庆", 4, 2.5, 4.0),
+    ("辽宁", 6, 2.5, 0.0),
+    ("云南", 4, 2.0, 0.0),
+    ("天津", 2, 1.5, 3.0),
+    ("山西", 2, 1.8, 0.0),
+    ("贵州", 4, 1.5, 0.0),
+    ("黑龙江", 6, 1.5, 0.0),
+    ("吉林", 6, 1.2, 0.0),
+    ("内蒙古", 2, 1.0, 0.0),
+    ("新疆", 5, 1.0, 0.0),
+    ("甘肃", 5, 1.0, 0.0),
+    ("海南", 1, 0.7, 0.0),
+    ("宁夏", 5, 0.4, 0.0),
+    ("青海", 5, 0.3, 0.0),
+    ("西藏", 4, 0.2, 0.0),
 )
 PROVINCE_NAMES = tuple(p[0] for p in PROVINCES)
 PROVINCE_REGION = np.array([p[1] for p in PROVINCES])
@@ -102,45 +130,132 @@ CARRIER_SPEED = np.array([0.75, 1.05, 1.05, 1.10, 0.80])
 
 # category, share of SKUs, price range (yuan), gross margin, product nouns, brands, specs
 CATEGORIES = (
-    ("护肤", 0.20, 89, 899, 0.60,
-     ("精华液", "面霜", "水乳套装", "眼霜", "修护面膜", "防晒乳", "洁面乳", "精华油"),
-     ("澜玥", "植研社", "雪颜", "初润", "肌本"), ("30ml", "50ml", "100ml", "礼盒装")),
-    ("彩妆", 0.14, 59, 459, 0.56, ("口红", "粉底液", "眼影盘", "气垫", "散粉", "眉笔", "腮红", "定妆喷雾"),
-     ("绯色", "花漾", "星黛", "锦瑟"), ("01号", "02号", "03号", "限定色")),
-    ("个护", 0.12, 29, 219, 0.50, ("洗发水", "沐浴露", "牙膏", "护发素", "身体乳", "电动牙刷头", "剃须刀片"),
-     ("清沐", "舒禾", "净享"), ("500ml", "750ml", "三支装", "家庭装")),
-    ("家清", 0.10, 19, 159, 0.42, ("洗衣液", "洗洁精", "消毒湿巾", "厨房清洁剂", "洗衣凝珠", "抽纸"),
-     ("洁净家", "白鹭", "好管家"), ("2kg", "3kg", "12包", "整箱")),
-    ("食品", 0.12, 19, 239, 0.40, ("坚果礼盒", "挂耳咖啡", "燕麦片", "牛肉干", "蜂蜜", "茶叶", "巧克力"),
-     ("山野集", "三餐食", "甄味"), ("500g", "1kg", "礼盒", "30袋")),
-    ("母婴", 0.10, 49, 499, 0.46, ("纸尿裤", "奶瓶", "婴儿湿巾", "儿童洗护套装", "辅食米粉", "爬行垫"),
-     ("贝乐", "童心", "小鹿妈妈"), ("S码", "M码", "L码", "大包装")),
-    ("服饰", 0.12, 79, 699, 0.55, ("羽绒服", "羊毛衫", "卫衣", "牛仔裤", "保暖内衣", "运动鞋", "围巾"),
-     ("北岸", "素织", "简行"), ("S", "M", "L", "XL")),
-    ("数码配件", 0.10, 39, 599, 0.44,
-     ("蓝牙耳机", "充电宝", "数据线", "手机壳", "智能手环", "无线充电器", "键盘"),
-     ("极点", "声动", "芯联"), ("黑色", "白色", "蓝色", "标准版")),
+    (
+        "护肤",
+        0.20,
+        89,
+        899,
+        0.60,
+        ("精华液", "面霜", "水乳套装", "眼霜", "修护面膜", "防晒乳", "洁面乳", "精华油"),
+        ("澜玥", "植研社", "雪颜", "初润", "肌本"),
+        ("30ml", "50ml", "100ml", "礼盒装"),
+    ),
+    (
+        "彩妆",
+        0.14,
+        59,
+        459,
+        0.56,
+        ("口红", "粉底液", "眼影盘", "气垫", "散粉", "眉笔", "腮红", "定妆喷雾"),
+        ("绯色", "花漾", "星黛", "锦瑟"),
+        ("01号", "02号", "03号", "限定色"),
+    ),
+    (
+        "个护",
+        0.12,
+        29,
+        219,
+        0.50,
+        ("洗发水", "沐浴露", "牙膏", "护发素", "身体乳", "电动牙刷头", "剃须刀片"),
+        ("清沐", "舒禾", "净享"),
+        ("500ml", "750ml", "三支装", "家庭装"),
+    ),
+    (
+        "家清",
+        0.10,
+        19,
+        159,
+        0.42,
+        ("洗衣液", "洗洁精", "消毒湿巾", "厨房清洁剂", "洗衣凝珠", "抽纸"),
+        ("洁净家", "白鹭", "好管家"),
+        ("2kg", "3kg", "12包", "整箱"),
+    ),
+    (
+        "食品",
+        0.12,
+        19,
+        239,
+        0.40,
+        ("坚果礼盒", "挂耳咖啡", "燕麦片", "牛肉干", "蜂蜜", "茶叶", "巧克力"),
+        ("山野集", "三餐食", "甄味"),
+        ("500g", "1kg", "礼盒", "30袋"),
+    ),
+    (
+        "母婴",
+        0.10,
+        49,
+        499,
+        0.46,
+        ("纸尿裤", "奶瓶", "婴儿湿巾", "儿童洗护套装", "辅食米粉", "爬行垫"),
+        ("贝乐", "童心", "小鹿妈妈"),
+        ("S码", "M码", "L码", "大包装"),
+    ),
+    (
+        "服饰",
+        0.12,
+        79,
+        699,
+        0.55,
+        ("羽绒服", "羊毛衫", "卫衣", "牛仔裤", "保暖内衣", "运动鞋", "围巾"),
+        ("北岸", "素织", "简行"),
+        ("S", "M", "L", "XL"),
+    ),
+    (
+        "数码配件",
+        0.10,
+        39,
+        599,
+        0.44,
+        ("蓝牙耳机", "充电宝", "数据线", "手机壳", "智能手环", "无线充电器", "键盘"),
+        ("极点", "声动", "芯联"),
+        ("黑色", "白色", "蓝色", "标准版"),
+    ),
 )
 PRESALE_CATEGORIES = ("护肤", "彩妆", "母婴", "服饰", "数码配件")
 ADJECTIVES = ("", "修护", "焕亮", "经典", "轻盈", "保湿", "升级款", "大促限定")
 N_NEW_PRODUCTS = 10
-ZIPF = 1.1  # popularity falls as rank ** -ZIPF
+ZIPF = 1.2  # popularity falls as rank ** -ZIPF
 UNIT_PRICE = 209.0  # mean list price of a campaign unit: sets campaign AOV near 540 whatever the seed
 
 COUPONS = (  # id, type, face value, share of coupon orders among returning / new buyers
-    ("CP001", "满减", 30.0, 0.20, 0.10), ("CP002", "满减", 50.0, 0.12, 0.05),
-    ("CP003", "店铺券", 20.0, 0.20, 0.10), ("CP004", "店铺券", 40.0, 0.10, 0.05),
-    ("CP005", "平台券", 30.0, 0.18, 0.10), ("CP006", "平台券", 60.0, 0.10, 0.05),
-    ("CP007", "新客券", 15.0, 0.0, 0.30), ("CP008", "新客券", 25.0, 0.0, 0.20),
+    ("CP001", "满减", 30.0, 0.20, 0.10),
+    ("CP002", "满减", 50.0, 0.12, 0.05),
+    ("CP003", "店铺券", 20.0, 0.20, 0.10),
+    ("CP004", "店铺券", 40.0, 0.10, 0.05),
+    ("CP005", "平台券", 30.0, 0.18, 0.10),
+    ("CP006", "平台券", 60.0, 0.10, 0.05),
+    ("CP007", "新客券", 15.0, 0.0, 0.30),
+    ("CP008", "新客券", 25.0, 0.0, 0.20),
 )
 COUPON_RATE = 0.40
 
-KOLS = ("小鹿酱", "美妆阿七", "柚子姐姐", "大橙子", "李小萌", "阿May在这", "甜甜圈", "王大锤",
-        "桃子酱酱", "老周说数码", "宝妈小雨", "吃货阿飞", "穿搭Coco", "青青子衿", "一只喵")
+KOLS = (
+    "小鹿酱",
+    "美妆阿七",
+    "柚子姐姐",
+    "大橙子",
+    "李小萌",
+    "阿May在这",
+    "甜甜圈",
+    "王大锤",
+    "桃子酱酱",
+    "老周说数码",
+    "宝妈小雨",
+    "吃货阿飞",
+    "穿搭Coco",
+    "青青子衿",
+    "一只喵",
+)
 # channel, placements, spend weights, revenue weights, CPM (yuan), CTR
 PLACEMENTS = (
-    ("search", ("关键词竞价", "品牌专区", "猜你喜欢推荐"), (0.55, 0.25, 0.20), (0.60, 0.25, 0.15), 25.0,
-     0.045),
+    (
+        "search",
+        ("关键词竞价", "品牌专区", "猜你喜欢推荐"),
+        (0.55, 0.25, 0.20),
+        (0.60, 0.25, 0.15),
+        25.0,
+        0.045,
+    ),
     ("live", ("店铺自播间", "品牌直播日", "直播间投流"), (0.45, 0.20, 0.35), (0.50, 0.25, 0.25), 35.0, 0.030),
     ("offsite", KOLS, None, None, 45.0, 0.018),
     ("private", ("企微社群", "会员短信", "公众号推文"), (0.40, 0.35, 0.25), (0.50, 0.20, 0.30), 8.0, 0.040),
@@ -153,26 +268,66 @@ DEFAULT_BUDGET = {"search": 420000, "live": 360000, "offsite": 300000, "private"
 REASONS = ("物流慢", "尺码不合适", "质量问题", "优惠券未生效", "发错货", "价格保护", "预售尾款", "其他")
 TICKET_TYPES = ("consult", "complaint", "return")
 # reason mix by ticket type, on ordinary days and during the burst (logistics-heavy)
-REASON_P = np.array([
-    [[.10, .12, .05, .18, .02, .15, .10, .28], [.30, .08, .03, .14, .02, .12, .10, .21]],
-    [[.25, .03, .30, .12, .15, .05, .02, .08], [.55, .02, .18, .07, .10, .03, .01, .04]],
-    [[.05, .45, .30, .00, .12, .00, .00, .08], [.15, .40, .25, .00, .12, .00, .00, .08]],
-])
+REASON_P = np.array(
+    [
+        [[0.10, 0.12, 0.05, 0.18, 0.02, 0.15, 0.10, 0.28], [0.30, 0.08, 0.03, 0.14, 0.02, 0.12, 0.10, 0.21]],
+        [[0.25, 0.03, 0.30, 0.12, 0.15, 0.05, 0.02, 0.08], [0.55, 0.02, 0.18, 0.07, 0.10, 0.03, 0.01, 0.04]],
+        [[0.05, 0.45, 0.30, 0.00, 0.12, 0.00, 0.00, 0.08], [0.15, 0.40, 0.25, 0.00, 0.12, 0.00, 0.00, 0.08]],
+    ]
+)
 NPS_P = np.array([1, 1, 1.5, 2, 3, 6.5, 10, 13, 17, 20, 25]) / 100
 
 # hour-of-day shapes: evenings busier than mornings; burst day 1 opens with the midnight rush
-ORDER_PROFILE = np.array([2.2, 1.2, .6, .35, .25, .3, .6, 1.2, 2.2, 3.0, 3.4, 3.5,
-                          3.6, 3.2, 3.1, 3.3, 3.4, 3.6, 3.9, 4.6, 5.6, 6.2, 5.8, 3.9])
+ORDER_PROFILE = np.array(
+    [
+        2.2,
+        1.2,
+        0.6,
+        0.35,
+        0.25,
+        0.3,
+        0.6,
+        1.2,
+        2.2,
+        3.0,
+        3.4,
+        3.5,
+        3.6,
+        3.2,
+        3.1,
+        3.3,
+        3.4,
+        3.6,
+        3.9,
+        4.6,
+        5.6,
+        6.2,
+        5.8,
+        3.9,
+    ]
+)
 MIDNIGHT_ORDERS = np.concatenate([[30.0, 9.0, 3.0], ORDER_PROFILE[3:]])
-TRAFFIC_PROFILE = ORDER_PROFILE ** 0.8
+TRAFFIC_PROFILE = ORDER_PROFILE**0.8
 MIDNIGHT_TRAFFIC = np.concatenate([[12.0, 5.0, 2.0], TRAFFIC_PROFILE[3:]])
 
 # browsing behaviour
 VISITS = {
-    "pool_buyer_days": 0.9, "pool_present": 0.35, "pool_days": 0.8, "new_days": 0.8,
-    "browser_present": 0.75, "browser_days": 0.5, "anon_campaign": 0.8, "anon_days": 0.3,
-    "anon_both": 0.15, "anon_base_days": 0.2, "pool_base": 0.35, "browser_base": 0.2,
-    "extra_sessions": 0.15, "bounce": 0.52, "more_views": 0.4, "extra_views": 0.7,
+    "pool_buyer_days": 0.9,
+    "pool_present": 0.35,
+    "pool_days": 0.8,
+    "new_days": 0.8,
+    "browser_present": 0.75,
+    "browser_days": 0.5,
+    "anon_campaign": 0.8,
+    "anon_days": 0.3,
+    "anon_both": 0.15,
+    "anon_base_days": 0.2,
+    "pool_base": 0.35,
+    "browser_base": 0.2,
+    "extra_sessions": 0.15,
+    "bounce": 0.52,
+    "more_views": 0.4,
+    "extra_views": 0.7,
 }
 CART_RATE = np.array([0.006, 0.05, 0.035, 0.04, 0.04])  # per view: warm-up, burst, tail, other day, baseline
 SESSION_GAP = 30 * 60
@@ -230,6 +385,7 @@ class Products:
     view_campaign: np.ndarray
     blocked: list  # (sku index, out-of-stock from, back in stock at or None)
     sku_names: pa.Array
+    presale_rate: float  # share of campaign orders that are presale, so presale is PRESALE_SHARE of sales
 
     @property
     def n(self) -> int:
@@ -267,8 +423,13 @@ class Context:
 # Entry point
 
 
-def generate_demo(params: CampaignParams, out_dir: Path, size: str = "small", seed: int = 42,
-                  progress: Callable[[str], None] | None = None) -> dict[str, Path]:
+def generate_demo(
+    params: CampaignParams,
+    out_dir: Path,
+    size: str = "small",
+    seed: int = 42,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Path]:
     """Write every canonical table as Parquet under out_dir/<table>/ and return {table: folder}.
 
     The data set is assembled in a temporary sibling folder and renamed into place at the end, so readers
@@ -288,8 +449,14 @@ def generate_demo(params: CampaignParams, out_dir: Path, size: str = "small", se
     tmp.mkdir(parents=True)
     try:
         story, rows = write_dataset(params, tmp, spec, seed, say)
-        info = {"size": size, "seed": seed, "campaign": params.campaign.id, "rows": rows,
-                "seconds": round(time.perf_counter() - t0, 2), "story": story}
+        info = {
+            "size": size,
+            "seed": seed,
+            "campaign": params.campaign.id,
+            "rows": rows,
+            "seconds": round(time.perf_counter() - t0, 2),
+            "story": story,
+        }
         text = json.dumps(info, ensure_ascii=False, indent=2) + "\n"
         (tmp / "_demo.json").write_text(text, encoding="utf-8")
         replace_folder(tmp, out_dir)
@@ -361,17 +528,26 @@ def build_calendar(params: CampaignParams) -> Calendar:
     codes = {"warmup": 0, "burst": 1, "tail": 2}
     for phase in params.phases:
         first = (phase.start - params.start).days
-        kind[first:first + phase.days] = codes[phase.name]
-        rank[first:first + phase.days] = np.arange(phase.days)
+        kind[first : first + phase.days] = codes[phase.name]
+        rank[first : first + phase.days] = np.arange(phase.days)
     burst_days = np.flatnonzero(kind == 1)
     burst1 = start + int(burst_days[0]) * DAY if burst_days.size else start
     if params.baseline is not None:
         base_start, base_end = day_secs(params.baseline.start), day_secs(params.baseline.end) + DAY
     else:
         base_start, base_end = start - 21 * DAY, start - 7 * DAY
-    return Calendar(start=start, end=end, base_start=base_start, base_end=base_end,
-                    hist_start=start - 365 * DAY, post_end=end + params.settings.retention_days * DAY,
-                    after_end=end + 7 * DAY, burst1=burst1, day_kind=kind, day_rank=rank)
+    return Calendar(
+        start=start,
+        end=end,
+        base_start=base_start,
+        base_end=base_end,
+        hist_start=start - 365 * DAY,
+        post_end=end + params.settings.retention_days * DAY,
+        after_end=end + 7 * DAY,
+        burst1=burst1,
+        day_kind=kind,
+        day_rank=rank,
+    )
 
 
 def weigh_days(cal: Calendar, warm: float, burst: tuple, tail: float, decay: float, gap: float) -> np.ndarray:
@@ -385,8 +561,9 @@ def weigh_days(cal: Calendar, warm: float, burst: tuple, tail: float, decay: flo
     return w / w.sum()
 
 
-def spread_hours(day_w: np.ndarray, profile: np.ndarray, special: np.ndarray | None = None,
-                 special_day: int | None = None) -> np.ndarray:
+def spread_hours(
+    day_w: np.ndarray, profile: np.ndarray, special: np.ndarray | None = None, special_day: int | None = None
+) -> np.ndarray:
     """Probability of each hour of a window: day weight times that day's hour-of-day shape."""
     m = np.tile(profile / profile.sum(), (day_w.size, 1))
     if special is not None and special_day is not None and 0 <= special_day < day_w.size:
@@ -400,8 +577,7 @@ def weekday(day_index: np.ndarray) -> np.ndarray:
     return (day_index + 3) % 7
 
 
-def build_context(params: CampaignParams, cal: Calendar, products: Products, spec: SizeSpec,
-                  seed: int) -> Context:
+def build_context(params: CampaignParams, cal: Calendar, products: Products, spec: SizeSpec, seed: int) -> Context:
     """Per-window time distributions and per-chunk populations shared by all chunks."""
     order_w = weigh_days(cal, 0.02, (0.24, 0.12, 0.09, 0.07), 0.11, 0.8, 0.02)
     uv_w = weigh_days(cal, 0.07, (0.12, 0.085, 0.07, 0.06), 0.08, 0.92, 0.04)
@@ -409,13 +585,13 @@ def build_context(params: CampaignParams, cal: Calendar, products: Products, spe
     warm = cal.day_kind == 0
     presale_w = np.where(warm, 1.0 + 0.12 * cal.day_rank, 0.0)
     presale_w[warm & (cal.day_rank == 0)] = 2.0
-    presale_rate = PRESALE_RATE if warm.any() and cal.burst1 > cal.start else 0.0
+    presale_rate = products.presale_rate if warm.any() and cal.burst1 > cal.start else 0.0
     if presale_rate == 0:
         presale_w = np.ones(cal.n_days)
     presale_p = spread_hours(presale_w / presale_w.sum(), ORDER_PROFILE)
     hist_days = np.arange(365) + cal.hist_start // DAY
     hist_w = (0.9 + 0.2 * np.arange(365) / 365) * np.where(weekday(hist_days) >= 5, 1.12, 1.0)
-    hist_w[:cal.n_days] *= 1 + 14 * order_w[:365]  # last year's edition of the campaign
+    hist_w[: cal.n_days] *= 1 + 14 * order_w[:365]  # last year's edition of the campaign
     hist_p = spread_hours(hist_w / hist_w.sum(), ORDER_PROFILE)
     n_post = (cal.post_end - cal.end) // DAY
     post_w = 0.97 ** np.arange(n_post)
@@ -429,11 +605,25 @@ def build_context(params: CampaignParams, cal: Calendar, products: Products, spe
     p_ret = np.array([c[3] for c in COUPONS])
     p_new = np.array([c[4] for c in COUPONS])
     return Context(
-        cal=cal, products=products, seed=seed, scale=spec.scale, chunk_scale=spec.chunk_scale,
-        n_chunks=n_chunks, pop=pop, hist_p=hist_p, camp_p=camp_p, presale_p=presale_p, post_p=post_p,
-        uv_day_p=uv_w, base_day_p=base_w / base_w.sum(), consult_mult=consult_multipliers(cal),
-        user_width=max(7, len(str(users_per_chunk * n_chunks))), coupon_face_cents=face.astype(np.int64),
-        coupon_p_returning=p_ret / p_ret.sum(), coupon_p_new=p_new / p_new.sum(), presale_rate=presale_rate,
+        cal=cal,
+        products=products,
+        seed=seed,
+        scale=spec.scale,
+        chunk_scale=spec.chunk_scale,
+        n_chunks=n_chunks,
+        pop=pop,
+        hist_p=hist_p,
+        camp_p=camp_p,
+        presale_p=presale_p,
+        post_p=post_p,
+        uv_day_p=uv_w,
+        base_day_p=base_w / base_w.sum(),
+        consult_mult=consult_multipliers(cal),
+        user_width=max(7, len(str(users_per_chunk * n_chunks))),
+        coupon_face_cents=face.astype(np.int64),
+        coupon_p_returning=p_ret / p_ret.sum(),
+        coupon_p_new=p_new / p_new.sum(),
+        presale_rate=presale_rate,
         counters={"order": 0, "session": 0, "ticket": 0},
     )
 
@@ -443,14 +633,14 @@ def consult_multipliers(cal: Calendar) -> np.ndarray:
     n = (cal.after_end - cal.base_start) // DAY
     m = np.zeros(n)
     b0 = 0
-    m[b0:b0 + cal.n_base_days] = 1.0
+    m[b0 : b0 + cal.n_base_days] = 1.0
     c0 = (cal.start - cal.base_start) // DAY
     kind, rank = cal.day_kind, cal.day_rank
-    camp = np.where(kind == 0, 2.5, np.where(kind == 2, 3.0 * 0.88 ** rank, 2.0))
+    camp = np.where(kind == 0, 2.5, np.where(kind == 2, 3.0 * 0.88**rank, 2.0))
     burst = kind == 1
     camp[burst] = np.array([7.0, 5.0, 3.5, 3.0])[np.minimum(rank[burst], 3)]
-    m[c0:c0 + cal.n_days] = camp
-    m[c0 + cal.n_days:] = 1.8
+    m[c0 : c0 + cal.n_days] = camp
+    m[c0 + cal.n_days :] = 1.8
     return m
 
 
@@ -477,29 +667,35 @@ def build_products(rng: np.random.Generator, cal: Calendar, n_skus: int) -> Prod
     adjective = rng.choice(np.array(ADJECTIVES, dtype=object), m)
     name = brand + " " + adjective + noun + " " + spec
     rank = rng.permutation(m)  # 0 = most popular
-    weight = (rank + 2.5) ** -ZIPF * (np.median(price) / price) ** 0.4  # units: cheap SKUs sell more
+    weight = (rank + 2.5) ** -ZIPF * (np.median(price) / price) ** 0.6  # units: cheap SKUs sell more
     new = rng.choice(np.flatnonzero(rank >= 10), min(N_NEW_PRODUCTS, max(0, m - 10)), replace=False)
     launch_lo = max(cal.base_end, cal.start - 30 * DAY) // DAY
     launch = cal.start // DAY - rng.integers(60, 3 * 365, m)
     launch[new] = rng.integers(launch_lo, cal.start // DAY, new.size)
     is_new = np.zeros(m, dtype=bool)
     is_new[new] = True
-    new_weight = (np.arange(new.size) * 3.0 + 9.0) ** -ZIPF * (np.median(price) / price[new]) ** 0.4
+    new_weight = (np.arange(new.size) * 3.0 + 9.0) ** -ZIPF * (np.median(price) / price[new]) ** 0.6
     camp_weight = weight.copy()
     camp_weight[new] = new_weight
     base_weight = np.where(is_new, 0.0, weight)
     cat_names = np.array([c[0] for c in CATEGORIES])
     eligible = np.isin(cat_names[cat], PRESALE_CATEGORIES) & (price >= np.quantile(price, 0.3))
     presale_weight = (camp_weight * eligible) ** 0.3
-    unit = ((1 - PRESALE_RATE) * (camp_weight * price).sum() / camp_weight.sum()
-            + PRESALE_RATE * (presale_weight * price).sum() / presale_weight.sum())
+    unit = (1 - PRESALE_RATE) * (camp_weight * price).sum() / camp_weight.sum() + PRESALE_RATE * (
+        presale_weight * price
+    ).sum() / presale_weight.sum()
     price = np.maximum(9, np.round(price * UNIT_PRICE / unit / 10) * 10 - 1)  # prices end in 9
     price_cents = np.round(price * 100).astype(np.int64)
     cost_cents = np.round(price_cents * (1 - margin)).astype(np.int64)
-    revenue = ((1 - PRESALE_RATE) * camp_weight / camp_weight.sum()
-               + PRESALE_RATE * presale_weight / presale_weight.sum()) * price
+    revenue = (
+        (1 - PRESALE_RATE) * camp_weight / camp_weight.sum() + PRESALE_RATE * presale_weight / presale_weight.sum()
+    ) * price
     revenue[new] = -1.0
-    blocked = plan_sellouts(cal, int(np.argsort(-revenue, kind="stable")[1]), new)  # the no. 2 seller
+    unit_c = (camp_weight * price).sum() / camp_weight.sum()
+    unit_p = (presale_weight * price).sum() / presale_weight.sum()
+    presale_rate = PRESALE_SHARE * unit_c / (PRESALE_SHARE * unit_c + (1 - PRESALE_SHARE) * unit_p)
+    top2 = np.argsort(-revenue, kind="stable")[:2]  # of the two best sellers, the one selling more units
+    blocked = plan_sellouts(cal, int(top2[np.argmax(revenue[top2] / price[top2])]), new)
     open_weight = camp_weight.copy()
     open_weight[[b[0] for b in blocked]] = 0.0
 
@@ -507,22 +703,33 @@ def build_products(rng: np.random.Generator, cal: Calendar, n_skus: int) -> Prod
         return np.append(w / w.sum(), 0.0)
 
     sku = pa.concat_arrays([format_ids("SKU", np.arange(1, m + 1), 5), pa.array(["POSTAGE"])])
-    table = pa.Table.from_arrays([
-        sku,
-        pa.array(np.append(name, "运费（邮费补差）").tolist(), type=pa.string()),
-        pa.array(np.append(cat_names[cat], "运费").tolist(), type=pa.string()),
-        pa.array(np.append(brand, "—").tolist(), type=pa.string()),
-        pa.array(np.append(launch, cal.hist_start // DAY - 365).astype("datetime64[D]"), type=pa.date32()),
-        pa.array(np.append(price_cents, 1000) / 100.0),
-        pa.array(np.append(cost_cents, 0) / 100.0),
-        pa.array(np.append(np.ones(m, dtype=bool), False)),
-    ], schema=table_schema("products"))
-    view_campaign = padded(camp_weight ** 0.75)
+    table = pa.Table.from_arrays(
+        [
+            sku,
+            pa.array(np.append(name, "运费（邮费补差）").tolist(), type=pa.string()),
+            pa.array(np.append(cat_names[cat], "运费").tolist(), type=pa.string()),
+            pa.array(np.append(brand, "—").tolist(), type=pa.string()),
+            pa.array(np.append(launch, cal.hist_start // DAY - 365).astype("datetime64[D]"), type=pa.date32()),
+            pa.array(np.append(price_cents, 1000) / 100.0),
+            pa.array(np.append(cost_cents, 0) / 100.0),
+            pa.array(np.append(np.ones(m, dtype=bool), False)),
+        ],
+        schema=table_schema("products"),
+    )
+    view_campaign = padded(camp_weight**0.75)
     return Products(
-        table=table, price_cents=np.append(price_cents, 1000), is_merch=np.append(np.ones(m, bool), False),
-        pop_base=padded(base_weight), pop_campaign=padded(camp_weight),
-        pop_presale=padded(presale_weight), pop_open=padded(open_weight),
-        view_base=padded(base_weight ** 0.75), view_campaign=view_campaign, blocked=blocked, sku_names=sku,
+        table=table,
+        price_cents=np.append(price_cents, 1000),
+        is_merch=np.append(np.ones(m, bool), False),
+        pop_base=padded(base_weight),
+        pop_campaign=padded(camp_weight),
+        pop_presale=padded(presale_weight),
+        pop_open=padded(open_weight),
+        view_base=padded(base_weight**0.75),
+        view_campaign=view_campaign,
+        blocked=blocked,
+        sku_names=sku,
+        presale_rate=float(presale_rate),
     )
 
 
@@ -580,16 +787,23 @@ def make_users(rng: np.random.Generator, ctx: Context, k: int) -> dict:
         sel = tier == t
         w = tier1_w if t == 0 else other_w
         province[sel] = rng.choice(len(PROVINCES), sel.sum(), p=w / w.sum())
-    home = np.where(utype <= 1, rng.choice(5, n, p=CAMPAIGN_CHANNEL_SHARES),
-                    rng.choice(5, n, p=REGISTERED_MIX))
+    home = np.where(utype <= 1, rng.choice(5, n, p=CAMPAIGN_CHANNEL_SHARES), rng.choice(5, n, p=REGISTERED_MIX))
     rate = rng.gamma(2.0, 0.5, n) * np.where(member, 1.8, 0.9)  # orders per year of customers with history
     number = k * n + rng.permutation(n) + 1
     n_anon = pop["anon"]
     anon_number = k * n_anon + rng.permutation(n_anon) + 1
     return {
-        "n": n, "type": utype, "member": member, "tier": tier, "province": province, "home": home,
-        "rate": rate, "id": format_ids("U", number, ctx.user_width), "number": number,
-        "n_anon": n_anon, "anon_id": format_ids("V", anon_number, 8),
+        "n": n,
+        "type": utype,
+        "member": member,
+        "tier": tier,
+        "province": province,
+        "home": home,
+        "rate": rate,
+        "id": format_ids("U", number, ctx.user_width),
+        "number": number,
+        "n_anon": n_anon,
+        "anon_id": format_ids("V", anon_number, 8),
         "anon_home": rng.choice(5, n_anon, p=ANON_MIX),
     }
 
@@ -617,15 +831,20 @@ def make_orders(rng: np.random.Generator, ctx: Context, u: dict) -> dict:
     h_user, b_user = np.repeat(pool, n_hist), np.repeat(pool, n_bg)
     c_user, f_user = np.repeat(buyers, n_camp), np.repeat(buyers, n_follow)
     presale = rng.random(c_user.size) < ctx.presale_rate
-    c_time = np.where(presale, sample_times(rng, c_user.size, cal.start, ctx.presale_p),
-                      sample_times(rng, c_user.size, cal.start, ctx.camp_p))
+    c_time = np.where(
+        presale,
+        sample_times(rng, c_user.size, cal.start, ctx.presale_p),
+        sample_times(rng, c_user.size, cal.start, ctx.camp_p),
+    )
     user = np.concatenate([h_user, b_user, c_user, f_user])
-    otime = np.concatenate([
-        sample_times(rng, h_user.size, cal.hist_start, ctx.hist_p),
-        sample_times(rng, b_user.size, cal.end, ctx.post_p),
-        c_time,
-        sample_times(rng, f_user.size, cal.end, ctx.post_p),
-    ])
+    otime = np.concatenate(
+        [
+            sample_times(rng, h_user.size, cal.hist_start, ctx.hist_p),
+            sample_times(rng, b_user.size, cal.end, ctx.post_p),
+            c_time,
+            sample_times(rng, f_user.size, cal.end, ctx.post_p),
+        ]
+    )
     sizes = [h_user.size, b_user.size, c_user.size, f_user.size]
     kind = np.repeat(np.array([0, 2, 1, 2], dtype=np.int8), sizes)
     presale = np.concatenate([np.zeros(sizes[0] + sizes[1], bool), presale, np.zeros(sizes[3], bool)])
@@ -633,10 +852,12 @@ def make_orders(rng: np.random.Generator, ctx: Context, u: dict) -> dict:
     user, otime, kind, presale = user[order], otime[order], kind[order], presale[order]
     n = user.size
     # status: the first history order of a customer is paid, so they count as returning
-    p_paid = np.where(presale, STATUS_P["presale"][0], np.where(kind == 1, STATUS_P["campaign"][0],
-                                                                 STATUS_P["other"][0]))
-    p_canc = np.where(presale, STATUS_P["presale"][1], np.where(kind == 1, STATUS_P["campaign"][1],
-                                                                 STATUS_P["other"][1]))
+    p_paid = np.where(
+        presale, STATUS_P["presale"][0], np.where(kind == 1, STATUS_P["campaign"][0], STATUS_P["other"][0])
+    )
+    p_canc = np.where(
+        presale, STATUS_P["presale"][1], np.where(kind == 1, STATUS_P["campaign"][1], STATUS_P["other"][1])
+    )
     r = rng.random(n)
     status = (r >= p_paid).astype(np.int8) + (r >= p_paid + p_canc)
     hist_idx = np.flatnonzero(kind == 0)
@@ -659,8 +880,18 @@ def make_orders(rng: np.random.Generator, ctx: Context, u: dict) -> dict:
     window[(otime >= cal.start) & (otime < cal.end)] = 1
     number = ctx.counters["order"] + np.arange(1, n + 1)
     ctx.counters["order"] += n
-    return {"n": n, "user": user, "time": otime, "pay": pay, "status": status, "channel": channel,
-            "presale": presale, "kind": kind, "window": window, "id": format_ids("O", number, 8)}
+    return {
+        "n": n,
+        "user": user,
+        "time": otime,
+        "pay": pay,
+        "status": status,
+        "channel": channel,
+        "presale": presale,
+        "kind": kind,
+        "window": window,
+        "id": format_ids("O", number, 8),
+    }
 
 
 def make_items(rng: np.random.Generator, ctx: Context, o: dict) -> dict:
@@ -668,8 +899,14 @@ def make_items(rng: np.random.Generator, ctx: Context, o: dict) -> dict:
     p = ctx.products
     campaign = o["kind"] == 1
     group = np.where(o["presale"], 1, np.where(campaign, 2, np.where(o["kind"] == 2, 3, 0)))
-    lines_p = np.array([[.52, .28, .13, .07], [.36, .30, .21, .13], [.36, .30, .21, .13],
-                        [.45, .30, .16, .09]])  # 1-4 lines: history, presale, campaign, retention window
+    lines_p = np.array(
+        [
+            [0.52, 0.28, 0.13, 0.07],
+            [0.36, 0.30, 0.21, 0.13],
+            [0.36, 0.30, 0.21, 0.13],
+            [0.45, 0.30, 0.16, 0.09],
+        ]
+    )  # 1-4 lines: history, presale, campaign, retention window
     n_lines = 1 + (rng.random(o["n"])[:, None] > np.cumsum(lines_p[group], axis=1)[:, :3]).sum(axis=1)
     line_order = np.repeat(np.arange(o["n"]), n_lines)
     line_group = group[line_order]
@@ -677,7 +914,7 @@ def make_items(rng: np.random.Generator, ctx: Context, o: dict) -> dict:
     for g, pop in enumerate((p.pop_base, p.pop_presale, p.pop_campaign, p.pop_campaign)):
         sel = line_group == g
         sku[sel] = rng.choice(p.n, sel.sum(), p=pop)
-    qty_p = np.where(campaign[line_order, None], [[.72, .91]], [[.85, .97]])
+    qty_p = np.where(campaign[line_order, None], [[0.72, 0.91]], [[0.85, 0.97]])
     qty = 1 + (rng.random(line_order.size)[:, None] > qty_p).sum(axis=1)
     ot, pt = o["time"][line_order], o["pay"][line_order]
     for b, w0, back in p.blocked:  # no sales of a sold-out SKU until it is back in stock
@@ -689,8 +926,11 @@ def make_items(rng: np.random.Generator, ctx: Context, o: dict) -> dict:
     sku = np.concatenate([sku, np.full(postage.size, p.n - 1)])
     qty = np.concatenate([qty, np.ones(postage.size, dtype=np.int64)])
     keys, inverse = np.unique(line_order * p.n + sku, return_inverse=True)
-    return {"order": keys // p.n, "sku": keys % p.n,
-            "qty": np.bincount(inverse, weights=qty).astype(np.int64)}
+    return {
+        "order": keys // p.n,
+        "sku": keys % p.n,
+        "qty": np.bincount(inverse, weights=qty).astype(np.int64),
+    }
 
 
 def price_orders(rng: np.random.Generator, ctx: Context, u: dict, o: dict, it: dict) -> None:
@@ -700,8 +940,11 @@ def price_orders(rng: np.random.Generator, ctx: Context, u: dict, o: dict, it: d
     campaign = o["kind"] == 1
     uses = campaign & (rng.random(o["n"]) < COUPON_RATE)
     is_new = u["type"][o["user"]] == 1
-    coupon = np.where(is_new, (rng.random(o["n"])[:, None] > np.cumsum(ctx.coupon_p_new)).sum(1),
-                      (rng.random(o["n"])[:, None] > np.cumsum(ctx.coupon_p_returning)).sum(1))
+    coupon = np.where(
+        is_new,
+        (rng.random(o["n"])[:, None] > np.cumsum(ctx.coupon_p_new)).sum(1),
+        (rng.random(o["n"])[:, None] > np.cumsum(ctx.coupon_p_returning)).sum(1),
+    )
     coupon = np.where(uses, np.minimum(coupon, len(COUPONS) - 1), -1)
     face = np.where(coupon >= 0, ctx.coupon_face_cents[np.maximum(coupon, 0)], 0)
     everyday = np.round(list_c * rng.uniform(0, 0.06, o["n"])).astype(np.int64)
@@ -736,16 +979,19 @@ def make_events(rng: np.random.Generator, ctx: Context, u: dict, o: dict, it: di
     visitor = pa.concat_arrays([u["id"], u["anon_id"]])
     vi = pa.array(v)
     registered = v < u["n"]
-    return pa.Table.from_arrays([
-        visitor.take(vi),
-        u["id"].take(pa.array(v, mask=~registered)),
-        timestamps(t),
-        pick(CHANNELS, ch),
-        pick(EVENT_TYPES, typ),
-        ctx.products.sku_names.take(pa.array(sku)),
-        format_ids("S", session, 9),
-        pa.array(dwell, from_pandas=True),
-    ], schema=table_schema("events"))
+    return pa.Table.from_arrays(
+        [
+            visitor.take(vi),
+            u["id"].take(pa.array(v, mask=~registered)),
+            timestamps(t),
+            pick(CHANNELS, ch),
+            pick(EVENT_TYPES, typ),
+            ctx.products.sku_names.take(pa.array(sku)),
+            format_ids("S", session, 9),
+            pa.array(dwell, from_pandas=True),
+        ],
+        schema=table_schema("events"),
+    )
 
 
 def make_browse_events(rng: np.random.Generator, ctx: Context, u: dict, o: dict) -> list:
@@ -757,22 +1003,38 @@ def make_browse_events(rng: np.random.Generator, ctx: Context, u: dict, o: dict)
     home = np.concatenate([u["home"], u["anon_home"]])
     buyer = np.zeros(nv, dtype=bool)
     buyer[o["user"][o["kind"] == 1]] = True
-    r = rng.random((4, nv))
+    r = rng.random((2, nv))
     camp_days = np.select(
         [utype == 0, utype == 1, utype == 2, utype == 4],
-        [np.where(buyer, rng.poisson(vs["pool_buyer_days"], nv),
-                  (r[0] < vs["pool_present"]) * (1 + rng.poisson(vs["pool_days"], nv))),
-         rng.poisson(vs["new_days"], nv),
-         (r[0] < vs["browser_present"]) * (1 + rng.poisson(vs["browser_days"], nv)),
-         (r[0] < vs["anon_campaign"]) * (1 + rng.poisson(vs["anon_days"], nv))], 0)
+        [
+            np.where(
+                buyer,
+                rng.poisson(vs["pool_buyer_days"], nv),
+                (r[0] < vs["pool_present"]) * (1 + rng.poisson(vs["pool_days"], nv)),
+            ),
+            rng.poisson(vs["new_days"], nv),
+            (r[0] < vs["browser_present"]) * (1 + rng.poisson(vs["browser_days"], nv)),
+            (r[0] < vs["anon_campaign"]) * (1 + rng.poisson(vs["anon_days"], nv)),
+        ],
+        0,
+    )
     anon_base = np.where(r[0] < vs["anon_campaign"], r[1] < vs["anon_both"], True)
     base_days = np.select(
         [utype == 0, utype == 2, utype == 4],
-        [rng.poisson(vs["pool_base"], nv), rng.poisson(vs["browser_base"], nv),
-         anon_base * (1 + rng.poisson(vs["anon_base_days"], nv))], 0)
+        [
+            rng.poisson(vs["pool_base"], nv),
+            rng.poisson(vs["browser_base"], nv),
+            anon_base * (1 + rng.poisson(vs["anon_base_days"], nv)),
+        ],
+        0,
+    )
     dv = np.concatenate([np.repeat(np.arange(nv), camp_days), np.repeat(np.arange(nv), base_days)])
-    dcode = np.concatenate([rng.choice(cal.n_days, camp_days.sum(), p=ctx.uv_day_p),
-                            cal.n_days + rng.choice(cal.n_base_days, base_days.sum(), p=ctx.base_day_p)])
+    dcode = np.concatenate(
+        [
+            rng.choice(cal.n_days, camp_days.sum(), p=ctx.uv_day_p),
+            cal.n_days + rng.choice(cal.n_base_days, base_days.sum(), p=ctx.base_day_p),
+        ]
+    )
     key = np.unique(dv.astype(np.int64) * 1024 + dcode)
     dv, dcode = key // 1024, key % 1024
     n_sess = 1 + rng.poisson(vs["extra_sessions"], dv.size)
@@ -780,8 +1042,11 @@ def make_browse_events(rng: np.random.Generator, ctx: Context, u: dict, o: dict)
     in_base = sday >= cal.n_days
     day_start = np.where(in_base, cal.base_start + (sday - cal.n_days) * DAY, cal.start + sday * DAY)
     midnight = sday == cal.burst1_day
-    hour = np.where(midnight, rng.choice(24, sv.size, p=MIDNIGHT_TRAFFIC / MIDNIGHT_TRAFFIC.sum()),
-                    rng.choice(24, sv.size, p=TRAFFIC_PROFILE / TRAFFIC_PROFILE.sum()))
+    hour = np.where(
+        midnight,
+        rng.choice(24, sv.size, p=MIDNIGHT_TRAFFIC / MIDNIGHT_TRAFFIC.sum()),
+        rng.choice(24, sv.size, p=TRAFFIC_PROFILE / TRAFFIC_PROFILE.sum()),
+    )
     start = day_start + hour * HOUR + rng.integers(0, HOUR, sv.size)
     mix = np.where((utype[sv] == 4)[:, None], ANON_MIX, REGISTERED_MIX)
     drawn = np.minimum((rng.random(sv.size)[:, None] > np.cumsum(mix, axis=1)).sum(axis=1), 4)
@@ -797,8 +1062,7 @@ def make_browse_events(rng: np.random.Generator, ctx: Context, u: dict, o: dict)
     start = np.minimum(start, w_end - length - 1)
     t = start[e_s] + offset
     e_base = in_base[e_s]
-    sku = np.where(e_base, rng.choice(p.n, e_s.size, p=p.view_base),
-                   rng.choice(p.n, e_s.size, p=p.view_campaign))
+    sku = np.where(e_base, rng.choice(p.n, e_s.size, p=p.view_base), rng.choice(p.n, e_s.size, p=p.view_campaign))
     day_kind = np.where(e_base, 4, cal.day_kind[np.minimum(sday[e_s], cal.n_days - 1)])
     cart = (~single[e_s]) & (rng.random(e_s.size) < CART_RATE[day_kind])
     for b, w0, back in p.blocked:  # nobody can add a sold-out SKU to the cart
@@ -830,8 +1094,11 @@ def make_buy_events(rng: np.random.Generator, ctx: Context, o: dict, it: dict) -
     is_extra = pos < extra[parent]
     j = (pos - extra[parent]) // 2
     typ = np.where(is_extra | ((pos - extra[parent]) % 2 == 0), 0, 1).astype(np.int8)
-    sku = np.where(is_extra, rng.choice(p.n, parent.size, p=p.view_campaign),
-                   m_sku[np.minimum(line_start[parent] + np.maximum(j, 0), m_sku.size - 1)])
+    sku = np.where(
+        is_extra,
+        rng.choice(p.n, parent.size, p=p.view_campaign),
+        m_sku[np.minimum(line_start[parent] + np.maximum(j, 0), m_sku.size - 1)],
+    )
     gaps = np.clip(np.round(rng.lognormal(np.log(35), 0.8, parent.size)), 1, 900).astype(np.int64)
     otime = o["time"][wo]
     w_start = np.where(o["window"][wo] == 0, cal.base_start, cal.start)
@@ -853,13 +1120,25 @@ def make_buy_events(rng: np.random.Generator, ctx: Context, o: dict, it: dict) -
     return [
         np.concatenate([user[parent], user, user[paid_now], user[paid_later], user[paid_later]]),
         np.concatenate([t, otime, pay[paid_now], later_view, pay[paid_later]]),
-        np.concatenate([channel[parent], channel, channel[paid_now], channel[paid_later],
-                        channel[paid_later]]),
-        np.concatenate([typ, np.full(wo.size, 2, np.int8), np.full(paid_now.sum(), 3, np.int8),
-                        np.zeros(n_pl, np.int8), np.full(n_pl, 3, np.int8)]),
+        np.concatenate([channel[parent], channel, channel[paid_now], channel[paid_later], channel[paid_later]]),
+        np.concatenate(
+            [
+                typ,
+                np.full(wo.size, 2, np.int8),
+                np.full(paid_now.sum(), 3, np.int8),
+                np.zeros(n_pl, np.int8),
+                np.full(n_pl, 3, np.int8),
+            ]
+        ),
         np.concatenate([sku, first_sku, first_sku[paid_now], first_sku[paid_later], first_sku[paid_later]]),
-        np.concatenate([np.where(typ == 0, gaps, np.nan), np.full(wo.size + paid_now.sum(), np.nan),
-                        (pay[paid_later] - later_view).astype(float), np.full(n_pl, np.nan)]),
+        np.concatenate(
+            [
+                np.where(typ == 0, gaps, np.nan),
+                np.full(wo.size + paid_now.sum(), np.nan),
+                (pay[paid_later] - later_view).astype(float),
+                np.full(n_pl, np.nan),
+            ]
+        ),
     ]
 
 
@@ -887,8 +1166,9 @@ def make_shipments(rng: np.random.Generator, ctx: Context, u: dict, o: dict) -> 
     sel = np.flatnonzero((o["status"] != 1) & (o["pay"] >= 0) & (o["time"] >= cal.start))
     pay = o["pay"][sel]
     pay_day = (pay - cal.burst1) // DAY
-    median = np.select([pay_day == 0, pay_day == 1, pay_day == 2, pay < cal.burst1],
-                       [20.0, 26.0, 14.0, 10.0], 10.0)  # hours to ship: the backlog of burst days 1-2
+    median = np.select(
+        [pay_day == 0, pay_day == 1, pay_day == 2, pay < cal.burst1], [20.0, 26.0, 14.0, 10.0], 10.0
+    )  # hours to ship: the backlog of burst days 1-2
     wait = rng.lognormal(np.log(median), np.where(median > 15, 0.7, 0.5))
     shipped = pay + np.round(wait * HOUR).astype(np.int64)
     region = PROVINCE_REGION[u["province"][o["user"][sel]]]
@@ -899,14 +1179,17 @@ def make_shipments(rng: np.random.Generator, ctx: Context, u: dict, o: dict) -> 
     delivered = shipped + np.round(rng.lognormal(np.log(transit), 0.3) * HOUR).astype(np.int64)
     has_ship = shipped < cal.post_end
     has_delivery = has_ship & (delivered < cal.post_end) & (rng.random(sel.size) > 0.003)
-    return pa.Table.from_arrays([
-        o["id"].take(pa.array(sel)),
-        timestamps(shipped, has_ship),
-        timestamps(delivered, has_delivery),
-        pick(CARRIERS, carrier),
-        pick(REGIONS, region),
-        pa.array(REGION_PROMISED_HOURS[region]),
-    ], schema=table_schema("shipments"))
+    return pa.Table.from_arrays(
+        [
+            o["id"].take(pa.array(sel)),
+            timestamps(shipped, has_ship),
+            timestamps(delivered, has_delivery),
+            pick(CARRIERS, carrier),
+            pick(REGIONS, region),
+            pa.array(REGION_PROMISED_HOURS[region]),
+        ],
+        schema=table_schema("shipments"),
+    )
 
 
 def make_service(rng: np.random.Generator, ctx: Context, o: dict) -> pa.Table:
@@ -923,8 +1206,11 @@ def make_service(rng: np.random.Generator, ctx: Context, o: dict) -> pa.Table:
     c_day = np.repeat(np.arange(per_day.size), per_day)
     day0 = cal.base_start + c_day * DAY
     midnight = day0 == cal.burst1
-    hour = np.where(midnight, rng.choice(24, c_day.size, p=MIDNIGHT_TRAFFIC / MIDNIGHT_TRAFFIC.sum()),
-                    rng.choice(24, c_day.size, p=TRAFFIC_PROFILE / TRAFFIC_PROFILE.sum()))
+    hour = np.where(
+        midnight,
+        rng.choice(24, c_day.size, p=MIDNIGHT_TRAFFIC / MIDNIGHT_TRAFFIC.sum()),
+        rng.choice(24, c_day.size, p=TRAFFIC_PROFILE / TRAFFIC_PROFILE.sum()),
+    )
     cons_t = day0 + hour * HOUR + rng.integers(0, HOUR, c_day.size)
     lo = np.searchsorted(o["time"], cons_t - 7 * DAY)
     hi = np.searchsorted(o["time"], cons_t)
@@ -933,8 +1219,9 @@ def make_service(rng: np.random.Generator, ctx: Context, o: dict) -> pa.Table:
     order_idx = np.concatenate([comp, ret, cons_o])
     created = np.concatenate([comp_t, ret_t, cons_t])
     ttype = np.repeat(np.array([1, 2, 0], dtype=np.int8), [comp.size, ret.size, c_day.size])
-    inside = ((created >= cal.base_start) & (created < cal.base_end)) | ((created >= cal.start)
-                                                                          & (created < cal.after_end))
+    inside = ((created >= cal.base_start) & (created < cal.base_end)) | (
+        (created >= cal.start) & (created < cal.after_end)
+    )
     order_idx, created, ttype = order_idx[inside], created[inside], ttype[inside]
     srt = np.lexsort((ttype, created))
     order_idx, created, ttype = order_idx[srt], created[srt], ttype[srt]
@@ -955,16 +1242,19 @@ def make_service(rng: np.random.Generator, ctx: Context, o: dict) -> pa.Table:
     rated = rng.random(n) < 0.6
     number = ctx.counters["ticket"] + np.arange(1, n + 1)
     ctx.counters["ticket"] += n
-    return pa.Table.from_arrays([
-        format_ids("T", number, 7),
-        o["id"].take(pa.array(order_idx, mask=order_idx < 0)),
-        timestamps(created),
-        pa.array(frt),
-        timestamps(resolved, resolved_ok),
-        pick(TICKET_TYPES, ttype),
-        pick(REASONS, reason),
-        pa.array(np.where(rated, stars, np.nan), from_pandas=True),
-    ], schema=table_schema("service"))
+    return pa.Table.from_arrays(
+        [
+            format_ids("T", number, 7),
+            o["id"].take(pa.array(order_idx, mask=order_idx < 0)),
+            timestamps(created),
+            pa.array(frt),
+            timestamps(resolved, resolved_ok),
+            pick(TICKET_TYPES, ttype),
+            pick(REASONS, reason),
+            pa.array(np.where(rated, stars, np.nan), from_pandas=True),
+        ],
+        schema=table_schema("service"),
+    )
 
 
 def response_load(cal: Calendar, created: np.ndarray, kind: np.ndarray) -> np.ndarray:
@@ -989,9 +1279,14 @@ def make_nps(rng: np.random.Generator, ctx: Context, u: dict, o: dict) -> pa.Tab
     when = cal.end + rng.integers(0, 7 * DAY, n)
     score = rng.choice(11, n, p=NPS_P)
     srt = np.argsort(when, kind="stable")
-    return pa.Table.from_arrays([
-        u["id"].take(pa.array(who[srt])), timestamps(when[srt]), pa.array(score[srt].astype(np.int64)),
-    ], schema=table_schema("nps"))
+    return pa.Table.from_arrays(
+        [
+            u["id"].take(pa.array(who[srt])),
+            timestamps(when[srt]),
+            pa.array(score[srt].astype(np.int64)),
+        ],
+        schema=table_schema("nps"),
+    )
 
 
 def aggregate_chunk(ctx: Context, o: dict, it: dict) -> dict:
@@ -1054,17 +1349,21 @@ def build_inventory(rng: np.random.Generator, cal: Calendar, p: Products, sold: 
     snaps = cal.start + np.arange(n_hours + 1, dtype=np.int64) * HOUR
     for entry, (b, _, _) in zip(story, p.blocked, strict=True):  # the last sale may come before the plan
         entry["sold_out_at"] = iso(snaps[np.argmax(stock[b] == 0)])
-    table = pa.Table.from_arrays([
-        p.sku_names.take(pa.array(np.repeat(merch, n_hours + 1))),
-        timestamps(np.tile(snaps, merch.size)),
-        pa.array(stock[merch].ravel()),
-        pa.array(rep[merch].ravel()),
-    ], schema=table_schema("inventory"))
+    table = pa.Table.from_arrays(
+        [
+            p.sku_names.take(pa.array(np.repeat(merch, n_hours + 1))),
+            timestamps(np.tile(snaps, merch.size)),
+            pa.array(stock[merch].ravel()),
+            pa.array(rep[merch].ravel()),
+        ],
+        schema=table_schema("inventory"),
+    )
     return table, {"sellouts": story, "top_sku_sold_out": story[0]["sku"] if story else None}
 
 
-def build_marketing(rng: np.random.Generator, cal: Calendar, ctx: Context, budget: dict,
-                    gmv: np.ndarray, n_orders: np.ndarray) -> pa.Table:
+def build_marketing(
+    rng: np.random.Generator, cal: Calendar, ctx: Context, budget: dict, gmv: np.ndarray, n_orders: np.ndarray
+) -> pa.Table:
     """Spend per day, channel and placement near budget (live overspent); revenue follows channel GMV."""
     n_days = cal.n_base_days + cal.n_days
     day_w = 0.5 * ctx.uv_day_p + 0.5 * weigh_days(cal, 0.02, (0.24, 0.12, 0.09, 0.07), 0.11, 0.8, 0.02)
@@ -1080,46 +1379,65 @@ def build_marketing(rng: np.random.Generator, cal: Calendar, ctx: Context, budge
         daily = np.concatenate([np.full(cal.n_base_days, 0.3 * target / cal.n_days), target * day_w])
         noise = rng.lognormal(0, 0.15, (n_days, k))
         spend = daily[:, None] * spend_w * noise
-        camp = spend[cal.n_base_days:]
-        spend[cal.n_base_days:] = camp * target / camp.sum()
+        camp = spend[cal.n_base_days :]
+        spend[cal.n_base_days :] = camp * target / camp.sum()
         rev_noise = rng.lognormal(0, 0.1, (n_days, k)) * rev_w
         revenue = gmv[:, c, None] * ATTRIBUTED_SHARE[channel] * rev_noise / rev_noise.sum(1, keepdims=True)
         aov = np.where(n_orders[:, c] > 0, gmv[:, c] / np.maximum(n_orders[:, c], 1), 1.0)
         impressions = np.round(spend / cpm * 1000 * rng.lognormal(0, 0.1, (n_days, k)))
         clicks = np.round(impressions * ctr * rng.lognormal(0, 0.1, (n_days, k)))
-        rows.append((np.repeat(np.arange(n_days), k), np.full(n_days * k, c),
-                     np.tile(np.array(names), n_days),
-                     np.full(n_days * k, channel == "offsite"), np.round(spend, 2).ravel(),
-                     impressions.ravel(), clicks.ravel(), np.round(revenue / aov[:, None]).ravel(),
-                     np.round(revenue, 2).ravel()))
+        rows.append(
+            (
+                np.repeat(np.arange(n_days), k),
+                np.full(n_days * k, c),
+                np.tile(np.array(names), n_days),
+                np.full(n_days * k, channel == "offsite"),
+                np.round(spend, 2).ravel(),
+                impressions.ravel(),
+                clicks.ravel(),
+                np.round(revenue / aov[:, None]).ravel(),
+                np.round(revenue, 2).ravel(),
+            )
+        )
     cols = [np.concatenate(x) for x in zip(*rows, strict=True)]
     order = np.lexsort((cols[2], cols[1], cols[0]))
     cols = [c[order] for c in cols]
     day_idx = cols[0]
-    days = np.where(day_idx < cal.n_base_days, cal.base_start // DAY + day_idx,
-                    cal.start // DAY + day_idx - cal.n_base_days)
-    return pa.Table.from_arrays([
-        pa.array(days.astype("datetime64[D]"), type=pa.date32()),
-        pick(CHANNELS, cols[1]),
-        pa.array(cols[2].tolist(), type=pa.string()),
-        pa.array(cols[3]),
-        pa.array(cols[4]),
-        pa.array(cols[5].astype(np.int64)),
-        pa.array(cols[6].astype(np.int64)),
-        pa.array(cols[7].astype(np.int64)),
-        pa.array(cols[8]),
-    ], schema=table_schema("marketing"))
+    days = np.where(
+        day_idx < cal.n_base_days,
+        cal.base_start // DAY + day_idx,
+        cal.start // DAY + day_idx - cal.n_base_days,
+    )
+    return pa.Table.from_arrays(
+        [
+            pa.array(days.astype("datetime64[D]"), type=pa.date32()),
+            pick(CHANNELS, cols[1]),
+            pa.array(cols[2].tolist(), type=pa.string()),
+            pa.array(cols[3]),
+            pa.array(cols[4]),
+            pa.array(cols[5].astype(np.int64)),
+            pa.array(cols[6].astype(np.int64)),
+            pa.array(cols[7].astype(np.int64)),
+            pa.array(cols[8]),
+        ],
+        schema=table_schema("marketing"),
+    )
 
 
 def build_coupons(rng: np.random.Generator, redeemed: np.ndarray, scale: int) -> pa.Table:
     """Coupons with issue counts 5-20 times their redemptions; redeemed counts come from the orders."""
     issued = np.maximum(redeemed, np.round(redeemed * rng.uniform(5, 20, redeemed.size)).astype(np.int64))
     issued = np.where(redeemed == 0, rng.integers(100, 1000, redeemed.size) * scale, issued)
-    return pa.Table.from_arrays([
-        pa.array([c[0] for c in COUPONS]), pa.array([c[1] for c in COUPONS]),
-        pa.array([c[2] for c in COUPONS]), pa.array(issued.astype(np.int64)),
-        pa.array(redeemed.astype(np.int64)),
-    ], schema=table_schema("coupons"))
+    return pa.Table.from_arrays(
+        [
+            pa.array([c[0] for c in COUPONS]),
+            pa.array([c[1] for c in COUPONS]),
+            pa.array([c[2] for c in COUPONS]),
+            pa.array(issued.astype(np.int64)),
+            pa.array(redeemed.astype(np.int64)),
+        ],
+        schema=table_schema("coupons"),
+    )
 
 
 def zipf(k: int, s: float) -> np.ndarray:
@@ -1140,34 +1458,40 @@ def table_schema(name: str) -> pa.Schema:
 def users_table(u: dict) -> pa.Table:
     """Users sorted by id; registration times were set when their orders were known."""
     order = np.argsort(u["number"])
-    return pa.Table.from_arrays([
-        u["id"].take(pa.array(order)),
-        timestamps(u["registered"][order]),
-        pa.array(u["member"][order]),
-        pick(TIERS, u["tier"][order]),
-        pick(PROVINCE_NAMES, u["province"][order]),
-    ], schema=table_schema("users"))
+    return pa.Table.from_arrays(
+        [
+            u["id"].take(pa.array(order)),
+            timestamps(u["registered"][order]),
+            pa.array(u["member"][order]),
+            pick(TIERS, u["tier"][order]),
+            pick(PROVINCE_NAMES, u["province"][order]),
+        ],
+        schema=table_schema("users"),
+    )
 
 
 def orders_table(ctx: Context, u: dict, o: dict) -> pa.Table:
     """Orders in time order, with the buyer's province and city tier."""
     cal = ctx.cal
     user = o["user"]
-    return pa.Table.from_arrays([
-        o["id"],
-        u["id"].take(pa.array(user)),
-        timestamps(o["time"]),
-        timestamps(o["pay"], o["pay"] >= 0),
-        pick(STATUSES, o["status"]),
-        pick(CHANNELS, o["channel"]),
-        pa.array(o["list_c"] / 100.0),
-        pa.array(o["discount_c"] / 100.0),
-        pa.array(o["paid_c"] / 100.0),
-        pa.array(o["presale"] & (o["time"] >= cal.start)),
-        pick(PROVINCE_NAMES, u["province"][user]),
-        pick(TIERS, u["tier"][user]),
-        pick(tuple(c[0] for c in COUPONS), o["coupon"]),
-    ], schema=table_schema("orders"))
+    return pa.Table.from_arrays(
+        [
+            o["id"],
+            u["id"].take(pa.array(user)),
+            timestamps(o["time"]),
+            timestamps(o["pay"], o["pay"] >= 0),
+            pick(STATUSES, o["status"]),
+            pick(CHANNELS, o["channel"]),
+            pa.array(o["list_c"] / 100.0),
+            pa.array(o["discount_c"] / 100.0),
+            pa.array(o["paid_c"] / 100.0),
+            pa.array(o["presale"] & (o["time"] >= cal.start)),
+            pick(PROVINCE_NAMES, u["province"][user]),
+            pick(TIERS, u["tier"][user]),
+            pick(tuple(c[0] for c in COUPONS), o["coupon"]),
+        ],
+        schema=table_schema("orders"),
+    )
 
 
 def register_users(ctx: Context, u: dict, o: dict) -> None:
@@ -1177,26 +1501,31 @@ def register_users(ctx: Context, u: dict, o: dict) -> None:
     three_years = cal.start - 3 * 365 * DAY
     first = np.full(u["n"], cal.start, dtype=np.int64)
     np.minimum.at(first, o["user"], o["time"])
+    first_visit = min(cal.base_start, cal.start)  # logged-in visits start with the baseline
+    first = np.minimum(first, first_visit)
     spread = rng.random(u["n"]) ** 0.7
     reg = first - np.round(spread * (first - three_years)).astype(np.int64)
     new = u["type"] == 1
     reg[new] = cal.start - rng.integers(HOUR, 60 * DAY, new.sum())
     idle = u["type"] >= 2
-    reg[idle] = cal.start - rng.integers(DAY, 3 * 365 * DAY, idle.sum())
+    reg[idle] = first_visit - rng.integers(DAY, 3 * 365 * DAY, idle.sum())
     u["registered"] = reg
 
 
 def items_table(ctx: Context, o: dict, it: dict) -> pa.Table:
     """Order lines with list unit price, paid share and unit cost from the catalogue."""
     products = ctx.products.table
-    return pa.Table.from_arrays([
-        o["id"].take(pa.array(it["order"])),
-        ctx.products.sku_names.take(pa.array(it["sku"])),
-        pa.array(it["qty"]),
-        products.column("list_price").combine_chunks().take(pa.array(it["sku"])),
-        pa.array(it["paid_c"] / 100.0),
-        products.column("unit_cost").combine_chunks().take(pa.array(it["sku"])),
-    ], schema=table_schema("order_items"))
+    return pa.Table.from_arrays(
+        [
+            o["id"].take(pa.array(it["order"])),
+            ctx.products.sku_names.take(pa.array(it["sku"])),
+            pa.array(it["qty"]),
+            products.column("list_price").combine_chunks().take(pa.array(it["sku"])),
+            pa.array(it["paid_c"] / 100.0),
+            products.column("unit_cost").combine_chunks().take(pa.array(it["sku"])),
+        ],
+        schema=table_schema("order_items"),
+    )
 
 
 def timestamps(secs: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
@@ -1214,13 +1543,13 @@ def pick(values: tuple, codes: np.ndarray) -> pa.Array:
 def format_ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     """Fixed-width ids such as U0000001, built as Arrow strings without a Python loop over rows."""
     n = np.asarray(numbers, dtype=np.int64)
-    if n.size and n.max() >= 10 ** width:
+    if n.size and n.max() >= 10**width:
         raise ValueError(f"id {prefix}{n.max()} does not fit in {width} digits")
     head = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
     buf = np.empty((n.size, head.size + width), dtype=np.uint8)
-    buf[:, :head.size] = head
+    buf[:, : head.size] = head
     powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    buf[:, head.size:] = n[:, None] // powers % 10 + 48
+    buf[:, head.size :] = n[:, None] // powers % 10 + 48
     offsets = np.arange(n.size + 1, dtype=np.int32) * buf.shape[1]
     return pa.StringArray.from_buffers(n.size, pa.py_buffer(offsets), pa.py_buffer(buf.tobytes()))
 

@@ -22,9 +22,18 @@ def esc(text) -> str:
 class Table:
     """A table with per-column units; ``df`` keeps the raw numbers for the analyst."""
 
-    def __init__(self, df: pd.DataFrame, units: dict[str, str] | None = None, *, lang: str,
-                 currency: str = "CNY", title: str = "", note: str = "", labels: dict[str, str] | None = None,
-                 right: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        units: dict[str, str] | None = None,
+        *,
+        lang: str,
+        currency: str = "CNY",
+        title: str = "",
+        note: str = "",
+        labels: dict[str, str] | None = None,
+        right: tuple[str, ...] = (),
+    ):
         self.df = df
         self.units = units or {}
         self.lang = lang
@@ -44,7 +53,9 @@ class Table:
         if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
             return "", False
         if isinstance(value, pd.Timestamp):
-            return value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime("%Y-%m-%d"), False
+            return value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime(
+                "%Y-%m-%d"
+            ), False
         return str(value), False
 
     def _repr_html_(self) -> str:
@@ -65,8 +76,10 @@ class Table:
             rows.append("<tr>" + "".join(cells) + "</tr>")
         caption = f"<caption>{esc(self.title)}</caption>" if self.title else ""
         note = f'<p class="retro-note">{esc(self.note)}</p>' if self.note else ""
-        return (f'<div class="retro-table-wrap"><table class="retro-table">{caption}<thead><tr>{head}</tr>'
-                f'</thead><tbody>{"".join(rows)}</tbody></table>{note}</div>')
+        return (
+            f'<div class="retro-table-wrap"><table class="retro-table">{caption}<thead><tr>{head}</tr>'
+            f"</thead><tbody>{''.join(rows)}</tbody></table>{note}</div>"
+        )
 
 
 class Note:
@@ -123,8 +136,13 @@ class FindingsList:
             text = esc(f.text)
             if self.link and f.href:
                 text += f' <a class="finding-link" href="{esc(f.href)}">→ {esc(f.section_title)}</a>'
-            action = (f'<div class="finding-action"><b>{esc(tr("finding.action", self.lang))}:</b> '
-                      f"{esc(f.action)}</div>") if f.action else ""
-            items.append(f'<li class="finding finding-{esc(f.kind)}" id="{esc(f.anchor)}"><span class="finding-kind">'
-                         f"{esc(kind)}</span> {text}{action}</li>")
+            action = (
+                (f'<div class="finding-action"><b>{esc(tr("finding.action", self.lang))}:</b> {esc(f.action)}</div>')
+                if f.action
+                else ""
+            )
+            items.append(
+                f'<li class="finding finding-{esc(f.kind)}" id="{esc(f.anchor)}"><span class="finding-kind">'
+                f"{esc(kind)}</span> {text}{action}</li>"
+            )
         return f'<ul class="retro-findings">{"".join(items)}</ul>'

@@ -76,23 +76,58 @@ def evaluate(figures: list[Recorded], params: CampaignParams) -> list[Finding]:
             att = ratio(target, f.value) if spec.better == "lower" else ratio(f.value, target)
             if att is not None and (att >= good or att < poor):
                 kind = "highlight" if att >= good else "problem"
-                text = tr("finding.target_met" if kind == "highlight" else "finding.target_missed", lang,
-                          label=name, value=shown, target=fmt.value(target, spec.unit, lang, cur),
-                          attainment=fmt.pct(att))
-                out.append(Finding(kind, f.key, f.section, f.segment, f.value, target, text,
-                                   _action(f.key, lang) if kind == "problem" else "", abs(att - 1)))
+                text = tr(
+                    "finding.target_met" if kind == "highlight" else "finding.target_missed",
+                    lang,
+                    label=name,
+                    value=shown,
+                    target=fmt.value(target, spec.unit, lang, cur),
+                    attainment=fmt.pct(att),
+                )
+                out.append(
+                    Finding(
+                        kind,
+                        f.key,
+                        f.section,
+                        f.segment,
+                        f.value,
+                        target,
+                        text,
+                        _action(f.key, lang) if kind == "problem" else "",
+                        abs(att - 1),
+                    )
+                )
         bench = params.benchmarks.get(f.key)
-        ref = bench.get(f.segment or "overall") if isinstance(bench, dict) else (
-            bench if f.segment in (None, "overall") else None)
+        ref = (
+            bench.get(f.segment or "overall")
+            if isinstance(bench, dict)
+            else (bench if f.segment in (None, "overall") else None)
+        )
         if ref is not None and spec.better in ("higher", "lower") and f.value != ref:
             better = f.value > ref if spec.better == "higher" else f.value < ref
             kind = "highlight" if better else "problem"
-            text = tr("finding.better_than_benchmark" if better else "finding.worse_than_benchmark", lang,
-                      label=name, segment=_segment_label(f.segment, lang), value=shown,
-                      reference=fmt.value(ref, spec.unit, lang, cur))
+            text = tr(
+                "finding.better_than_benchmark" if better else "finding.worse_than_benchmark",
+                lang,
+                label=name,
+                segment=_segment_label(f.segment, lang),
+                value=shown,
+                reference=fmt.value(ref, spec.unit, lang, cur),
+            )
             rel = abs(ratio(f.value - ref, ref) or 0.0)
-            out.append(Finding(kind, f.key, f.section, f.segment, f.value, ref, text,
-                               _action(f.key, lang) if kind == "problem" else "", rel))
+            out.append(
+                Finding(
+                    kind,
+                    f.key,
+                    f.section,
+                    f.segment,
+                    f.value,
+                    ref,
+                    text,
+                    _action(f.key, lang) if kind == "problem" else "",
+                    rel,
+                )
+            )
     for f in out:
         f.section_title = SECTIONS[f.section].title(lang)
     out.sort(key=lambda x: (x.kind != "problem", -x.severity))

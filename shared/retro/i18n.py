@@ -74,26 +74,40 @@ register(
         "count": ("Count", "数量"),
         "vs_baseline": ("vs baseline", "较日常"),
         "definition": ("Definition", "定义"),
-        "n_a_note": ("n/a: the figure cannot be computed (its denominator is zero or missing).",
-                     "n/a：分母为零或缺失，无法计算。"),
+        "n_a_note": (
+            "n/a: the figure cannot be computed (its denominator is zero or missing).",
+            "n/a：分母为零或缺失，无法计算。",
+        ),
         # section states
         "section.failed": ("This section could not be built.", "本章节生成失败。"),
-        "section.missing_data": ("Not built: the campaign's data has no {tables} table.",
-                                 "未生成：本次活动数据未提供 {tables} 表。"),
-        "section.no_findings": ("No finding in this section crossed a target or benchmark.",
-                                "本章节没有触及目标或基准的结论。"),
+        "section.missing_data": (
+            "Not built: the campaign's data has no {tables} table.",
+            "未生成：本次活动数据未提供 {tables} 表。",
+        ),
+        "section.no_findings": (
+            "No finding in this section crossed a target or benchmark.",
+            "本章节没有触及目标或基准的结论。",
+        ),
         # findings
         "finding.highlight": ("Highlight", "亮点"),
         "finding.problem": ("Problem", "问题"),
         "finding.action": ("Action", "建议"),
-        "finding.target_met": ("{label} {value} reached {attainment} of the {target} target.",
-                               "{label} {value}，达成目标 {target} 的 {attainment}。"),
-        "finding.target_missed": ("{label} {value} reached only {attainment} of the {target} target.",
-                                  "{label} {value}，仅达成目标 {target} 的 {attainment}。"),
-        "finding.better_than_benchmark": ("{label}{segment} {value} beats the {reference} benchmark.",
-                                          "{label}{segment} {value}，优于基准 {reference}。"),
-        "finding.worse_than_benchmark": ("{label}{segment} {value} is worse than the {reference} benchmark.",
-                                         "{label}{segment} {value}，差于基准 {reference}。"),
+        "finding.target_met": (
+            "{label} {value} reached {attainment} of the {target} target.",
+            "{label} {value}，达成目标 {target} 的 {attainment}。",
+        ),
+        "finding.target_missed": (
+            "{label} {value} reached only {attainment} of the {target} target.",
+            "{label} {value}，仅达成目标 {target} 的 {attainment}。",
+        ),
+        "finding.better_than_benchmark": (
+            "{label}{segment} {value} beats the {reference} benchmark.",
+            "{label}{segment} {value}，优于基准 {reference}。",
+        ),
+        "finding.worse_than_benchmark": (
+            "{label}{segment} {value} is worse than the {reference} benchmark.",
+            "{label}{segment} {value}，差于基准 {reference}。",
+        ),
         "finding.see_section": ("see {section}", "见{section}"),
     }
 )

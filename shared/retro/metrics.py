@@ -19,7 +19,7 @@ def _missing(x) -> bool:
 
 
 def ratio(numerator, denominator) -> float | None:
-    """numerator / denominator, or None when the denominator is zero or either part is missing."""
+    """Numerator / denominator, or None when the denominator is zero or either part is missing."""
     if _missing(numerator) or _missing(denominator) or denominator == 0:
         return None
     return float(numerator) / float(denominator)
@@ -121,8 +121,14 @@ def nps(scores) -> dict:
     s = pd.to_numeric(pd.Series(scores), errors="coerce").dropna()
     n = int(len(s))
     if n == 0:
-        return {"nps": None, "promoters": None, "passives": None, "detractors": None, "responses": 0,
-                "reliable": False}
+        return {
+            "nps": None,
+            "promoters": None,
+            "passives": None,
+            "detractors": None,
+            "responses": 0,
+            "reliable": False,
+        }
     promoters = float((s >= 9).sum()) / n
     detractors = float((s <= 6).sum()) / n
     return {

@@ -15,7 +15,15 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .catalog import FIGURES
 from .errors import ParamsError
@@ -272,7 +280,10 @@ def _known_keys(loc: list) -> list[str]:
         if field is None:
             return []
         ann = field.annotation
-        model = next((a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        model = next(
+            (a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)),
+            None,
+        )
         if model is None and isinstance(ann, type) and issubclass(ann, BaseModel):
             model = ann
     return list(model.model_fields) if model is not None else []
@@ -294,7 +305,9 @@ def load_params(path: str | Path) -> CampaignParams:
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ParamsError(f"{shown}: {where}YAML syntax error: {problem}") from None
     if not isinstance(raw, dict):
-        raise ParamsError(f"{shown}: expected a mapping of keys (campaign, phases, data, ...), got {type(raw).__name__}")
+        raise ParamsError(
+            f"{shown}: expected a mapping of keys (campaign, phases, data, ...), got {type(raw).__name__}"
+        )
     try:
         params = CampaignParams.model_validate(raw)
     except ValidationError as e:

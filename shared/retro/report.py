@@ -46,8 +46,10 @@ register(
         "report.status.skipped": ("not run", "未运行"),
         "report.failed_title": ("Section failed", "章节生成失败"),
         "report.reason": ("Reason", "原因"),
-        "report.summary_missing": ("The executive summary was not built; see the sections below.",
-                                   "总结章节未生成，请查看以下各章节。"),
+        "report.summary_missing": (
+            "The executive summary was not built; see the sections below.",
+            "总结章节未生成，请查看以下各章节。",
+        ),
     }
 )
 
@@ -91,8 +93,12 @@ def _stamp(params: CampaignParams, run_dir: Path) -> dict:
     data = hashlib.sha256(manifest.read_bytes()).hexdigest()[:12] if manifest.is_file() else "-"
     from . import __version__
 
-    return {"version": __version__, "run_at": datetime.now().strftime("%Y-%m-%d %H:%M"),
-            "params": params.source.name if params.source else "-", "data": data}
+    return {
+        "version": __version__,
+        "run_at": datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "params": params.source.name if params.source else "-",
+        "data": data,
+    }
 
 
 def _status_body(name: str, status, lang: str) -> str:
@@ -103,8 +109,10 @@ def _status_body(name: str, status, lang: str) -> str:
     if status.status == "missing":
         text = tr("section.missing_data", lang, tables=status.reason)
         return title + f'<p class="section-status missing">{esc(text)}</p>'
-    return (title + f'<div class="section-status failed"><p><b>{esc(tr("section.failed", lang))}</b></p>'
-            f'<p>{esc(tr("report.reason", lang))}: {esc(status.reason)}</p></div>')
+    return (
+        title + f'<div class="section-status failed"><p><b>{esc(tr("section.failed", lang))}</b></p>'
+        f"<p>{esc(tr('report.reason', lang))}: {esc(status.reason)}</p></div>"
+    )
 
 
 def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path:
@@ -117,8 +125,15 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
     names = params.enabled_sections
     labels = {k: tr(f"report.{k}", lang) for k in ("index", "nav", "kit", "run_at", "params", "data")}
     period = tr("report.period", lang, start=params.start.isoformat(), end=params.end.isoformat())
-    common = dict(lang=lang, css=css, campaign_name=params.campaign.name, period=period, labels=labels,
-                  stamp=stamp, index_href="index.html")
+    common = dict(
+        lang=lang,
+        css=css,
+        campaign_name=params.campaign.name,
+        period=period,
+        labels=labels,
+        stamp=stamp,
+        index_href="index.html",
+    )
 
     bodies: dict[str, str] = {}
     for name in names:
@@ -137,21 +152,39 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
             prev = SECTIONS[names[i - 1]] if i > 0 else None
             nxt = SECTIONS[names[i + 1]] if i + 1 < len(names) else None
             html_text = page.render(
-                page_title=sec.title(lang), body=jinja2.utils.markupsafe.Markup(bodies[name]),
+                page_title=sec.title(lang),
+                body=jinja2.utils.markupsafe.Markup(bodies[name]),
                 prev={"href": prev.page, "title": prev.title(lang)} if prev else None,
-                next={"href": nxt.page, "title": nxt.title(lang)} if nxt else None, **common)
+                next={"href": nxt.page, "title": nxt.title(lang)} if nxt else None,
+                **common,
+            )
             (tmp / sec.page).write_text(html_text, encoding="utf-8")
         index_body = _index_body(params, statuses, bodies.get(SUMMARY), names)
         first = SECTIONS[names[0]] if names else None
-        (tmp / "index.html").write_text(page.render(
-            page_title=tr("report.index", lang), body=jinja2.utils.markupsafe.Markup(index_body), prev=None,
-            next={"href": first.page, "title": first.title(lang)} if first else None, **common), encoding="utf-8")
+        (tmp / "index.html").write_text(
+            page.render(
+                page_title=tr("report.index", lang),
+                body=jinja2.utils.markupsafe.Markup(index_body),
+                prev=None,
+                next={"href": first.page, "title": first.title(lang)} if first else None,
+                **common,
+            ),
+            encoding="utf-8",
+        )
         single = "".join(
             f'<section class="report-section" id="sec-{name}">{_single_file_links(bodies[name])}</section>'
-            for name in names)
-        (tmp / "report.html").write_text(page.render(
-            page_title=params.campaign.name, body=jinja2.utils.markupsafe.Markup(_single_file_links(index_body) + single),
-            prev=None, next=None, **common), encoding="utf-8")
+            for name in names
+        )
+        (tmp / "report.html").write_text(
+            page.render(
+                page_title=params.campaign.name,
+                body=jinja2.utils.markupsafe.Markup(_single_file_links(index_body) + single),
+                prev=None,
+                next=None,
+                **common,
+            ),
+            encoding="utf-8",
+        )
         with zipfile.ZipFile(tmp / "report.zip", "w", zipfile.ZIP_DEFLATED) as z:
             for f in sorted(tmp.glob("*.html")):
                 if f.name != "report.html":
@@ -182,12 +215,20 @@ def _index_body(params: CampaignParams, statuses: dict, summary_body: str | None
         sec = SECTIONS[name]
         st = statuses.get(name)
         code = st.status if st else "skipped"
-        toc.append(f'<li><a href="{sec.page}">{sec.number:02d} · {esc(sec.title(lang))}</a>'
-                   f'<span class="st-{code}">{esc(tr(f"report.status.{code}", lang))}</span></li>')
+        toc.append(
+            f'<li><a href="{sec.page}">{sec.number:02d} · {esc(sec.title(lang))}</a>'
+            f'<span class="st-{code}">{esc(tr(f"report.status.{code}", lang))}</span></li>'
+        )
     done = statuses.get(SUMMARY) is not None and statuses[SUMMARY].status == "done"
-    summary = summary_body if (done and summary_body) else f'<p class="retro-note">{esc(tr("report.summary_missing", lang))}</p>'
+    summary = (
+        summary_body
+        if (done and summary_body)
+        else f'<p class="retro-note">{esc(tr("report.summary_missing", lang))}</p>'
+    )
     # the summary notebook's own title is replaced by the campaign title
     summary = re.sub(r"<h1[^>]*>.*?</h1>", "", summary, count=1, flags=re.S)
-    return (f"<h1>{html.escape(params.campaign.name)}</h1><p class=\"phases\">{esc(phases)}</p>" + summary
-            + f'<h2 id="contents">{esc(tr("report.contents", lang))}</h2><ul class="toc">{"".join(toc)}</ul>')
-
+    return (
+        f'<h1>{html.escape(params.campaign.name)}</h1><p class="phases">{esc(phases)}</p>'
+        + summary
+        + f'<h2 id="contents">{esc(tr("report.contents", lang))}</h2><ul class="toc">{"".join(toc)}</ul>'
+    )

@@ -98,13 +98,21 @@ def read_statuses(run_dir: Path) -> dict[str, SectionStatus]:
 
 def write_statuses(run_dir: Path, statuses: dict[str, SectionStatus]) -> None:
     """Record section statuses for the report and for later partial re-runs."""
-    (run_dir / STATUS_FILE).write_text(json.dumps({k: asdict(v) for k, v in statuses.items()}, indent=1,
-                                                  ensure_ascii=False))
+    (run_dir / STATUS_FILE).write_text(
+        json.dumps({k: asdict(v) for k, v in statuses.items()}, indent=1, ensure_ascii=False)
+    )
 
 
-def run_campaign(params_file: str | Path, *, only: list[str] | None = None, run_dir: Path | None = None,
-                 jobs: int | None = None, force: bool = False, echo=print,
-                 notebook_dir: Path = NOTEBOOK_DIR) -> RunResult:
+def run_campaign(
+    params_file: str | Path,
+    *,
+    only: list[str] | None = None,
+    run_dir: Path | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    echo=print,
+    notebook_dir: Path = NOTEBOOK_DIR,
+) -> RunResult:
     """Validate, build marts, execute sections and export the report; returns statuses and report path."""
     from .marts import build_marts
     from .report import export_report

@@ -16,8 +16,14 @@ from .errors import DataError
 from .params import PROJECT_ROOT, CampaignParams
 from .schema import TABLES
 
-IBIS_TYPES = {"string": "string", "int": "int64", "float": "float64", "bool": "boolean",
-              "timestamp": "timestamp", "date": "date"}
+IBIS_TYPES = {
+    "string": "string",
+    "int": "int64",
+    "float": "float64",
+    "bool": "boolean",
+    "timestamp": "timestamp",
+    "date": "date",
+}
 
 
 def demo_dir(params: CampaignParams) -> Path:
@@ -113,8 +119,11 @@ def stage_tables(con, params: CampaignParams, names: set[str], files: dict[str, 
         if not paths:
             continue
         strs = [str(p) for p in paths]
-        raw = (con.read_csv(strs, table_name=f"raw_{name}") if _format_of(name, params, paths) == "csv"
-               else con.read_parquet(strs, table_name=f"raw_{name}"))
+        raw = (
+            con.read_csv(strs, table_name=f"raw_{name}")
+            if _format_of(name, params, paths) == "csv"
+            else con.read_parquet(strs, table_name=f"raw_{name}")
+        )
         mapping = params.data.tables[name].columns if name in params.data.tables else {}
         cols = {}
         problems = []
@@ -123,9 +132,11 @@ def stage_tables(con, params: CampaignParams, names: set[str], files: dict[str, 
             if source in raw.columns:
                 cols[col.name] = raw[source].cast(IBIS_TYPES[col.type])
             elif col.required:
-                problems.append(f"{name}: required column {col.name!r} not found"
-                                f"{f' (mapped from {source!r})' if source != col.name else ''}; "
-                                f"columns present: {', '.join(raw.columns)}")
+                problems.append(
+                    f"{name}: required column {col.name!r} not found"
+                    f"{f' (mapped from {source!r})' if source != col.name else ''}; "
+                    f"columns present: {', '.join(raw.columns)}"
+                )
             else:
                 cols[col.name] = ibis.null(IBIS_TYPES[col.type])
         if problems:

@@ -36,7 +36,9 @@ def data_problems(params: CampaignParams) -> list[str]:
         for name in params.sections:
             for table in SECTIONS[name].requires:
                 if table not in have:
-                    problems.append(f"{shown}: sections: {name!r} needs table {table!r}, which data.tables does not give")
+                    problems.append(
+                        f"{shown}: sections: {name!r} needs table {table!r}, which data.tables does not give"
+                    )
     try:
         files = table_files(params)
     except DataError as e:
@@ -55,8 +57,10 @@ def data_problems(params: CampaignParams) -> list[str]:
             source = mapping.get(col, col)
             if source not in present:
                 hint = f" (mapped from {source!r})" if source != col else ""
-                problems.append(f"{name}: required column {col!r}{hint} not found in {paths[0].name}; "
-                                f"map it under data.tables.{name}.columns")
+                problems.append(
+                    f"{name}: required column {col!r}{hint} not found in {paths[0].name}; "
+                    f"map it under data.tables.{name}.columns"
+                )
     return problems
 
 

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from ..params import CampaignParams
 
 MART_MODULES = ("goals", "sales", "traffic", "funnel", "users", "marketing", "fulfilment", "service")
@@ -90,9 +92,15 @@ def _params_fingerprint(params: CampaignParams) -> dict:
     }
 
 
+# Modules whose code shapes every mart: shared expressions, canonical types, staging.
+_SHARED_CODE = ("retro.marts.common", "retro.schema", "retro.sources")
+
+
 def fingerprint(m: MartDef, params: CampaignParams, table_prints: dict[str, str]) -> str:
-    """The cache key of one mart."""
-    code = inspect.getsource(inspect.getmodule(m.build))
+    """The cache key of one mart: its module's code and the shared mart code, params, input files."""
+    code = inspect.getsource(inspect.getmodule(m.build)) + "".join(
+        inspect.getsource(importlib.import_module(name)) for name in _SHARED_CODE
+    )
     payload = {
         "mart": m.name,
         "code": hashlib.sha256(code.encode()).hexdigest(),
@@ -117,8 +125,13 @@ def _write_json_atomic(path: Path, data) -> None:
     os.replace(tmp, path)
 
 
-def build_marts(params: CampaignParams, run_dir: Path, sections: list[str] | None = None,
-                force: bool = False, progress=None) -> dict:
+def build_marts(
+    params: CampaignParams,
+    run_dir: Path,
+    sections: list[str] | None = None,
+    force: bool = False,
+    progress=None,
+) -> dict:
     """Build the stale marts of the given sections (all enabled ones by default); return the manifest."""
     from .. import sources
 
@@ -151,9 +164,15 @@ def build_marts(params: CampaignParams, run_dir: Path, sections: list[str] | Non
             t0 = time.perf_counter()
             expr = m.build(tables, params)
             tmp = mart_dir / f"{m.name}.parquet.tmp{os.getpid()}"
-            con.to_parquet(expr, tmp)
+            # through Arrow, cast to the expression's schema: DuckDB's own Parquet writer stores integer
+            # sums (HUGEINT) as double
+            pq.write_table(con.to_pyarrow(expr), tmp)
             os.replace(tmp, mart_dir / f"{m.name}.parquet")
-            manifest[m.name] = {"fingerprint": fp, "section": m.section, "seconds": round(time.perf_counter() - t0, 3)}
+            manifest[m.name] = {
+                "fingerprint": fp,
+                "section": m.section,
+                "seconds": round(time.perf_counter() - t0, 3),
+            }
     finally:
         con.disconnect()
     _write_json_atomic(mart_dir / MANIFEST, manifest)

@@ -75,6 +75,10 @@ def campaign_buyers(t, p: CampaignParams):
     )
     j = buyers.left_join(prior_users, "user_id")
     return j.select(
-        "user_id", "paid_orders", "net_sales", "first_order_time", "first_channel",
+        "user_id",
+        "paid_orders",
+        "net_sales",
+        "first_order_time",
+        "first_channel",
         is_new=j.has_prior.isnull(),
     )

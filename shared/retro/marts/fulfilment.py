@@ -150,11 +150,7 @@ def _stock_by_sku(t, p):
     after = inv.filter(inv.replenished > 0).select("sku", "snapshot_time")
     first = g.select("sku", "sellout_time").filter(g.sellout_time.notnull())
     r = first.inner_join(after, "sku")
-    r = (
-        r.filter(r.snapshot_time > r.sellout_time)
-        .group_by("sku")
-        .aggregate(restock_time=r.snapshot_time.min())
-    )
+    r = r.filter(r.snapshot_time > r.sellout_time).group_by("sku").aggregate(restock_time=r.snapshot_time.min())
     g = _left_join(g, r, "sku")
     burst = _burst_start(p)
     g = g.mutate(
@@ -166,9 +162,7 @@ def _stock_by_sku(t, p):
         o = t.orders
         o = o.filter(in_campaign(o.order_time, p) & is_paid(o)).select("order_id")
         items = t.order_items.inner_join(o, "order_id")
-        sold = items.group_by("sku").aggregate(
-            units_sold=items.quantity.sum(), net_sales=items.paid_amount.sum()
-        )
+        sold = items.group_by("sku").aggregate(units_sold=items.quantity.sum(), net_sales=items.paid_amount.sum())
         g = _left_join(g, sold, "sku")
         g = g.mutate(units_sold=g.units_sold.fill_null(0), net_sales=g.net_sales.fill_null(0.0))
     else:

@@ -11,13 +11,14 @@ import ibis
 from . import mart
 from .common import in_campaign, is_paid, phase_of
 
+
 def _order_parts(o):
     """Additive parts of the order table, named as the sales metrics use them."""
     paid = is_paid(o)
     return {
         "orders": o.order_id.count(),
         "gmv": o.paid_amount.sum(),
-        "paid_orders": paid.sum().cast("int64"),
+        "paid_orders": o.order_id.count(where=paid),
         "net_sales": o.paid_amount.sum(where=paid),
         "presale_net_sales": o.paid_amount.sum(where=paid & o.is_presale.fill_null(False)),
         "lost_gmv": o.paid_amount.sum(where=~paid),
@@ -75,8 +76,9 @@ def _paid_lines(t, p):
     o = t.orders
     o = o.filter(in_campaign(o.order_time, p) & is_paid(o)).select("order_id", "is_presale")
     items = t.order_items.inner_join(o, "order_id")
-    prod = t.products.select("sku", "name", "category", "brand", "launch_date", "is_merchandise",
-                             product_cost=t.products.unit_cost)
+    prod = t.products.select(
+        "sku", "name", "category", "brand", "launch_date", "is_merchandise", product_cost=t.products.unit_cost
+    )
     j = items.left_join(prod, "sku")
     return j.mutate(
         unit_cost_known=j.unit_cost.coalesce(j.product_cost),
@@ -133,4 +135,3 @@ def sales_basket(t, p):
     return items.group_by("period").aggregate(
         orders=items.order_id.nunique(), units=items.quantity.sum(), lines=items.order_id.count()
     )
-

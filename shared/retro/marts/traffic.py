@@ -44,15 +44,51 @@ def _union(parts):
     return out
 
 
+def _levels(key: str):
+    """(group keys, constant columns, campaign only?) of the four levels every mart row belongs to."""
+    return (
+        ([key, "period"], {}, False),
+        ([key], {"period": OVERALL}, True),
+        (["period"], {key: ALL}, False),
+        ([], {key: ALL, "period": OVERALL}, True),
+    )
+
+
 def _by_levels(tbl, key: str, parts) -> ibis.Table:
-    """``parts(tbl)`` aggregated per key x period, key x whole campaign, all x period and all x campaign."""
-    camp = tbl.filter(tbl.period != "baseline")
-    return _union([
-        tbl.group_by([key, "period"]).aggregate(**parts(tbl)),
-        camp.group_by(key).aggregate(**parts(camp)).mutate(period=ibis.literal(OVERALL)),
-        tbl.group_by("period").aggregate(**parts(tbl)).mutate(**{key: ibis.literal(ALL)}),
-        camp.aggregate(**parts(camp)).mutate(**{key: ibis.literal(ALL), "period": ibis.literal(OVERALL)}),
-    ]).order_by([key, "period"])
+    """``parts(tbl)`` aggregated per key x period, key x whole campaign, all x period and all x campaign.
+
+    For additive parts only (sums, counts of rows that belong to one key and period each, like sessions).
+    """
+    out = []
+    for keys, consts, campaign_only in _levels(key):
+        src = tbl.filter(tbl.period != "baseline") if campaign_only else tbl
+        agg = src.group_by(keys).aggregate(**parts(src)) if keys else src.aggregate(**parts(src))
+        out.append(agg.mutate(**{k: ibis.literal(v) for k, v in consts.items()}))
+    return _union(out).order_by([key, "period"])
+
+
+def _visitors_by_levels(rows, key: str, *, sums=(), flags=None) -> ibis.Table:
+    """Distinct visitors (``uv``) per key x period, key x campaign, all x period and all x campaign.
+
+    ``rows`` has visitor_id, the key, period, additive ``sums`` and boolean columns; ``flags`` maps an
+    output name to a boolean column (visitors with it true). Each level first reduces to one row per
+    visitor and then counts rows: two plain group-bys, much faster than COUNT DISTINCT on big logs.
+    """
+    flags = flags or {}
+    out = []
+    for keys, consts, campaign_only in _levels(key):
+        src = rows.filter(rows.period != "baseline") if campaign_only else rows
+        v = src.group_by(["visitor_id", *keys]).aggregate(
+            **{c: src[c].sum() for c in sums}, **{f: src[f].any() for f in set(flags.values())}
+        )
+        parts = {
+            "uv": v.count(),
+            **{c: _int_sum(v[c]) for c in sums},
+            **{name: v.count(where=v[f]) for name, f in flags.items()},
+        }
+        agg = v.group_by(keys).aggregate(**parts) if keys else v.aggregate(**parts)
+        out.append(agg.mutate(**{k: ibis.literal(val) for k, val in consts.items()}))
+    return _union(out).order_by([key, "period"])
 
 
 def _new_visitors(t, p):
@@ -88,13 +124,9 @@ def traffic_by_channel(t, p):
     uv and new_uv are distinct per row.
     """
     v = _visitor_channel_period(t, p).left_join(_new_visitors(t, p), "visitor_id")
-    v = v.mutate(is_new=v.is_new.fill_null(False))
-    return _by_levels(v, "channel", lambda x: {
-        "pv": _int_sum(x.pv),
-        "uv": x.visitor_id.nunique(),
-        "new_uv": x.visitor_id.nunique(where=x.is_new),
-        "events": _int_sum(x.events),
-    })
+    v = v.select("visitor_id", "channel", "period", "pv", "events", is_new=v.is_new.fill_null(False))
+    out = _visitors_by_levels(v, "channel", sums=("pv", "events"), flags={"new_uv": "is_new"})
+    return out.select("channel", "period", "pv", "uv", "new_uv", "events")
 
 
 @mart("traffic_daily", section="traffic", needs=("events",))
@@ -105,13 +137,13 @@ def traffic_daily(t, p):
     vd = e.group_by(["visitor_id", "day", "period", "channel"]).aggregate(
         pv=e.count(where=e.event_type == "view"), events=e.count()
     )
-
-    def parts(x):
-        return {"pv": _int_sum(x.pv), "uv": x.visitor_id.nunique(), "events": _int_sum(x.events)}
-
-    per_channel = vd.group_by(["day", "period", "channel"]).aggregate(**parts(vd))
-    pooled = vd.group_by(["day", "period"]).aggregate(**parts(vd)).mutate(channel=ibis.literal(ALL))
-    return _union([per_channel, pooled]).order_by(["day", "channel"])
+    # rows are unique per visitor, day and channel: counting them counts distinct visitors
+    per_channel = vd.group_by(["day", "period", "channel"]).aggregate(
+        pv=_int_sum(vd.pv), uv=vd.count(), events=_int_sum(vd.events)
+    )
+    v = vd.group_by(["visitor_id", "day", "period"]).aggregate(pv=vd.pv.sum(), events=vd.events.sum())
+    pooled = v.group_by(["day", "period"]).aggregate(pv=_int_sum(v.pv), uv=v.count(), events=_int_sum(v.events))
+    return _union([per_channel, pooled.mutate(channel=ibis.literal(ALL))]).order_by(["day", "channel"])
 
 
 @mart("traffic_by_site", section="traffic", needs=("events",))
@@ -124,7 +156,7 @@ def traffic_by_site(t, p):
     offsite = list(p.settings.offsite_channels)
     is_off = v.channel.isin(offsite) if offsite else ibis.literal(False)
     v = v.mutate(site=ibis.ifelse(is_off, "offsite", "onsite"))
-    return _by_levels(v, "site", lambda x: {"pv": _int_sum(x.pv), "uv": x.visitor_id.nunique()})
+    return _visitors_by_levels(v, "site", sums=("pv",)).select("site", "period", "pv", "uv")
 
 
 @mart("traffic_sessions", section="traffic", needs=("events",))
@@ -148,12 +180,16 @@ def traffic_sessions(t, p):
         derived=e.derived.max(),
     )
     s = s.mutate(period=phase_of(s.start, p))
-    return _by_levels(s, "channel", lambda x: {
-        "sessions": x.count(),
-        "bounced_sessions": x.count(where=x.events == 1),
-        "dwell_seconds": x.dwell.sum(),
-        "derived_sessions": x.count(where=x.derived),
-    })
+    return _by_levels(
+        s,
+        "channel",
+        lambda x: {
+            "sessions": x.count(),
+            "bounced_sessions": x.count(where=x.events == 1),
+            "dwell_seconds": x.dwell.sum(),
+            "derived_sessions": x.count(where=x.derived),
+        },
+    )
 
 
 @mart("traffic_gmv", section="traffic", needs=("orders",))

@@ -74,9 +74,7 @@ def users_new_returning(t, p):
                 net_sales=per_user.sales.sum(),
             )
             g = g.mutate(**consts) if consts else g
-            parts.append(
-                g.select("period", "customer_type", "buyers", "repeat_buyers", "paid_orders", "net_sales")
-            )
+            parts.append(g.select("period", "customer_type", "buyers", "repeat_buyers", "paid_orders", "net_sales"))
     out = parts[0]
     for part in parts[1:]:
         out = out.union(part)
@@ -112,9 +110,7 @@ def users_visitor_conversion(t, p):
     prior = prior.select(vid=prior.user_id).distinct().mutate(has_prior=ibis.literal(True))
     e = t.events
     e = e.filter(in_campaign(e.event_time, p))
-    e = e.select(
-        vid=e.user_id.coalesce(e.visitor_id), period=phase_of(e.event_time, p), paid=e.event_type == "pay"
-    )
+    e = e.select(vid=e.user_id.coalesce(e.visitor_id), period=phase_of(e.event_time, p), paid=e.event_type == "pay")
     e = e.left_join(prior, "vid")
     e = e.mutate(visitor_type=ibis.ifelse(e.has_prior.notnull(), "returning", "new"))
     parts = []
@@ -150,8 +146,7 @@ def users_retention(t, p):
     b = _buyer_types(t, p).left_join(nxt, "user_id")
     windows = retention_windows(p)
     retained = {
-        f"r{n}": (b.next_order_time < ts(p.end_exclusive + timedelta(days=n))).fill_null(False)
-        for n in windows
+        f"r{n}": (b.next_order_time < ts(p.end_exclusive + timedelta(days=n))).fill_null(False) for n in windows
     }
     b = b.mutate(**retained)
     parts = []
@@ -214,9 +209,7 @@ def users_membership(t, p):
     b = campaign_buyers(t, p).select("user_id").inner_join(per_user, "user_id")
     u = t.users.select("user_id", "is_member").distinct(on="user_id", keep="first")
     b = b.left_join(u, "user_id")
-    b = b.mutate(
-        member_status=ibis.cases((b.is_member, "member"), (~b.is_member, "non_member"), else_="unknown")
-    )
+    b = b.mutate(member_status=ibis.cases((b.is_member, "member"), (~b.is_member, "non_member"), else_="unknown"))
     return (
         b.group_by("member_status")
         .aggregate(

@@ -90,8 +90,7 @@ register(
             "Median and P90 computed exactly per region and over all delivered orders. Late = delivered "
             "after the "
             "promised hours from payment, over delivered orders with a promise.",
-            "中位数与P90按地区及全部送达订单分别精确计算。延迟 = 晚于承诺时效送达，"
-            "分母为有承诺时效的已送达订单。",
+            "中位数与P90按地区及全部送达订单分别精确计算。延迟 = 晚于承诺时效送达，分母为有承诺时效的已送达订单。",
         ),
         "fulfilment.late_title": (
             "Late deliveries by pay day (bars: orders; line: share of delivered orders)",
@@ -248,9 +247,7 @@ def totals(ctx: SectionContext) -> dict:
         lags = sold_out["replenishment_lag_hours"].dropna()
         out["replenishment_lag_hours"] = float(lags.mean()) if len(lags) else None
         units, _ = _units_sold(stock)
-        out["sell_through"] = metrics.ratio(
-            units.sum(), (stock["opening_stock"] + stock["received"].fillna(0)).sum()
-        )
+        out["sell_through"] = metrics.ratio(units.sum(), (stock["opening_stock"] + stock["received"].fillna(0)).sum())
     return out
 
 
@@ -478,17 +475,13 @@ def stockouts(ctx: SectionContext) -> Table | Note:
     if so.empty:
         return Note(ctx.tr("fulfilment.no_stockouts"))
     so["lost_sales"] = _lost_sales(so)
-    so = so.sort_values(
-        ["lost_sales", "hours_out_of_stock", "sku"], ascending=[False, False, True], na_position="last"
-    )
+    so = so.sort_values(["lost_sales", "hours_out_of_stock", "sku"], ascending=[False, False, True], na_position="last")
     n = ctx.params.settings.top_n
     top = so.head(n)
     lag = LAG_FLAG_HOURS
     when = lambda s: [pd.Timestamp(x).strftime("%m-%d %H:%M") if pd.notna(x) else "" for x in s]  # noqa: E731
     flag = [
-        ctx.tr("fulfilment.flag.never")
-        if pd.isna(x)
-        else (ctx.tr("fulfilment.flag.slow", lag=lag) if x > lag else "")
+        ctx.tr("fulfilment.flag.never") if pd.isna(x) else (ctx.tr("fulfilment.flag.slow", lag=lag) if x > lag else "")
         for x in top["replenishment_lag_hours"]
     ]
     df = pd.DataFrame(

@@ -56,40 +56,54 @@ register(
         "funnel.whole_campaign": ("Whole campaign (pooled)", "全周期（合计）"),
         "funnel.method": (
             "Funnel rates are per visitor, not per session: distinct visitors who reached a step / distinct "
-            "visitors who reached the previous step, within the campaign window. By channel or phase, a "
-            "visitor counts in a step when they had that step's event in that channel or phase; steps are "
-            "counted independently, so a segment's rate can exceed 100% when visitors finish through another "
-            "channel or in a later phase (presale: the order in the warm-up, the balance paid in the burst).",
+            "visitors who reached the previous step, within the campaign window. The funnel is closed: a visitor "
+            "counts at a step only after reaching every earlier step in the same channel and phase, so no rate "
+            "exceeds 100%. Presale buyers who ordered in the warm-up and paid the balance in the burst count in "
+            "the whole-campaign funnel but in neither phase's pay step.",
             "转化率按访客计算（非按会话）：活动期内到达某环节的去重访客数 / 到达上一环节的去重访客数。"
-            "分渠道或分阶段时，访客在该渠道或阶段发生了该环节的行为即计入；各环节独立计数，"
-            "因此访客若经其他渠道或在之后阶段完成（如预售：预热期下单、爆发期付尾款），"
-            "某细分的转化率可能超过100%。"),
-        "funnel.overall_title": ("The funnel over the whole campaign (distinct visitors per step)",
-                                 "全周期转化漏斗（各环节去重访客）"),
-        "funnel.chart_title": ("Visitors reaching each step (distinct over the campaign; rate from the "
-                               "previous step)", "各环节到达访客（活动期去重；括号内为上一环节转化率）"),
+            "漏斗为封闭口径：访客须在同一渠道、同一阶段内经过之前所有环节才计入该环节，因此转化率不会超过100%。"
+            "预售买家在预热期下单、爆发期付尾款，计入全周期漏斗，但不计入任一阶段的支付环节。",
+        ),
+        "funnel.overall_title": (
+            "The funnel over the whole campaign (distinct visitors per step)",
+            "全周期转化漏斗（各环节去重访客）",
+        ),
+        "funnel.chart_title": (
+            "Visitors reaching each step (distinct over the campaign; rate from the previous step)",
+            "各环节到达访客（活动期去重；括号内为上一环节转化率）",
+        ),
         "funnel.axis.visitors": ("Visitors (distinct)", "访客（去重）"),
         "funnel.largest_drop": (
             "The largest drop-off is {from_step} → {to_step}: {lost} of the {base} visitors who reached "
             "{from_step} did not reach {to_step} ({kept} did).",
             "流失最大的环节是{from_step}→{to_step}：到达{from_step}的 {base} 名访客中有 {lost} 未到达"
-            "{to_step}（到达 {kept} 名）。"),
-        "funnel.no_drop": ("No drop-off can be computed: no visitor reached the first step.",
-                           "无法计算流失：没有访客到达第一个环节。"),
-        "funnel.phase_chart_title": ("Step rates by phase (distinct visitors within each phase)",
-                                     "分阶段各环节转化率（各阶段内去重访客）"),
+            "{to_step}（到达 {kept} 名）。",
+        ),
+        "funnel.no_drop": (
+            "No drop-off can be computed: no visitor reached the first step.",
+            "无法计算流失：没有访客到达第一个环节。",
+        ),
+        "funnel.phase_chart_title": (
+            "Step rates by phase (distinct visitors within each phase)",
+            "分阶段各环节转化率（各阶段内去重访客）",
+        ),
         "funnel.axis.rate": ("Rate", "转化率"),
-        "funnel.phase_title": ("Funnel by phase: volumes beside the rates, pooled row last",
-                               "分阶段漏斗：转化率与访客量并列，末行为合计"),
+        "funnel.phase_title": (
+            "Funnel by phase: volumes beside the rates, pooled row last",
+            "分阶段漏斗：转化率与访客量并列，末行为合计",
+        ),
         "funnel.channel_title": (
             "Funnel by channel (whole campaign): volumes beside the rates, pooled row last",
-            "分渠道漏斗（全周期）：转化率与访客量并列，末行为合计"),
-        "funnel.benchmark_title": ("Funnel rates vs benchmarks (from the campaign YAML)",
-                                   "转化率与基准对比（来自活动参数）"),
-        "funnel.no_benchmarks": ("The campaign YAML sets no funnel benchmark (view_to_cart, cart_to_order, "
-                                 "order_to_pay, conversion_rate).",
-                                 "活动参数未设置转化基准（view_to_cart、cart_to_order、order_to_pay、"
-                                 "conversion_rate）。"),
+            "分渠道漏斗（全周期）：转化率与访客量并列，末行为合计",
+        ),
+        "funnel.benchmark_title": (
+            "Funnel rates vs benchmarks (from the campaign YAML)",
+            "转化率与基准对比（来自活动参数）",
+        ),
+        "funnel.no_benchmarks": (
+            "The campaign YAML sets no funnel benchmark (view_to_cart, cart_to_order, order_to_pay, conversion_rate).",
+            "活动参数未设置转化基准（view_to_cart、cart_to_order、order_to_pay、conversion_rate）。",
+        ),
     }
 )
 
@@ -142,8 +156,11 @@ def _segment_table(ctx: SectionContext, rows: pd.DataFrame, names: list[str], ke
     for rate in RATES:
         df[rate] = rows[rate].to_numpy()
     units = {s: "count" for s in STEPS} | {r: "pct" for r in RATES}
-    labels = {key: ctx.tr(f"funnel.col.{key}")} | {s: ctx.tr(f"funnel.col.{s}") for s in STEPS} | {
-        r: ctx.tr(f"funnel.rate.{r}") for r in RATES}
+    labels = (
+        {key: ctx.tr(f"funnel.col.{key}")}
+        | {s: ctx.tr(f"funnel.col.{s}") for s in STEPS}
+        | {r: ctx.tr(f"funnel.rate.{r}") for r in RATES}
+    )
     return ctx.table(df, units, labels=labels, title=title)
 
 
@@ -167,20 +184,31 @@ def kpi_table(ctx: SectionContext) -> Table:
     """The whole-campaign funnel; records the four rates overall, per phase and per channel."""
     for segment, r in _segment_rates(ctx).items():
         for key, (_, num, den) in RATES.items():
-            ctx.record(key, _value(r[key]), segment=None if segment == OVERALL else segment,
-                       numerator=r[num], denominator=r[den])
+            ctx.record(
+                key,
+                _value(r[key]),
+                segment=None if segment == OVERALL else segment,
+                numerator=r[num],
+                denominator=r[den],
+            )
     o = _level(ctx, "overall")
     counts = [o.iloc[0][s] if len(o) else 0 for s in STEPS]
     prev = [None, *counts[:-1]]
-    df = pd.DataFrame({
-        "step": _step_names(ctx, STEPS),
-        "visitors": counts,
-        "step_rate": [None if p is None else metrics.ratio(c, p) for c, p in zip(counts, prev, strict=True)],
-        "from_view": [metrics.ratio(c, counts[0]) for c in counts],
-    })
+    df = pd.DataFrame(
+        {
+            "step": _step_names(ctx, STEPS),
+            "visitors": counts,
+            "step_rate": [None if p is None else metrics.ratio(c, p) for c, p in zip(counts, prev, strict=True)],
+            "from_view": [metrics.ratio(c, counts[0]) for c in counts],
+        }
+    )
     units = {"visitors": "count", "step_rate": "pct", "from_view": "pct"}
-    return ctx.table(df, units, labels={c: ctx.tr(f"funnel.col.{c}") for c in df.columns},
-                     title=ctx.tr("funnel.overall_title"))
+    return ctx.table(
+        df,
+        units,
+        labels={c: ctx.tr(f"funnel.col.{c}") for c in df.columns},
+        title=ctx.tr("funnel.overall_title"),
+    )
 
 
 def funnel_chart(ctx: SectionContext) -> charts.Chart:
@@ -188,8 +216,17 @@ def funnel_chart(ctx: SectionContext) -> charts.Chart:
     o = _level(ctx, "overall")
     counts = [float(o.iloc[0][s]) if len(o) else 0.0 for s in STEPS]
     df = pd.DataFrame({"step": _step_names(ctx, STEPS), "visitors": counts})
-    chart = charts.bar(df, "step", "visitors", title=ctx.tr("funnel.chart_title"), unit="count",
-                       lang=ctx.lang, horizontal=False, annotate=False, ylabel=ctx.tr("funnel.axis.visitors"))
+    chart = charts.bar(
+        df,
+        "step",
+        "visitors",
+        title=ctx.tr("funnel.chart_title"),
+        unit="count",
+        lang=ctx.lang,
+        horizontal=False,
+        annotate=False,
+        ylabel=ctx.tr("funnel.axis.visitors"),
+    )
     ax = chart.figure.axes[0]
     texts = []
     for i, c in enumerate(counts):
@@ -209,20 +246,40 @@ def largest_drop(ctx: SectionContext) -> Note:
     if worst is None:
         return Note(ctx.tr("funnel.no_drop"))
     a, b, lost = worst
-    return Note(ctx.tr("funnel.largest_drop", from_step=ctx.tr(f"funnel.step.{a}"),
-                       to_step=ctx.tr(f"funnel.step.{b}"), lost=ctx.fmt(lost, "pct"),
-                       base=ctx.fmt(counts[a], "count"), kept=ctx.fmt(counts[b], "count")))
+    return Note(
+        ctx.tr(
+            "funnel.largest_drop",
+            from_step=ctx.tr(f"funnel.step.{a}"),
+            to_step=ctx.tr(f"funnel.step.{b}"),
+            lost=ctx.fmt(lost, "pct"),
+            base=ctx.fmt(counts[a], "count"),
+            kept=ctx.fmt(counts[b], "count"),
+        )
+    )
 
 
 def phase_chart(ctx: SectionContext) -> charts.Chart:
     """The step rates of each phase side by side: where in the calendar each step weakens."""
     p = _level(ctx, "phase")
-    long = pd.DataFrame([
-        {"phase": ctx.tr(f"phase.{r['period']}"), "rate": ctx.tr(f"funnel.rate.{key}"), "value": r[key]}
-        for _, r in p.iterrows() for key in RATES
-    ], columns=["phase", "rate", "value"])
-    chart = charts.bar(long, "phase", "value", hue="rate", title=ctx.tr("funnel.phase_chart_title"),
-                       unit="pct", lang=ctx.lang, horizontal=False, ylabel=ctx.tr("funnel.axis.rate"))
+    long = pd.DataFrame(
+        [
+            {"phase": ctx.tr(f"phase.{r['period']}"), "rate": ctx.tr(f"funnel.rate.{key}"), "value": r[key]}
+            for _, r in p.iterrows()
+            for key in RATES
+        ],
+        columns=["phase", "rate", "value"],
+    )
+    chart = charts.bar(
+        long,
+        "phase",
+        "value",
+        hue="rate",
+        title=ctx.tr("funnel.phase_chart_title"),
+        unit="pct",
+        lang=ctx.lang,
+        horizontal=False,
+        ylabel=ctx.tr("funnel.axis.rate"),
+    )
     ax = chart.figure.axes[0]
     for container in ax.containers:
         values = [ctx.fmt(v, "pct") for v in container.datavalues]
@@ -263,20 +320,26 @@ def benchmark_table(ctx: SectionContext) -> Table | Note:
             r = seg.get(segment)
             actual = None if r is None else _value(r[key])
             gap = None if actual is None else actual - ref
-            rows.append({
-                "figure": label(key, ctx.lang),
-                "segment": _segment_name(ctx, segment),
-                "base": None if r is None else r[den],
-                "actual": actual,
-                "benchmark": ref,
-                "gap": "n/a" if gap is None else f"{gap * 100:+.1f}",
-            })
+            rows.append(
+                {
+                    "figure": label(key, ctx.lang),
+                    "segment": _segment_name(ctx, segment),
+                    "base": None if r is None else r[den],
+                    "actual": actual,
+                    "benchmark": ref,
+                    "gap": "n/a" if gap is None else f"{gap * 100:+.1f}",
+                }
+            )
     if not rows:
         return Note(ctx.tr("funnel.no_benchmarks"))
     df = pd.DataFrame(rows)
     units = {"base": "count", "actual": "pct", "benchmark": "pct"}
-    return ctx.table(df, units, labels={c: ctx.tr(f"funnel.col.{c}") for c in df.columns},
-                     title=ctx.tr("funnel.benchmark_title"))
+    return ctx.table(
+        df,
+        units,
+        labels={c: ctx.tr(f"funnel.col.{c}") for c in df.columns},
+        title=ctx.tr("funnel.benchmark_title"),
+    )
 
 
 def _segment_name(ctx: SectionContext, segment: str) -> str:

@@ -7,6 +7,7 @@ section's page); this section records nothing itself, so a figure is never count
 from __future__ import annotations
 
 import importlib
+
 import pandas as pd
 
 from .. import charts, metrics
@@ -37,16 +38,26 @@ register(
         "goals.status.missed": ("missed", "未达成"),
         "goals.status.na": ("n/a", "无法计算"),
         "goals.kpi_title": ("Targets and attainment", "目标与达成"),
-        "goals.no_targets": ("The campaign YAML sets no targets; add them under `targets:` to see attainment.",
-                             "活动参数未设置目标（targets），无法计算达成率。"),
+        "goals.no_targets": (
+            "The campaign YAML sets no targets; add them under `targets:` to see attainment.",
+            "活动参数未设置目标（targets），无法计算达成率。",
+        ),
         "goals.baseline_title": ("Campaign vs ordinary days (daily averages)", "活动期与日常对比（日均）"),
-        "goals.no_baseline": ("No baseline period in the YAML: the comparison with ordinary days is skipped.",
-                              "参数未设置日常对照期（baseline），跳过与日常的对比。"),
+        "goals.no_baseline": (
+            "No baseline period in the YAML: the comparison with ordinary days is skipped.",
+            "参数未设置日常对照期（baseline），跳过与日常的对比。",
+        ),
         "goals.phase_title": ("Phases and their GMV", "活动阶段与GMV"),
-        "goals.pace_title": ("Cumulative GMV vs a linear pace to target (CNY)", "累计GMV与目标线性进度（元）"),
+        "goals.pace_title": (
+            "Cumulative GMV vs a linear pace to target (CNY)",
+            "累计GMV与目标线性进度（元）",
+        ),
         "goals.pace_actual": ("Cumulative GMV", "累计GMV"),
         "goals.pace_target": ("Target pace (linear)", "目标进度（线性）"),
-        "goals.no_gmv_target": ("No GMV target: the pace line is not drawn.", "未设置GMV目标，不绘制进度线。"),
+        "goals.no_gmv_target": (
+            "No GMV target: the pace line is not drawn.",
+            "未设置GMV目标，不绘制进度线。",
+        ),
         "goals.series": ("Series", "口径"),
     }
 )
@@ -92,8 +103,17 @@ def attainment_rows(ctx: SectionContext) -> pd.DataFrame:
         spec = FIGURES[key]
         a = act.get(key)
         att = metrics.ratio(target, a) if spec.better == "lower" else metrics.ratio(a, target)
-        rows.append({"key": key, "figure": label(key, ctx.lang), "unit": spec.unit, "actual": a, "target": target,
-                     "attainment": att, "status": _status(att, s.attainment_good, s.attainment_poor)})
+        rows.append(
+            {
+                "key": key,
+                "figure": label(key, ctx.lang),
+                "unit": spec.unit,
+                "actual": a,
+                "target": target,
+                "attainment": att,
+                "status": _status(att, s.attainment_good, s.attainment_poor),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -105,11 +125,17 @@ def kpi_cards(ctx: SectionContext) -> Cards | Note:
     colour = {"met": "good", "near": "warn", "missed": "bad", "na": "none"}
     cards = []
     for r in rows.itertuples():
-        cards.append({
-            "label": r.figure, "value": ctx.fmt(r.actual, r.unit), "status": colour[r.status],
-            "lines": [f"{ctx.tr('goals.col.target')} {ctx.fmt(r.target, r.unit)}",
-                      f"{ctx.tr('goals.col.attainment')} {ctx.fmt(r.attainment, 'pct')}"],
-        })
+        cards.append(
+            {
+                "label": r.figure,
+                "value": ctx.fmt(r.actual, r.unit),
+                "status": colour[r.status],
+                "lines": [
+                    f"{ctx.tr('goals.col.target')} {ctx.fmt(r.target, r.unit)}",
+                    f"{ctx.tr('goals.col.attainment')} {ctx.fmt(r.attainment, 'pct')}",
+                ],
+            }
+        )
     return Cards(cards)
 
 
@@ -118,16 +144,19 @@ def kpi_table(ctx: SectionContext) -> Table | Note:
     rows = attainment_rows(ctx)
     if rows.empty:
         return Note(ctx.tr("goals.no_targets"))
-    df = pd.DataFrame({
-        "figure": rows["figure"],
-        "actual": [ctx.fmt(v, u) for v, u in zip(rows["actual"], rows["unit"], strict=True)],
-        "target": [ctx.fmt(v, u) for v, u in zip(rows["target"], rows["unit"], strict=True)],
-        "attainment": rows["attainment"],
-        "status": [ctx.tr(f"goals.status.{s}") for s in rows["status"]],
-    })
+    df = pd.DataFrame(
+        {
+            "figure": rows["figure"],
+            "actual": [ctx.fmt(v, u) for v, u in zip(rows["actual"], rows["unit"], strict=True)],
+            "target": [ctx.fmt(v, u) for v, u in zip(rows["target"], rows["unit"], strict=True)],
+            "attainment": rows["attainment"],
+            "status": [ctx.tr(f"goals.status.{s}") for s in rows["status"]],
+        }
+    )
     labels = {c: ctx.tr(f"goals.col.{c}") for c in df.columns}
-    return ctx.table(df, {"attainment": "pct"}, labels=labels, title=ctx.tr("goals.kpi_title"),
-                     right=("actual", "target"))
+    return ctx.table(
+        df, {"attainment": "pct"}, labels=labels, title=ctx.tr("goals.kpi_title"), right=("actual", "target")
+    )
 
 
 def target_findings(ctx: SectionContext) -> FindingsList:
@@ -153,8 +182,13 @@ def baseline_comparison(ctx: SectionContext) -> Table | Note:
         rows.append((label("uv_lift", ctx.lang), "", "", traffic["uv_lift"]))
     df = pd.DataFrame(rows, columns=["figure", "campaign_daily", "baseline_daily", "change"])
     labels = {c: ctx.tr(f"goals.col.{c}") for c in df.columns}
-    return ctx.table(df, {"change": "change"}, labels=labels, title=ctx.tr("goals.baseline_title"),
-                     right=("campaign_daily", "baseline_daily"))
+    return ctx.table(
+        df,
+        {"change": "change"},
+        labels=labels,
+        title=ctx.tr("goals.baseline_title"),
+        right=("campaign_daily", "baseline_daily"),
+    )
 
 
 def phase_timeline(ctx: SectionContext) -> charts.Chart:
@@ -167,13 +201,16 @@ def phase_timeline(ctx: SectionContext) -> charts.Chart:
         start = pd.Timestamp(ph.start)
         ax.barh(i, ph.days, left=start, color=colors.get(ph.name, "#999"), height=0.6)
         gmv = per.loc[ph.name, "gmv"] if ph.name in per.index else None
-        text = (f"{ph.start:%m-%d}–{ph.end:%m-%d} · {ctx.fmt(gmv, 'money')} "
-                f"({ctx.fmt(metrics.ratio(gmv, total), 'pct')})")
+        text = (
+            f"{ph.start:%m-%d}–{ph.end:%m-%d} · {ctx.fmt(gmv, 'money')} ({ctx.fmt(metrics.ratio(gmv, total), 'pct')})"
+        )
         ax.text(start + pd.Timedelta(days=ph.days + 0.2), i, text, va="center", fontsize=9)
     ax.set_yticks(range(len(ctx.params.phases)), [ctx.tr(f"phase.{p.name}") for p in ctx.params.phases])
     ax.invert_yaxis()
-    ax.set_xlim(pd.Timestamp(ctx.params.start) - pd.Timedelta(days=0.5),
-                pd.Timestamp(ctx.params.end) + pd.Timedelta(days=8))
+    ax.set_xlim(
+        pd.Timestamp(ctx.params.start) - pd.Timedelta(days=0.5),
+        pd.Timestamp(ctx.params.end) + pd.Timedelta(days=8),
+    )
     ax.grid(axis="y", visible=False)
     fig.autofmt_xdate()
     return charts.finish(fig, ax, ctx.tr("goals.phase_title"))
@@ -191,8 +228,16 @@ def cumulative_pace(ctx: SectionContext) -> charts.Chart:
         pace = [target * (i + 1) / len(days) for i in range(len(days))]
         series.append(pd.DataFrame({"day": days, "value": pace, "series": ctx.tr("goals.pace_target")}))
     long = pd.concat(series, ignore_index=True)
-    chart = charts.line(long, "day", "value", hue="series", title=ctx.tr("goals.pace_title"), unit="money",
-                        lang=ctx.lang, currency=ctx.currency, xlabel=ctx.tr("date"))
+    chart = charts.line(
+        long,
+        "day",
+        "value",
+        hue="series",
+        title=ctx.tr("goals.pace_title"),
+        unit="money",
+        lang=ctx.lang,
+        currency=ctx.currency,
+        xlabel=ctx.tr("date"),
+    )
     chart.figure.axes[0].legend(fontsize=8)
     return chart
-

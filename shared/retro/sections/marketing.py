@@ -139,13 +139,6 @@ def cogs_ratio(ctx: SectionContext) -> float | None:
     return metrics.ratio(c["cogs"].iloc[0], c["costed_sales"].iloc[0])
 
 
-def _cac(spend, new_customers) -> float | None:
-    """Spend / new customers; "n/a" (None) without spend as well as without new customers."""
-    if spend is None or pd.isna(spend) or spend == 0:
-        return None
-    return metrics.cac(spend, new_customers)
-
-
 def _rates(df: pd.DataFrame, cogs: float | None) -> pd.DataFrame:
     """CTR, ad CVR, ROAS and ROI as columns, recomputed from the parts of each row."""
     out = df.copy()
@@ -198,7 +191,7 @@ def totals(ctx: SectionContext) -> dict:
             "spend": spend,
             "roas": metrics.roas(rev, spend),
             "roi": metrics.roi(rev, spend, rev * ratio if (ratio is not None and rev is not None) else None),
-            "cac": _cac(spend, new),
+            "cac": metrics.cac(spend, new),
             "new_customers": new,
             "ctr": metrics.ratio(s["clicks"], s["impressions"]),
             "ad_cvr": metrics.ratio(s["attributed_orders"], s["clicks"]),
@@ -211,9 +204,7 @@ def totals(ctx: SectionContext) -> dict:
     if ctx.has_mart("marketing_coupons"):
         c = ctx.mart("marketing_coupons")
         redeemed = c["redeemed"].sum(min_count=1)
-        out["coupon_redemption_rate"] = metrics.ratio(
-            None if pd.isna(redeemed) else redeemed, c["issued_known"].sum()
-        )
+        out["coupon_redemption_rate"] = metrics.ratio(None if pd.isna(redeemed) else redeemed, c["issued_known"].sum())
         cost = c["cost"].sum(min_count=1)
         out["coupon_cost"] = None if pd.isna(cost) else float(cost)
     kol = _kol(ctx)
@@ -258,24 +249,18 @@ def kpi_table(ctx: SectionContext) -> Table:
         ctx.record("roas", r.roas, segment=r.channel, attributed_revenue=r.attributed_revenue, spend=r.spend)
         ctx.record("roi", r.roi, segment=r.channel)
         ctx.record("ctr", r.ctr, segment=r.channel, clicks=r.clicks, impressions=r.impressions)
-        ctx.record(
-            "ad_cvr", r.ad_cvr, segment=r.channel, attributed_orders=r.attributed_orders, clicks=r.clicks
-        )
+        ctx.record("ad_cvr", r.ad_cvr, segment=r.channel, attributed_orders=r.attributed_orders, clicks=r.clicks)
         if "cac" in rows:
             ctx.record("cac", r.cac, segment=r.channel, spend=r.spend, new_customers=r.new_customers)
     for r in phase_rows(ctx).itertuples():
         if r.period != "overall":
             ctx.record("spend", r.spend, segment=r.period)
-            ctx.record(
-                "roas", r.roas, segment=r.period, attributed_revenue=r.attributed_revenue, spend=r.spend
-            )
+            ctx.record("roas", r.roas, segment=r.period, attributed_revenue=r.attributed_revenue, spend=r.spend)
             ctx.record("roi", r.roi, segment=r.period)
     if ctx.params.budget:
         for r in _budget_rows(ctx).itertuples():
             if not pd.isna(r.budget):
-                ctx.record(
-                    "budget_utilisation", r.utilisation, segment=r.channel, spend=r.spend, budget=r.budget
-                )
+                ctx.record("budget_utilisation", r.utilisation, segment=r.channel, spend=r.spend, budget=r.budget)
     df = pd.DataFrame(
         {
             "figure": [label(k, ctx.lang) for k in KPI_KEYS],
@@ -301,7 +286,7 @@ def channel_rows(ctx: SectionContext) -> pd.DataFrame:
     ch = ch.sort_values("spend", ascending=False, kind="stable")
     df = _rates(pd.concat([ch, pd.DataFrame([total])], ignore_index=True), cogs_ratio(ctx))
     if nc is not None:
-        df["cac"] = [_cac(s, n) for s, n in zip(df["spend"], df["new_customers"], strict=True)]
+        df["cac"] = [metrics.cac(s, n) for s, n in zip(df["spend"], df["new_customers"], strict=True)]
         df["cac"] = df["cac"].astype("float64")
     return df
 
@@ -411,14 +396,10 @@ def roi_note(ctx: SectionContext) -> Note:
 def spend_chart(ctx: SectionContext) -> charts.Chart:
     """Spend next to attributed revenue per channel: the gap is the channel's return."""
     ch = _by_channel(ctx)
-    top = charts.top_n_other(
-        ch, "channel", ["spend", "attributed_revenue"], ctx.params.settings.top_n, ctx.lang
-    )
+    top = charts.top_n_other(ch, "channel", ["spend", "attributed_revenue"], ctx.params.settings.top_n, ctx.lang)
     top["channel"] = label_values(top["channel"], "channel", ctx.lang)
     hue = ctx.tr("marketing.series")
-    long = top.melt(
-        id_vars="channel", value_vars=["spend", "attributed_revenue"], var_name=hue, value_name="value"
-    )
+    long = top.melt(id_vars="channel", value_vars=["spend", "attributed_revenue"], var_name=hue, value_name="value")
     long[hue] = [ctx.tr(f"marketing.col.{k}") for k in long[hue]]
     chart = charts.bar(
         long,
@@ -551,9 +532,7 @@ def kol_table(ctx: SectionContext) -> Table | Note:
     n = ctx.params.settings.top_n
     kol = _rates(kol, cogs_ratio(ctx))
     kol["revenue_share"] = metrics.share(kol["attributed_revenue"])
-    df = kol.head(n)[
-        ["placement", "spend", "attributed_orders", "attributed_revenue", "revenue_share", "roas"]
-    ]
+    df = kol.head(n)[["placement", "spend", "attributed_orders", "attributed_revenue", "revenue_share", "roas"]]
     units = {
         "spend": "money",
         "attributed_orders": "count",

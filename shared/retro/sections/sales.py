@@ -41,21 +41,38 @@ register(
         "sales.col.attach": ("Units per paid order", "连带率（件/单）"),
         "sales.col.figure": ("Figure", "指标"),
         "sales.col.value": ("Value", "数值"),
-        "sales.daily_title": ("Daily GMV and net sales (CNY, by order date)", "每日GMV与净销售额（元，按下单日）"),
-        "sales.hourly_title": ("Hourly GMV over the campaign (by order time)", "活动期逐小时GMV（按下单时间）"),
-        "sales.peak_note": ("Peak hour: {hour}, GMV {gmv} ({share} of campaign GMV).",
-                            "峰值小时：{hour}，GMV {gmv}（占活动GMV的{share}）。"),
-        "sales.presale_note": ("Presale orders brought {value} of net sales, {share} of the total.",
-                               "预售订单贡献净销售额 {value}，占比 {share}。"),
-        "sales.attach_note": ("Units per paid order: {campaign} in the campaign vs {baseline} on baseline days ({change}).",
-                              "连带率：活动期 {campaign} 件/单，日常 {baseline} 件/单（{change}）。"),
+        "sales.daily_title": (
+            "Daily GMV and net sales (CNY, by order date)",
+            "每日GMV与净销售额（元，按下单日）",
+        ),
+        "sales.hourly_title": (
+            "Hourly GMV over the campaign (by order time)",
+            "活动期逐小时GMV（按下单时间）",
+        ),
+        "sales.peak_note": (
+            "Peak hour: {hour}, GMV {gmv} ({share} of campaign GMV).",
+            "峰值小时：{hour}，GMV {gmv}（占活动GMV的{share}）。",
+        ),
+        "sales.presale_note": (
+            "Presale orders brought {value} of net sales, {share} of the total.",
+            "预售订单贡献净销售额 {value}，占比 {share}。",
+        ),
+        "sales.attach_note": (
+            "Units per paid order: {campaign} in the campaign vs {baseline} on baseline days ({change}).",
+            "连带率：活动期 {campaign} 件/单，日常 {baseline} 件/单（{change}）。",
+        ),
         "sales.category_title": ("Net sales by category (top {n})", "品类净销售额（前{n}）"),
         "sales.sku_title": ("Top {n} SKUs by net sales", "净销售额前{n}的SKU"),
         "sales.new_title": ("New products launched in the 30 days before the campaign", "活动前30天上新商品"),
-        "sales.none_new": ("No product was launched in the 30 days before the campaign.", "活动前30天没有上新商品。"),
+        "sales.none_new": (
+            "No product was launched in the 30 days before the campaign.",
+            "活动前30天没有上新商品。",
+        ),
         "sales.margin_title": ("Gross margin by category", "品类毛利"),
-        "sales.excluded_note": ("{lines} non-merchandise lines ({value}) are excluded from product rankings: {skus}.",
-                                "{lines} 条非商品行（{value}）未计入商品排名：{skus}。"),
+        "sales.excluded_note": (
+            "{lines} non-merchandise lines ({value}) are excluded from product rankings: {skus}.",
+            "{lines} 条非商品行（{value}）未计入商品排名：{skus}。",
+        ),
         "sales.campaign": ("Campaign", "活动期"),
         "sales.baseline": ("Baseline", "日常"),
         "sales.axis.gmv": ("GMV", "GMV"),
@@ -72,7 +89,10 @@ def totals(ctx: SectionContext) -> dict:
     o = per.loc["overall"] if "overall" in per.index else pd.Series(dtype="float64")
     get = lambda k: o.get(k) if len(o) else None  # noqa: E731
     out = {
-        "gmv": get("gmv"), "net_sales": get("net_sales"), "orders": get("orders"), "paid_orders": get("paid_orders"),
+        "gmv": get("gmv"),
+        "net_sales": get("net_sales"),
+        "orders": get("orders"),
+        "paid_orders": get("paid_orders"),
         "buyers": get("buyers"),
         "aov": metrics.aov(get("net_sales"), get("paid_orders")),
         "spend_per_buyer": metrics.spend_per_buyer(get("net_sales"), get("buyers")),
@@ -90,8 +110,17 @@ def kpi_table(ctx: SectionContext) -> Table:
     """Headline sales figures, recorded for the summary, shown with their definitions' names."""
     t = totals(ctx)
     rows = []
-    for key in ("gmv", "net_sales", "orders", "paid_orders", "buyers", "aov", "spend_per_buyer", "refund_rate",
-                "presale_share"):
+    for key in (
+        "gmv",
+        "net_sales",
+        "orders",
+        "paid_orders",
+        "buyers",
+        "aov",
+        "spend_per_buyer",
+        "refund_rate",
+        "presale_share",
+    ):
         ctx.record(key, t[key])
         rows.append((key, t[key]))
     basket = ctx.mart("sales_basket").set_index("period")
@@ -111,12 +140,18 @@ def kpi_table(ctx: SectionContext) -> Table:
         rows.append(("peak_hour_share", ctx.figure("peak_hour_share")))
     from ..catalog import FIGURES, label
 
-    df = pd.DataFrame({
-        "figure": [label(k, ctx.lang) for k, _ in rows],
-        "value": [ctx.fmt(v, FIGURES[k].unit) for k, v in rows],
-    })
-    return ctx.table(df, labels={"figure": ctx.tr("sales.col.figure"), "value": ctx.tr("sales.col.value")},
-                     title=ctx.tr("sales.kpis"), right=("value",))
+    df = pd.DataFrame(
+        {
+            "figure": [label(k, ctx.lang) for k, _ in rows],
+            "value": [ctx.fmt(v, FIGURES[k].unit) for k, v in rows],
+        }
+    )
+    return ctx.table(
+        df,
+        labels={"figure": ctx.tr("sales.col.figure"), "value": ctx.tr("sales.col.value")},
+        title=ctx.tr("sales.kpis"),
+        right=("value",),
+    )
 
 
 def gross_vs_net(ctx: SectionContext) -> Table:
@@ -124,26 +159,48 @@ def gross_vs_net(ctx: SectionContext) -> Table:
     per = ctx.mart("sales_by_period")
     order = [p.name for p in ctx.params.phases] + ["overall", "baseline"]
     per = per[per["period"].isin(order)].set_index("period").reindex([p for p in order if p in set(per["period"])])
-    df = pd.DataFrame({
-        "phase": label_values(per.index, "phase", ctx.lang),
-        "orders": per["orders"].to_numpy(), "gmv": per["gmv"].to_numpy(),
-        "lost_gmv": per["lost_gmv"].to_numpy(), "paid_orders": per["paid_orders"].to_numpy(),
-        "net_sales": per["net_sales"].to_numpy(),
-        "aov": metrics.ratio_column(per["net_sales"], per["paid_orders"]).to_numpy(),
-        "buyers": per["buyers"].to_numpy(),
-        "spend_per_buyer": metrics.ratio_column(per["net_sales"], per["buyers"]).to_numpy(),
-    })
-    units = {"orders": "count", "gmv": "money", "lost_gmv": "money", "paid_orders": "count", "net_sales": "money",
-             "aov": "money", "buyers": "count", "spend_per_buyer": "money"}
-    return ctx.table(df, units, labels={c: ctx.tr(f"sales.col.{c}") for c in df.columns},
-                     title=ctx.tr("sales.gross_net_title"))
+    df = pd.DataFrame(
+        {
+            "phase": label_values(per.index, "phase", ctx.lang),
+            "orders": per["orders"].to_numpy(),
+            "gmv": per["gmv"].to_numpy(),
+            "lost_gmv": per["lost_gmv"].to_numpy(),
+            "paid_orders": per["paid_orders"].to_numpy(),
+            "net_sales": per["net_sales"].to_numpy(),
+            "aov": metrics.ratio_column(per["net_sales"], per["paid_orders"]).to_numpy(),
+            "buyers": per["buyers"].to_numpy(),
+            "spend_per_buyer": metrics.ratio_column(per["net_sales"], per["buyers"]).to_numpy(),
+        }
+    )
+    units = {
+        "orders": "count",
+        "gmv": "money",
+        "lost_gmv": "money",
+        "paid_orders": "count",
+        "net_sales": "money",
+        "aov": "money",
+        "buyers": "count",
+        "spend_per_buyer": "money",
+    }
+    return ctx.table(
+        df,
+        units,
+        labels={c: ctx.tr(f"sales.col.{c}") for c in df.columns},
+        title=ctx.tr("sales.gross_net_title"),
+    )
 
 
 def _shade_phases(ax, ctx: SectionContext) -> None:
     colors = {"warmup": "#e8eef8", "burst": "#fde9d9", "tail": "#eaf3e3"}
     for ph in ctx.params.phases:
-        ax.axvspan(pd.Timestamp(ph.start), pd.Timestamp(ph.end + timedelta(days=1)), color=colors.get(ph.name, "#eee"),
-                   alpha=0.6, zorder=0, label=ctx.tr(f"phase.{ph.name}"))
+        ax.axvspan(
+            pd.Timestamp(ph.start),
+            pd.Timestamp(ph.end + timedelta(days=1)),
+            color=colors.get(ph.name, "#eee"),
+            alpha=0.6,
+            zorder=0,
+            label=ctx.tr(f"phase.{ph.name}"),
+        )
 
 
 def daily_chart(ctx: SectionContext) -> charts.Chart:
@@ -151,10 +208,12 @@ def daily_chart(ctx: SectionContext) -> charts.Chart:
     d = ctx.mart("sales_daily")
     d = d[d["period"] != "baseline"].copy()
     d["day"] = pd.to_datetime(d["day"]) + pd.Timedelta(hours=12)
-    long = pd.concat([
-        pd.DataFrame({"day": d["day"], "value": d["gmv"], "series": ctx.tr("sales.series.gmv")}),
-        pd.DataFrame({"day": d["day"], "value": d["net_sales"], "series": ctx.tr("sales.series.net")}),
-    ])
+    long = pd.concat(
+        [
+            pd.DataFrame({"day": d["day"], "value": d["gmv"], "series": ctx.tr("sales.series.gmv")}),
+            pd.DataFrame({"day": d["day"], "value": d["net_sales"], "series": ctx.tr("sales.series.net")}),
+        ]
+    )
     fig, ax = charts.new_figure()
     _shade_phases(ax, ctx)
     import seaborn as sns
@@ -183,8 +242,14 @@ def peak_hour(ctx: SectionContext) -> Note:
     if h.empty:
         return Note("")
     top = h.loc[h["gmv"].idxmax()]
-    return Note(ctx.tr("sales.peak_note", hour=pd.Timestamp(top["hour"]).strftime("%m-%d %H:00"),
-                       gmv=ctx.fmt(top["gmv"], "money"), share=ctx.fmt(metrics.ratio(top["gmv"], h["gmv"].sum()), "pct")))
+    return Note(
+        ctx.tr(
+            "sales.peak_note",
+            hour=pd.Timestamp(top["hour"]).strftime("%m-%d %H:00"),
+            gmv=ctx.fmt(top["gmv"], "money"),
+            share=ctx.fmt(metrics.ratio(top["gmv"], h["gmv"].sum()), "pct"),
+        )
+    )
 
 
 def presale_and_basket(ctx: SectionContext) -> Note:
@@ -197,8 +262,14 @@ def presale_and_basket(ctx: SectionContext) -> Note:
     if {"campaign", "baseline"} <= set(b.index):
         c = metrics.ratio(b.loc["campaign", "units"], b.loc["campaign", "orders"])
         base = metrics.ratio(b.loc["baseline", "units"], b.loc["baseline", "orders"])
-        lines.append(ctx.tr("sales.attach_note", campaign=ctx.fmt(c, "ratio"), baseline=ctx.fmt(base, "ratio"),
-                            change=fmt.pct(metrics.change(c, base), signed=True)))
+        lines.append(
+            ctx.tr(
+                "sales.attach_note",
+                campaign=ctx.fmt(c, "ratio"),
+                baseline=ctx.fmt(base, "ratio"),
+                change=fmt.pct(metrics.change(c, base), signed=True),
+            )
+        )
     return Note(" ".join(lines))
 
 
@@ -207,8 +278,16 @@ def category_chart(ctx: SectionContext) -> charts.Chart:
     cat = ctx.mart("sales_by_category")
     n = ctx.params.settings.top_n
     top = charts.top_n_other(cat, "category", ["net_sales", "units"], n, ctx.lang)
-    return charts.bar(top, "category", "net_sales", title=ctx.tr("sales.category_title", n=n), unit="money",
-                      lang=ctx.lang, currency=ctx.currency, xlabel=ctx.tr("sales.col.net_sales"))
+    return charts.bar(
+        top,
+        "category",
+        "net_sales",
+        title=ctx.tr("sales.category_title", n=n),
+        unit="money",
+        lang=ctx.lang,
+        currency=ctx.currency,
+        xlabel=ctx.tr("sales.col.net_sales"),
+    )
 
 
 def sku_ranking(ctx: SectionContext) -> Table:
@@ -217,14 +296,30 @@ def sku_ranking(ctx: SectionContext) -> Table:
     n = ctx.params.settings.top_n
     total = sku["net_sales"].sum()
     top = sku.head(n)
-    df = pd.DataFrame({"sku": top["sku"], "name": top["name"], "category": top["category"],
-                       "units": top["units"], "net_sales": top["net_sales"],
-                       "share": metrics.ratio_column(top["net_sales"], pd.Series(total, index=top.index))})
-    labels = {"sku": ctx.tr("sku"), "name": ctx.tr("sales.col.name"), "category": ctx.tr("category"),
-              "units": ctx.tr("sales.col.units"), "net_sales": ctx.tr("sales.col.net_sales"),
-              "share": ctx.tr("sales.col.share")}
-    return ctx.table(df, {"units": "count", "net_sales": "money", "share": "pct"}, labels=labels,
-                     title=ctx.tr("sales.sku_title", n=n))
+    df = pd.DataFrame(
+        {
+            "sku": top["sku"],
+            "name": top["name"],
+            "category": top["category"],
+            "units": top["units"],
+            "net_sales": top["net_sales"],
+            "share": metrics.ratio_column(top["net_sales"], pd.Series(total, index=top.index)),
+        }
+    )
+    labels = {
+        "sku": ctx.tr("sku"),
+        "name": ctx.tr("sales.col.name"),
+        "category": ctx.tr("category"),
+        "units": ctx.tr("sales.col.units"),
+        "net_sales": ctx.tr("sales.col.net_sales"),
+        "share": ctx.tr("sales.col.share"),
+    }
+    return ctx.table(
+        df,
+        {"units": "count", "net_sales": "money", "share": "pct"},
+        labels=labels,
+        title=ctx.tr("sales.sku_title", n=n),
+    )
 
 
 def new_products(ctx: SectionContext) -> Table | Note:
@@ -235,11 +330,23 @@ def new_products(ctx: SectionContext) -> Table | Note:
     new = sku[(launch >= start - pd.Timedelta(days=30)) & (launch < start)].copy()
     if new.empty:
         return Note(ctx.tr("sales.none_new"))
-    df = pd.DataFrame({"sku": new["sku"], "name": new["name"], "launch_date": pd.to_datetime(new["launch_date"]),
-                       "units": new["units"], "net_sales": new["net_sales"]})
-    labels = {"sku": ctx.tr("sku"), "name": ctx.tr("sales.col.name"), "launch_date": ctx.tr("sales.col.launch_date"),
-              "units": ctx.tr("sales.col.units"), "net_sales": ctx.tr("sales.col.net_sales"),
-              "sold_out": ctx.tr("sales.col.sold_out")}
+    df = pd.DataFrame(
+        {
+            "sku": new["sku"],
+            "name": new["name"],
+            "launch_date": pd.to_datetime(new["launch_date"]),
+            "units": new["units"],
+            "net_sales": new["net_sales"],
+        }
+    )
+    labels = {
+        "sku": ctx.tr("sku"),
+        "name": ctx.tr("sales.col.name"),
+        "launch_date": ctx.tr("sales.col.launch_date"),
+        "units": ctx.tr("sales.col.units"),
+        "net_sales": ctx.tr("sales.col.net_sales"),
+        "sold_out": ctx.tr("sales.col.sold_out"),
+    }
     if ctx.has_mart("fulfilment_sellouts"):
         so = ctx.mart("fulfilment_sellouts")[["sku", "sellout_time"]]
         df = df.merge(so.rename(columns={"sellout_time": "sold_out"}), on="sku", how="left")
@@ -251,13 +358,23 @@ def margin_table(ctx: SectionContext) -> Table:
     cat = ctx.mart("sales_by_category")
     n = ctx.params.settings.top_n
     top = charts.top_n_other(cat, "category", ["net_sales", "costed_sales", "cogs"], n, ctx.lang)
-    df = pd.DataFrame({"category": top["category"], "net_sales": top["net_sales"], "cogs": top["cogs"],
-                       "gross_profit": top["costed_sales"] - top["cogs"],
-                       "margin": metrics.ratio_column(top["costed_sales"] - top["cogs"], top["costed_sales"])})
+    df = pd.DataFrame(
+        {
+            "category": top["category"],
+            "net_sales": top["net_sales"],
+            "cogs": top["cogs"],
+            "gross_profit": top["costed_sales"] - top["cogs"],
+            "margin": metrics.ratio_column(top["costed_sales"] - top["cogs"], top["costed_sales"]),
+        }
+    )
     labels = {c: ctx.tr(f"sales.col.{c}") for c in ("net_sales", "cogs", "gross_profit", "margin")}
     labels["category"] = ctx.tr("category")
-    return ctx.table(df, {"net_sales": "money", "cogs": "money", "gross_profit": "money", "margin": "pct"},
-                     labels=labels, title=ctx.tr("sales.margin_title"))
+    return ctx.table(
+        df,
+        {"net_sales": "money", "cogs": "money", "gross_profit": "money", "margin": "pct"},
+        labels=labels,
+        title=ctx.tr("sales.margin_title"),
+    )
 
 
 def excluded_lines(ctx: SectionContext) -> Note:
@@ -265,5 +382,11 @@ def excluded_lines(ctx: SectionContext) -> Note:
     ex = ctx.mart("sales_excluded_lines")
     if ex.empty:
         return Note("")
-    return Note(ctx.tr("sales.excluded_note", lines=int(ex["lines"].sum()), value=ctx.fmt(ex["net_sales"].sum(), "money"),
-                       skus=", ".join(map(str, ex["sku"]))))
+    return Note(
+        ctx.tr(
+            "sales.excluded_note",
+            lines=int(ex["lines"].sum()),
+            value=ctx.fmt(ex["net_sales"].sum(), "money"),
+            skus=", ".join(map(str, ex["sku"])),
+        )
+    )

@@ -227,8 +227,7 @@ def kpi_table(ctx: SectionContext) -> Table:
 def _period_labels(index, ctx: SectionContext) -> list[str]:
     after = ctx.tr("service.period.after", n=ctx.params.settings.retention_days)
     return [
-        after if p == "after" else label
-        for p, label in zip(index, label_values(index, "phase", ctx.lang), strict=True)
+        after if p == "after" else label for p, label in zip(index, label_values(index, "phase", ctx.lang), strict=True)
     ]
 
 
@@ -248,9 +247,7 @@ def contacts_chart(ctx: SectionContext) -> charts.Chart:
         xlabel=ctx.tr("date"),
         ylabel=ctx.tr("service.axis.tickets"),
         reference=base,
-        reference_label=ctx.tr("service.baseline_avg", value=ctx.fmt(base, "count"))
-        if base is not None
-        else "",
+        reference_label=ctx.tr("service.baseline_avg", value=ctx.fmt(base, "count")) if base is not None else "",
     )
 
 
@@ -264,9 +261,7 @@ def contacts_note(ctx: SectionContext) -> Note:
         ctx.tr(
             "service.contacts_note",
             tickets=ctx.fmt(_row(per, "overall", "tickets"), "count"),
-            per_day=ctx.fmt(
-                metrics.ratio(_row(per, "overall", "tickets"), _row(per, "overall", "days")), "count"
-            ),
+            per_day=ctx.fmt(metrics.ratio(_row(per, "overall", "tickets"), _row(per, "overall", "days")), "count"),
             base=ctx.fmt(metrics.ratio(per.loc["baseline", "tickets"], per.loc["baseline", "days"]), "count"),
             lift=fmt.pct(lift, signed=True),
         )
@@ -283,9 +278,7 @@ def contacts_by_phase(ctx: SectionContext) -> Table:
             "days": per["days"].to_numpy(),
             "tickets": per["tickets"].to_numpy(),
             "per_day": metrics.ratio_column(per["tickets"], per["days"]).to_numpy(),
-            "vs_baseline": [
-                "" if p == "baseline" else fmt.pct(_lift(per, p), signed=True) for p in per.index
-            ],
+            "vs_baseline": ["" if p == "baseline" else fmt.pct(_lift(per, p), signed=True) for p in per.index],
             "consults": per["consults"].to_numpy(),
             "complaints": per["complaints"].to_numpy(),
             "returns": per["returns"].to_numpy(),
@@ -328,9 +321,7 @@ def response_chart(ctx: SectionContext) -> charts.Chart:
     ax.xaxis.set_major_formatter(DateFormatter("%m-%d"))
     ax.legend(fontsize=8)
     fig.autofmt_xdate()
-    return charts.finish(
-        fig, ax, ctx.tr("service.response_title"), ctx.tr("date"), ctx.tr("service.axis.response")
-    )
+    return charts.finish(fig, ax, ctx.tr("service.response_title"), ctx.tr("date"), ctx.tr("service.axis.response"))
 
 
 def response_by_phase(ctx: SectionContext) -> Table:
@@ -449,8 +440,7 @@ def satisfaction(ctx: SectionContext) -> Table:
         for col in ("responses", "promoters", "passives", "detractors", "nps"):
             df[col] = [np.nan if r[col] is None else r[col] for r in rows]
         df["reliable"] = [
-            "" if r["responses"] == 0 else ctx.tr(f"service.reliable.{'yes' if r['reliable'] else 'no'}")
-            for r in rows
+            "" if r["responses"] == 0 else ctx.tr(f"service.reliable.{'yes' if r['reliable'] else 'no'}") for r in rows
         ]
         units |= {
             "responses": "count",

@@ -19,9 +19,14 @@ from . import SECTIONS
 register(
     {
         "summary.highlights_none": ("No figure beat its target or benchmark.", "没有指标超过目标或基准。"),
-        "summary.problems_none": ("No figure fell short of its target or benchmark.", "没有指标低于目标或基准。"),
-        "summary.no_figures": ("No section recorded any figure: the sections did not run or had no data.",
-                               "各章节均未记录指标：章节未运行或缺少数据。"),
+        "summary.problems_none": (
+            "No figure fell short of its target or benchmark.",
+            "没有指标低于目标或基准。",
+        ),
+        "summary.no_figures": (
+            "No section recorded any figure: the sections did not run or had no data.",
+            "各章节均未记录指标：章节未运行或缺少数据。",
+        ),
         "summary.col.problem": ("Problem", "问题"),
         "summary.col.action": ("Recommended action", "建议动作"),
         "summary.col.section": ("Section", "章节"),
@@ -33,8 +38,20 @@ register(
     }
 )
 
-CARD_KEYS = ("gmv", "net_sales", "paid_orders", "aov", "uv", "conversion_rate", "new_customers", "roi",
-             "retention_30d", "ship_48h_rate", "complaint_rate", "nps")
+CARD_KEYS = (
+    "gmv",
+    "net_sales",
+    "paid_orders",
+    "aov",
+    "uv",
+    "conversion_rate",
+    "new_customers",
+    "roi",
+    "retention_30d",
+    "ship_48h_rate",
+    "complaint_rate",
+    "nps",
+)
 
 
 def _overall(figures: list[Recorded]) -> dict[str, Recorded]:
@@ -64,16 +81,27 @@ def kpi_cards(ctx: SectionContext) -> Cards | Note:
         bench = bench.get("overall") if isinstance(bench, dict) else bench
         if target is not None:
             att = metrics.ratio(target, f.value) if spec.better == "lower" else metrics.ratio(f.value, target)
-            status = "none" if att is None else ("good" if att >= s.attainment_good else
-                                                 "bad" if att < s.attainment_poor else "warn")
-            lines.append(ctx.tr("summary.target_line", target=ctx.fmt(target, spec.unit),
-                                attainment=ctx.fmt(att, "pct")))
+            status = (
+                "none"
+                if att is None
+                else ("good" if att >= s.attainment_good else "bad" if att < s.attainment_poor else "warn")
+            )
+            lines.append(
+                ctx.tr("summary.target_line", target=ctx.fmt(target, spec.unit), attainment=ctx.fmt(att, "pct"))
+            )
         elif bench is not None and f.value is not None and spec.better != "neutral":
             better = f.value >= bench if spec.better == "higher" else f.value <= bench
             status = "good" if better else "bad"
             lines.append(ctx.tr("summary.bench_line", reference=ctx.fmt(bench, spec.unit)))
-        cards.append({"label": label(key, ctx.lang), "value": ctx.fmt(f.value, spec.unit), "status": status,
-                      "lines": lines, "href": SECTIONS[f.section].page})
+        cards.append(
+            {
+                "label": label(key, ctx.lang),
+                "value": ctx.fmt(f.value, spec.unit),
+                "status": status,
+                "lines": lines,
+                "href": SECTIONS[f.section].page,
+            }
+        )
     return Cards(cards)
 
 
@@ -114,5 +142,8 @@ def carry_forward(ctx: SectionContext) -> Table | Note:
         return Note(ctx.tr("summary.problems_none"))
     n = max(len(keep), len(change))
     df = pd.DataFrame({"keep": keep + [""] * (n - len(keep)), "change": change + [""] * (n - len(change))})
-    return ctx.table(df, labels={"keep": ctx.tr("summary.col.keep"), "change": ctx.tr("summary.col.change")},
-                     title=ctx.tr("summary.carry_title"))
+    return ctx.table(
+        df,
+        labels={"keep": ctx.tr("summary.col.keep"), "change": ctx.tr("summary.col.change")},
+        title=ctx.tr("summary.carry_title"),
+    )

@@ -22,8 +22,10 @@ ALL, OVERALL = "all", "overall"
 
 register(
     {
-        "traffic.kpis": ("Traffic at a glance (UV distinct over the whole campaign)",
-                         "流量概览（UV为活动期去重）"),
+        "traffic.kpis": (
+            "Traffic at a glance (UV distinct over the whole campaign)",
+            "流量概览（UV为活动期去重）",
+        ),
         "traffic.col.figure": ("Figure", "指标"),
         "traffic.col.value": ("Value", "数值"),
         "traffic.col.channel": ("Channel", "渠道"),
@@ -51,70 +53,94 @@ register(
         "traffic.col.orders": ("Orders placed", "下单数"),
         "traffic.col.uv_value": ("UV value (GMV / UV)", "UV价值（GMV/UV）"),
         "traffic.all_channels": ("All channels", "全部渠道"),
-        "traffic.channel_title": ("PV and UV by channel (UV distinct over the whole campaign)",
-                                  "分渠道PV与UV（UV为活动期去重）"),
+        "traffic.channel_title": (
+            "PV and UV by channel (UV distinct over the whole campaign)",
+            "分渠道PV与UV（UV为活动期去重）",
+        ),
         "traffic.channel_note": (
             "A visitor who came through several channels counts once in each, so channel UVs add up to more "
             "than the campaign UV.",
-            "同一访客经多个渠道进入时在每个渠道各计一次，"
-            "因此各渠道UV之和大于活动UV。"),
-        "traffic.daily_pv_title": ("Daily PV by channel (view events per day)",
-                                   "每日分渠道PV（每日浏览事件数）"),
+            "同一访客经多个渠道进入时在每个渠道各计一次，因此各渠道UV之和大于活动UV。",
+        ),
+        "traffic.daily_pv_title": (
+            "Daily PV by channel (view events per day)",
+            "每日分渠道PV（每日浏览事件数）",
+        ),
         "traffic.daily_channel_title": (
             "Daily UV by channel (distinct visitors per day and channel; top {n})",
-            "每日分渠道UV（按日、按渠道去重；前{n}）"),
-        "traffic.daily_uv_title": ("Daily UV vs the baseline average (distinct visitors per day)",
-                                   "每日UV与日常均值（按日去重访客）"),
+            "每日分渠道UV（按日、按渠道去重；前{n}）",
+        ),
+        "traffic.daily_uv_title": (
+            "Daily UV vs the baseline average (distinct visitors per day)",
+            "每日UV与日常均值（按日去重访客）",
+        ),
         "traffic.series.uv": ("Daily UV", "每日UV"),
         "traffic.baseline_avg": ("Baseline average daily UV ({value})", "日常日均UV（{value}）"),
         "traffic.lift_note": (
             "Average daily UV: {campaign} in the campaign vs {baseline} on baseline days ({change}; daily UV "
             "is distinct per day).",
-            "日均UV：活动期 {campaign}，日常 {baseline}（{change}；每日UV为按日去重）。"),
+            "日均UV：活动期 {campaign}，日常 {baseline}（{change}；每日UV为按日去重）。",
+        ),
         "traffic.no_baseline": (
             "No baseline period or no baseline traffic: the comparison with ordinary days is skipped.",
-            "未设置日常对照期或日常无流量数据，跳过与日常的对比。"),
+            "未设置日常对照期或日常无流量数据，跳过与日常的对比。",
+        ),
         "traffic.phase_title": (
             "UV by phase vs the daily baseline (UV distinct within each period; daily average = sum of "
             "distinct-per-day UV / calendar days)",
-            "分阶段UV与日常对比（UV为各时期内去重；"
-            "日均 = 每日去重UV之和 / 自然日数）"),
-        "traffic.site_title": ("On-site vs off-site traffic by phase (UV distinct within each period)",
-                               "分阶段站内与站外流量（UV为各时期内去重）"),
+            "分阶段UV与日常对比（UV为各时期内去重；日均 = 每日去重UV之和 / 自然日数）",
+        ),
+        "traffic.site_title": (
+            "On-site vs off-site traffic by phase (UV distinct within each period)",
+            "分阶段站内与站外流量（UV为各时期内去重）",
+        ),
         "traffic.site_note": (
             "Off-site channels: {channels} (settings.offsite_channels). A visitor seen on both sides counts "
             "on each, so on-site and off-site UV add up to more than the total.",
             "站外渠道：{channels}（settings.offsite_channels）。"
-            "同时出现在站内和站外的访客两边各计一次，因此站内与站外UV之和大于总UV。"),
-        "traffic.new_title": ("New vs returning visitors by channel (UV distinct over the whole campaign)",
-                              "分渠道新老访客（UV为活动期去重）"),
+            "同时出现在站内和站外的访客两边各计一次，因此站内与站外UV之和大于总UV。",
+        ),
+        "traffic.new_title": (
+            "New vs returning visitors by channel (UV distinct over the whole campaign)",
+            "分渠道新老访客（UV为活动期去重）",
+        ),
         "traffic.new_note": (
             "New visitor = first seen in the data during the campaign: the events reach back only to "
             "{first}, so a visitor whose earlier visits were before that counts as new. {orders}",
             "新访客 = 活动期内在数据中首次出现的访客：行为数据最早只到 {first}，"
-            "更早来访过的访客也会被算作新访客。{orders}"),
+            "更早来访过的访客也会被算作新访客。{orders}",
+        ),
         "traffic.new_orders_checked": (
             "Visitors who are users with a paid order before the campaign count as returning.",
-            "活动前有过已支付订单的用户计为老访客。"),
-        "traffic.new_orders_unchecked": ("No orders table: earlier buyers could not be recognised.",
-                                         "未提供订单表，无法识别活动前的老买家。"),
-        "traffic.bounce_title": ("Bounce rate and dwell time by channel (sessions of the campaign)",
-                                 "分渠道跳失率与停留时长（活动期会话）"),
+            "活动前有过已支付订单的用户计为老访客。",
+        ),
+        "traffic.new_orders_unchecked": (
+            "No orders table: earlier buyers could not be recognised.",
+            "未提供订单表，无法识别活动前的老买家。",
+        ),
+        "traffic.bounce_title": (
+            "Bounce rate and dwell time by channel (sessions of the campaign)",
+            "分渠道跳失率与停留时长（活动期会话）",
+        ),
         "traffic.session_note": (
             "A session is the source's session_id and belongs to the channel of its first event; bounce rate "
             "= sessions with exactly one event / sessions; dwell = sum of dwell seconds / sessions.",
             "会话取数据中的session_id，归属其首个事件的渠道；"
-            "跳失率 = 仅一个事件的会话 / 会话数；平均停留 = 停留秒数之和 / 会话数。"),
+            "跳失率 = 仅一个事件的会话 / 会话数；平均停留 = 停留秒数之和 / 会话数。",
+        ),
         "traffic.session_derived": (
             " {n} of {total} sessions have no session_id in the source: there each visitor-day counts as one "
             "session (the 30-minute rule is not applied yet).",
-            " 其中 {n} / {total} 个会话在数据中没有session_id，"
-            "按“访客×自然日”计为一个会话（暂未使用30分钟切分规则）。"),
+            " 其中 {n} / {total} 个会话在数据中没有session_id，按“访客×自然日”计为一个会话（暂未使用30分钟切分规则）。",
+        ),
         "traffic.uv_value_title": (
             "UV value by channel (GMV of orders placed / UV distinct over the campaign)",
-            "分渠道UV价值（下单GMV / 活动期去重UV）"),
-        "traffic.no_orders": ("UV value is not shown: the campaign's data has no orders table.",
-                              "未提供订单表，无法计算UV价值。"),
+            "分渠道UV价值（下单GMV / 活动期去重UV）",
+        ),
+        "traffic.no_orders": (
+            "UV value is not shown: the campaign's data has no orders table.",
+            "未提供订单表，无法计算UV价值。",
+        ),
         "traffic.axis.uv": ("UV (distinct visitors)", "UV（去重访客）"),
         "traffic.axis.pv": ("PV (view events)", "PV（浏览事件）"),
     }
@@ -129,7 +155,9 @@ def _row(df: pd.DataFrame, key: str, value: str, period: str = OVERALL) -> pd.Se
 
 
 def _get(row: pd.Series | None, col: str):
-    return None if row is None else row.get(col)
+    """A mart value as a plain Python number (None when the row or value is missing)."""
+    v = None if row is None else row.get(col)
+    return None if v is None or pd.isna(v) else (v.item() if hasattr(v, "item") else v)
 
 
 def _days(ctx: SectionContext) -> dict[str, int]:
@@ -142,8 +170,10 @@ def _days(ctx: SectionContext) -> dict[str, int]:
 
 
 def _channel_names(ctx: SectionContext, codes) -> list[str]:
-    return [ctx.tr("traffic.all_channels") if c == ALL else n
-            for c, n in zip(codes, label_values(codes, "channel", ctx.lang), strict=True)]
+    return [
+        ctx.tr("traffic.all_channels") if c == ALL else n
+        for c, n in zip(codes, label_values(codes, "channel", ctx.lang), strict=True)
+    ]
 
 
 def _campaign_channels(df: pd.DataFrame, sort_by: str) -> pd.DataFrame:
@@ -168,8 +198,14 @@ def _daily_average_uv(ctx: SectionContext) -> tuple[float | None, float | None]:
 def _shade_phases(ax, ctx: SectionContext) -> None:
     colors = {"warmup": "#e8eef8", "burst": "#fde9d9", "tail": "#eaf3e3"}
     for ph in ctx.params.phases:
-        ax.axvspan(pd.Timestamp(ph.start), pd.Timestamp(ph.end + timedelta(days=1)),
-                   color=colors.get(ph.name, "#eee"), alpha=0.6, zorder=0, label=ctx.tr(f"phase.{ph.name}"))
+        ax.axvspan(
+            pd.Timestamp(ph.start),
+            pd.Timestamp(ph.end + timedelta(days=1)),
+            color=colors.get(ph.name, "#eee"),
+            alpha=0.6,
+            zorder=0,
+            label=ctx.tr(f"phase.{ph.name}"),
+        )
 
 
 def _campaign_days(df: pd.DataFrame) -> pd.DataFrame:
@@ -214,18 +250,33 @@ def kpi_table(ctx: SectionContext) -> Table:
         "bounce_rate": {"bounced": _get(sess, "bounced_sessions"), "sessions": sessions},
         "avg_dwell_seconds": {"dwell_seconds": _get(sess, "dwell_seconds"), "sessions": sessions},
     }
-    keys = ("uv", "pv", "uv_lift", "offsite_uv_share", "new_visitor_share", "bounce_rate",
-            "avg_dwell_seconds", "uv_value")
+    keys = (
+        "uv",
+        "pv",
+        "uv_lift",
+        "offsite_uv_share",
+        "new_visitor_share",
+        "bounce_rate",
+        "avg_dwell_seconds",
+        "uv_value",
+    )
     for key in keys:
         ctx.record(key, t[key], **parts.get(key, {}))
     s = ctx.mart("traffic_sessions")
     for r in s[(s["period"] == OVERALL) & (s["channel"] != ALL)].itertuples():
-        ctx.record("bounce_rate", metrics.ratio(r.bounced_sessions, r.sessions), segment=r.channel,
-                   bounced=r.bounced_sessions, sessions=r.sessions)
-    df = pd.DataFrame({
-        "figure": [label(k, ctx.lang) for k in keys],
-        "value": [ctx.fmt(t[k], FIGURES[k].unit) for k in keys],
-    })
+        ctx.record(
+            "bounce_rate",
+            metrics.ratio(r.bounced_sessions, r.sessions),
+            segment=r.channel,
+            bounced=r.bounced_sessions,
+            sessions=r.sessions,
+        )
+    df = pd.DataFrame(
+        {
+            "figure": [label(k, ctx.lang) for k in keys],
+            "value": [ctx.fmt(t[k], FIGURES[k].unit) for k in keys],
+        }
+    )
     labels = {"figure": ctx.tr("traffic.col.figure"), "value": ctx.tr("traffic.col.value")}
     return ctx.table(df, labels=labels, title=ctx.tr("traffic.kpis"))
 
@@ -235,16 +286,23 @@ def channel_table(ctx: SectionContext) -> Table:
     """UV and PV per channel over the whole campaign, with each channel's share of the campaign UV."""
     c = _campaign_channels(ctx.mart("traffic_by_channel"), "uv")
     total = _get(_row(c, "channel", ALL), "uv")
-    df = pd.DataFrame({
-        "channel": _channel_names(ctx, c["channel"]),
-        "uv": c["uv"].to_numpy(),
-        "uv_share": metrics.ratio_column(c["uv"], pd.Series(total, index=c.index)).to_numpy(),
-        "pv": c["pv"].to_numpy(),
-        "pv_per_uv": metrics.ratio_column(c["pv"], c["uv"]).to_numpy(),
-    })
+    df = pd.DataFrame(
+        {
+            "channel": _channel_names(ctx, c["channel"]),
+            "uv": c["uv"].to_numpy(),
+            "uv_share": metrics.ratio_column(c["uv"], pd.Series(total, index=c.index)).to_numpy(),
+            "pv": c["pv"].to_numpy(),
+            "pv_per_uv": metrics.ratio_column(c["pv"], c["uv"]).to_numpy(),
+        }
+    )
     units = {"uv": "count", "uv_share": "pct", "pv": "count", "pv_per_uv": "ratio"}
-    return ctx.table(df, units, labels={k: ctx.tr(f"traffic.col.{k}") for k in df.columns},
-                     title=ctx.tr("traffic.channel_title"), note=ctx.tr("traffic.channel_note"))
+    return ctx.table(
+        df,
+        units,
+        labels={k: ctx.tr(f"traffic.col.{k}") for k in df.columns},
+        title=ctx.tr("traffic.channel_title"),
+        note=ctx.tr("traffic.channel_note"),
+    )
 
 
 def daily_pv_chart(ctx: SectionContext) -> charts.Chart:
@@ -262,8 +320,14 @@ def daily_pv_chart(ctx: SectionContext) -> charts.Chart:
     fig, ax = charts.new_figure()
     bottom = pd.Series(0.0, index=wide.index)
     for i, name in enumerate(wide.columns):
-        ax.bar(wide.index, wide[name], bottom=bottom, width=0.8, label=name,
-               color=charts.PALETTE[i % len(charts.PALETTE)])
+        ax.bar(
+            wide.index,
+            wide[name],
+            bottom=bottom,
+            width=0.8,
+            label=name,
+            color=charts.PALETTE[i % len(charts.PALETTE)],
+        )
         bottom = bottom + wide[name]
     ax.set_ylim(0, float(bottom.max() or 1) * 1.25)  # headroom for the legend
     ax.yaxis.set_major_formatter(charts.axis_formatter("count", ctx.lang))
@@ -284,8 +348,17 @@ def daily_channel_chart(ctx: SectionContext) -> charts.Chart:
     names = _channel_names(ctx, keep)
     d["channel_name"] = pd.Categorical(_channel_names(ctx, d["channel"]), categories=names)
     d = d.sort_values(["channel_name", "day"])
-    chart = charts.line(d, "day", "uv", hue="channel_name", title=ctx.tr("traffic.daily_channel_title", n=n),
-                        unit="count", lang=ctx.lang, xlabel=ctx.tr("date"), ylabel=ctx.tr("traffic.axis.uv"))
+    chart = charts.line(
+        d,
+        "day",
+        "uv",
+        hue="channel_name",
+        title=ctx.tr("traffic.daily_channel_title", n=n),
+        unit="count",
+        lang=ctx.lang,
+        xlabel=ctx.tr("date"),
+        ylabel=ctx.tr("traffic.axis.uv"),
+    )
     ax = chart.figure.axes[0]
     legend = ax.get_legend()
     if legend is not None:
@@ -301,64 +374,93 @@ def site_table(ctx: SectionContext) -> Table:
     rows = []
     for period in periods:
         on, off, pooled = (_row(s, "site", k, period) for k in ("onsite", "offsite", ALL))
-        rows.append({
-            "period": period,
-            "onsite_uv": _get(on, "uv") or 0,
-            "offsite_uv": _get(off, "uv") or 0,
-            "uv": _get(pooled, "uv") or 0,
-            "offsite_uv_share": metrics.ratio(_get(off, "uv") or 0, _get(pooled, "uv")),
-            "offsite_pv_share": metrics.ratio(_get(off, "pv") or 0, _get(pooled, "pv")),
-        })
+        rows.append(
+            {
+                "period": period,
+                "onsite_uv": _get(on, "uv") or 0,
+                "offsite_uv": _get(off, "uv") or 0,
+                "uv": _get(pooled, "uv") or 0,
+                "offsite_uv_share": metrics.ratio(_get(off, "uv") or 0, _get(pooled, "uv")),
+                "offsite_pv_share": metrics.ratio(_get(off, "pv") or 0, _get(pooled, "pv")),
+            }
+        )
     df = pd.DataFrame(rows)
     df["period"] = label_values(df["period"], "phase", ctx.lang)
-    units = {"onsite_uv": "count", "offsite_uv": "count", "uv": "count", "offsite_uv_share": "pct",
-             "offsite_pv_share": "pct"}
+    units = {
+        "onsite_uv": "count",
+        "offsite_uv": "count",
+        "uv": "count",
+        "offsite_uv_share": "pct",
+        "offsite_pv_share": "pct",
+    }
     channels = ", ".join(label_values(ctx.params.settings.offsite_channels, "channel", ctx.lang)) or "-"
-    return ctx.table(df, units, labels={k: ctx.tr(f"traffic.col.{k}") for k in df.columns},
-                     title=ctx.tr("traffic.site_title"), note=ctx.tr("traffic.site_note", channels=channels))
+    return ctx.table(
+        df,
+        units,
+        labels={k: ctx.tr(f"traffic.col.{k}") for k in df.columns},
+        title=ctx.tr("traffic.site_title"),
+        note=ctx.tr("traffic.site_note", channels=channels),
+    )
 
 
 # --- new vs returning ------------------------------------------------------------------------------
 def new_vs_returning(ctx: SectionContext) -> Table:
     """New and returning visitors per channel, with how far back "first seen in the data" can look."""
     c = _campaign_channels(ctx.mart("traffic_by_channel"), "uv")
-    df = pd.DataFrame({
-        "channel": _channel_names(ctx, c["channel"]),
-        "uv": c["uv"].to_numpy(),
-        "new_uv": c["new_uv"].to_numpy(),
-        "returning_uv": (c["uv"] - c["new_uv"]).to_numpy(),
-        "new_share": metrics.ratio_column(c["new_uv"], c["uv"]).to_numpy(),
-    })
+    df = pd.DataFrame(
+        {
+            "channel": _channel_names(ctx, c["channel"]),
+            "uv": c["uv"].to_numpy(),
+            "new_uv": c["new_uv"].to_numpy(),
+            "returning_uv": (c["uv"] - c["new_uv"]).to_numpy(),
+            "new_share": metrics.ratio_column(c["new_uv"], c["uv"]).to_numpy(),
+        }
+    )
     cov = ctx.mart("traffic_coverage").iloc[0]
     first = cov["first_event_time"]
     first = pd.Timestamp(first).strftime("%Y-%m-%d") if pd.notna(first) else "n/a"
     orders = ctx.tr(f"traffic.new_orders_{'checked' if bool(cov['orders_checked']) else 'unchecked'}")
     note = ctx.tr("traffic.new_note", first=first, orders=orders)
     units = {"uv": "count", "new_uv": "count", "returning_uv": "count", "new_share": "pct"}
-    return ctx.table(df, units, labels={k: ctx.tr(f"traffic.col.{k}") for k in df.columns},
-                     title=ctx.tr("traffic.new_title"), note=note)
+    return ctx.table(
+        df,
+        units,
+        labels={k: ctx.tr(f"traffic.col.{k}") for k in df.columns},
+        title=ctx.tr("traffic.new_title"),
+        note=note,
+    )
 
 
 # --- bounce and dwell ------------------------------------------------------------------------------
 def bounce_dwell(ctx: SectionContext) -> Table:
     """Sessions, bounce rate and average dwell per channel, volumes beside the rates."""
     s = _campaign_channels(ctx.mart("traffic_sessions"), "sessions")
-    df = pd.DataFrame({
-        "channel": _channel_names(ctx, s["channel"]),
-        "sessions": s["sessions"].to_numpy(),
-        "bounced_sessions": s["bounced_sessions"].to_numpy(),
-        "bounce_rate": metrics.ratio_column(s["bounced_sessions"], s["sessions"]).to_numpy(),
-        "avg_dwell": metrics.ratio_column(s["dwell_seconds"], s["sessions"]).to_numpy(),
-    })
+    df = pd.DataFrame(
+        {
+            "channel": _channel_names(ctx, s["channel"]),
+            "sessions": s["sessions"].to_numpy(),
+            "bounced_sessions": s["bounced_sessions"].to_numpy(),
+            "bounce_rate": metrics.ratio_column(s["bounced_sessions"], s["sessions"]).to_numpy(),
+            "avg_dwell": metrics.ratio_column(s["dwell_seconds"], s["sessions"]).to_numpy(),
+        }
+    )
     note = ctx.tr("traffic.session_note")
     pooled = _row(s, "channel", ALL)
     derived = int(_get(pooled, "derived_sessions") or 0)
     if derived:
-        note += ctx.tr("traffic.session_derived", n=ctx.fmt(derived, "count"),
-                       total=ctx.fmt(_get(pooled, "sessions"), "count"))
+        note += ctx.tr(
+            "traffic.session_derived",
+            n=ctx.fmt(derived, "count"),
+            total=ctx.fmt(_get(pooled, "sessions"), "count"),
+        )
     units = {"sessions": "count", "bounced_sessions": "count", "bounce_rate": "pct", "avg_dwell": "seconds"}
-    return ctx.table(df, units, labels={k: ctx.tr(f"traffic.col.{k}") for k in df.columns},
-                     title=ctx.tr("traffic.bounce_title"), note=note)
+    return ctx.table(
+        df,
+        units,
+        labels={k: ctx.tr(f"traffic.col.{k}") for k in df.columns},
+        title=ctx.tr("traffic.bounce_title"),
+        note=note,
+    )
 
 
 # --- UV value --------------------------------------------------------------------------------------
@@ -370,18 +472,29 @@ def uv_value_table(ctx: SectionContext) -> Table | Note:
     g = ctx.mart("traffic_gmv")
     g = g[g["period"] == OVERALL][["channel", "gmv", "orders"]]
     m = c.merge(g, on="channel", how="outer")
-    m = pd.concat([m[m["channel"] != ALL].sort_values(["gmv", "channel"], ascending=[False, True]),
-                   m[m["channel"] == ALL]], ignore_index=True)
-    df = pd.DataFrame({
-        "channel": _channel_names(ctx, m["channel"]),
-        "uv": m["uv"].fillna(0).to_numpy(),
-        "orders": m["orders"].fillna(0).to_numpy(),
-        "gmv": m["gmv"].fillna(0).to_numpy(),
-        "uv_value": metrics.ratio_column(m["gmv"].fillna(0), m["uv"]).to_numpy(),
-    })
+    m = pd.concat(
+        [
+            m[m["channel"] != ALL].sort_values(["gmv", "channel"], ascending=[False, True]),
+            m[m["channel"] == ALL],
+        ],
+        ignore_index=True,
+    )
+    df = pd.DataFrame(
+        {
+            "channel": _channel_names(ctx, m["channel"]),
+            "uv": m["uv"].fillna(0).to_numpy(),
+            "orders": m["orders"].fillna(0).to_numpy(),
+            "gmv": m["gmv"].fillna(0).to_numpy(),
+            "uv_value": metrics.ratio_column(m["gmv"].fillna(0), m["uv"]).to_numpy(),
+        }
+    )
     units = {"uv": "count", "orders": "count", "gmv": "money", "uv_value": "money"}
-    return ctx.table(df, units, labels={k: ctx.tr(f"traffic.col.{k}") for k in df.columns},
-                     title=ctx.tr("traffic.uv_value_title"))
+    return ctx.table(
+        df,
+        units,
+        labels={k: ctx.tr(f"traffic.col.{k}") for k in df.columns},
+        title=ctx.tr("traffic.uv_value_title"),
+    )
 
 
 # --- UV vs baseline --------------------------------------------------------------------------------
@@ -396,22 +509,40 @@ def phase_table(ctx: SectionContext) -> Table:
     rows = []
     for period in order:
         r = _row(ch, "channel", ALL, period)
-        daily_sum = d.loc[d["period"] != "baseline", "uv"].sum() if period == OVERALL else \
-            d.loc[d["period"] == period, "uv"].sum()
+        daily_sum = (
+            d.loc[d["period"] != "baseline", "uv"].sum()
+            if period == OVERALL
+            else d.loc[d["period"] == period, "uv"].sum()
+        )
         daily_uv = metrics.ratio(daily_sum, days[period])
         daily_pv = metrics.ratio(_get(r, "pv") or 0, days[period])
-        rows.append({
-            "period": period, "days": days[period], "uv": _get(r, "uv") or 0,
-            "daily_uv": None if daily_uv is None else round(daily_uv),  # whole visitors per day
-            "uv_vs_baseline": metrics.change(daily_uv, base_daily) if period != "baseline" else None,
-            "pv": _get(r, "pv") or 0, "daily_pv": None if daily_pv is None else round(daily_pv),
-        })
+        rows.append(
+            {
+                "period": period,
+                "days": days[period],
+                "uv": _get(r, "uv") or 0,
+                "daily_uv": None if daily_uv is None else round(daily_uv),  # whole visitors per day
+                "uv_vs_baseline": metrics.change(daily_uv, base_daily) if period != "baseline" else None,
+                "pv": _get(r, "pv") or 0,
+                "daily_pv": None if daily_pv is None else round(daily_pv),
+            }
+        )
     df = pd.DataFrame(rows)
     df["period"] = label_values(df["period"], "phase", ctx.lang)
-    units = {"days": "count", "uv": "count", "daily_uv": "count", "uv_vs_baseline": "pct", "pv": "count",
-             "daily_pv": "count"}
-    return ctx.table(df, units, labels={k: ctx.tr(f"traffic.col.{k}") for k in df.columns},
-                     title=ctx.tr("traffic.phase_title"))
+    units = {
+        "days": "count",
+        "uv": "count",
+        "daily_uv": "count",
+        "uv_vs_baseline": "pct",
+        "pv": "count",
+        "daily_pv": "count",
+    }
+    return ctx.table(
+        df,
+        units,
+        labels={k: ctx.tr(f"traffic.col.{k}") for k in df.columns},
+        title=ctx.tr("traffic.phase_title"),
+    )
 
 
 def daily_uv_chart(ctx: SectionContext) -> charts.Chart:
@@ -421,11 +552,22 @@ def daily_uv_chart(ctx: SectionContext) -> charts.Chart:
     _, base_daily = _daily_average_uv(ctx)
     fig, ax = charts.new_figure()
     _shade_phases(ax, ctx)
-    ax.plot(d["day"], d["uv"], color=charts.PALETTE[0], marker="o", markersize=4,
-            label=ctx.tr("traffic.series.uv"))
+    ax.plot(
+        d["day"],
+        d["uv"],
+        color=charts.PALETTE[0],
+        marker="o",
+        markersize=4,
+        label=ctx.tr("traffic.series.uv"),
+    )
     if base_daily is not None:
-        ax.axhline(base_daily, color="#C00000", linestyle="--", linewidth=1,
-                   label=ctx.tr("traffic.baseline_avg", value=ctx.fmt(round(base_daily), "count")))
+        ax.axhline(
+            base_daily,
+            color="#C00000",
+            linestyle="--",
+            linewidth=1,
+            label=ctx.tr("traffic.baseline_avg", value=ctx.fmt(round(base_daily), "count")),
+        )
     top = max(float(d["uv"].max()) if len(d) else 0.0, base_daily or 0.0)
     ax.set_ylim(0, (top or 1.0) * 1.35)  # headroom for the legend
     ax.yaxis.set_major_formatter(charts.axis_formatter("count", ctx.lang))
@@ -439,6 +581,11 @@ def baseline_note(ctx: SectionContext) -> Note:
     t = totals(ctx)
     if t["baseline_daily_uv"] is None:
         return Note(ctx.tr("traffic.no_baseline"))
-    return Note(ctx.tr("traffic.lift_note", campaign=ctx.fmt(round(t["campaign_daily_uv"]), "count"),
-                       baseline=ctx.fmt(round(t["baseline_daily_uv"]), "count"),
-                       change=fmt.pct(t["uv_lift"], signed=True)))
+    return Note(
+        ctx.tr(
+            "traffic.lift_note",
+            campaign=ctx.fmt(round(t["campaign_daily_uv"]), "count"),
+            baseline=ctx.fmt(round(t["baseline_daily_uv"]), "count"),
+            change=fmt.pct(t["uv_lift"], signed=True),
+        )
+    )

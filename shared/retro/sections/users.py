@@ -115,8 +115,7 @@ register(
             "留存：活动结束后N天内再次支付的活动买家占比",
         ),
         "users.retention_blank": (
-            "Blank cells: the window ends after {last}, the last order in the data, so "
-            "they have not matured yet.",
+            "Blank cells: the window ends after {last}, the last order in the data, so they have not matured yet.",
             "空白单元格：窗口结束晚于数据中最后一笔订单（{last}），尚未成熟。",
         ),
         "users.rfm_title": (
@@ -128,8 +127,7 @@ register(
             "未展示：本次活动数据未提供含会员标识的 users 表。",
         ),
         "users.member_title": (
-            "Repurchase of members vs non-members (2+ paid orders over the campaign and "
-            "the {n} days after it)",
+            "Repurchase of members vs non-members (2+ paid orders over the campaign and the {n} days after it)",
             "会员与非会员复购（活动期及其后 {n} 天内支付2次及以上）",
         ),
         "users.member_partial": (
@@ -143,8 +141,7 @@ register(
         ),
         "users.tier_chart_title": ("Share of campaign buyers by city tier (%)", "各城市等级买家占比（%）"),
         "users.tier_note": (
-            "Lower-tier cities (tier 3 and below) bring {share} of buyers with a known tier "
-            "({buyers} buyers).",
+            "Lower-tier cities (tier 3 and below) bring {share} of buyers with a known tier ({buyers} buyers).",
             "下沉市场（三线及以下）买家占已知等级买家的 {share}（{buyers} 人）。",
         ),
     }
@@ -227,9 +224,7 @@ def _member_rates(ctx: SectionContext) -> dict:
 def _lower_tier_share(ctx: SectionContext):
     t = ctx.mart("users_city_tier")
     known = t[t["city_tier"] != "unknown"]
-    return metrics.ratio(
-        known.loc[known["city_tier"].isin(LOWER_TIERS), "buyers"].sum(), known["buyers"].sum()
-    )
+    return metrics.ratio(known.loc[known["city_tier"].isin(LOWER_TIERS), "buyers"].sum(), known["buyers"].sum())
 
 
 def totals(ctx: SectionContext) -> dict:
@@ -263,10 +258,7 @@ def totals(ctx: SectionContext) -> dict:
     out["member_repurchase_rate"] = rates["member"]
     out["nonmember_repurchase_rate"] = rates["non_member"]
     out["lower_tier_share"] = _lower_tier_share(ctx)
-    return {
-        k: (None if v is None or pd.isna(v) else (v.item() if hasattr(v, "item") else v))
-        for k, v in out.items()
-    }
+    return {k: (None if v is None or pd.isna(v) else (v.item() if hasattr(v, "item") else v)) for k, v in out.items()}
 
 
 # --- shown items ---------------------------------------------------------------------------------------
@@ -385,14 +377,10 @@ def acquisition_chart(ctx: SectionContext) -> charts.Chart:
         if kind not in wide:
             wide[kind] = 0
     wide["total"] = wide["new"] + wide["returning"]
-    top = charts.top_n_other(
-        wide, "first_channel", ["total", "new", "returning"], ctx.params.settings.top_n, ctx.lang
-    )
+    top = charts.top_n_other(wide, "first_channel", ["total", "new", "returning"], ctx.params.settings.top_n, ctx.lang)
     top["first_channel"] = label_values(top["first_channel"], "channel", ctx.lang)
     hue = ctx.tr("users.col.type")
-    long = top.melt(
-        id_vars="first_channel", value_vars=["new", "returning"], var_name=hue, value_name="buyers"
-    )
+    long = top.melt(id_vars="first_channel", value_vars=["new", "returning"], var_name=hue, value_name="buyers")
     long[hue] = [_type_label(ctx, k) for k in long[hue]]
     chart = charts.bar(
         long,
@@ -433,12 +421,7 @@ def visitor_conversion(ctx: SectionContext) -> Table | Note:
 def repurchase(ctx: SectionContext) -> Table:
     """Buyers with two or more paid orders within the campaign, for new, returning and all buyers."""
     nr = ctx.mart("users_new_returning")
-    o = (
-        nr[nr["period"] == "overall"]
-        .set_index("customer_type")
-        .reindex(["new", "returning", "all"])
-        .dropna(how="all")
-    )
+    o = nr[nr["period"] == "overall"].set_index("customer_type").reindex(["new", "returning", "all"]).dropna(how="all")
     df = pd.DataFrame(
         {
             "type": [_type_label(ctx, k) for k in o.index],
@@ -486,9 +469,7 @@ def retention_cohort(ctx: SectionContext) -> Table:
     last = history(ctx)["last"]
     note = ""
     if any(not _matured(ctx, n, last) for n in windows):
-        note = ctx.tr(
-            "users.retention_blank", last=last.strftime("%Y-%m-%d %H:%M") if not pd.isna(last) else "n/a"
-        )
+        note = ctx.tr("users.retention_blank", last=last.strftime("%Y-%m-%d %H:%M") if not pd.isna(last) else "n/a")
     return ctx.table(df, units, labels=labels, title=ctx.tr("users.retention_title"), note=note)
 
 
@@ -553,9 +534,7 @@ def membership(ctx: SectionContext) -> Table | Note:
     note = (
         ""
         if _matured(ctx, n, last)
-        else ctx.tr(
-            "users.member_partial", n=n, last=last.strftime("%Y-%m-%d") if not pd.isna(last) else "n/a"
-        )
+        else ctx.tr("users.member_partial", n=n, last=last.strftime("%Y-%m-%d") if not pd.isna(last) else "n/a")
     )
     units = {
         "buyers": "count",
@@ -564,9 +543,7 @@ def membership(ctx: SectionContext) -> Table | Note:
         "window_sales": "money",
         "spend_per_customer": "money",
     }
-    labels = {c: ctx.tr(f"users.col.{c}") for c in df.columns} | {
-        "window_sales": ctx.tr("users.col.window_sales", n=n)
-    }
+    labels = {c: ctx.tr(f"users.col.{c}") for c in df.columns} | {"window_sales": ctx.tr("users.col.window_sales", n=n)}
     return ctx.table(df, units, labels=labels, title=ctx.tr("users.member_title", n=n), note=note)
 
 
@@ -590,19 +567,13 @@ def city_tier(ctx: SectionContext) -> Table:
         {
             "tier": _tier_labels(ctx, t["city_tier"]),
             "buyers": t["buyers"].to_numpy(),
-            "buyer_share": np.where(
-                known, metrics.ratio_column(t["buyers"], pd.Series(kb, index=t.index)), np.nan
-            ),
+            "buyer_share": np.where(known, metrics.ratio_column(t["buyers"], pd.Series(kb, index=t.index)), np.nan),
             "net_sales": t["net_sales"].to_numpy(),
-            "sales_share": np.where(
-                known, metrics.ratio_column(t["net_sales"], pd.Series(ks, index=t.index)), np.nan
-            ),
+            "sales_share": np.where(known, metrics.ratio_column(t["net_sales"], pd.Series(ks, index=t.index)), np.nan),
         }
     )
     lower = t.loc[t["city_tier"].isin(LOWER_TIERS), "buyers"].sum()
-    note = ctx.tr(
-        "users.tier_note", share=ctx.fmt(_lower_tier_share(ctx), "pct"), buyers=ctx.fmt(lower, "count")
-    )
+    note = ctx.tr("users.tier_note", share=ctx.fmt(_lower_tier_share(ctx), "pct"), buyers=ctx.fmt(lower, "count"))
     units = {"buyers": "count", "buyer_share": "pct", "net_sales": "money", "sales_share": "pct"}
     return ctx.table(
         df,
@@ -617,9 +588,7 @@ def city_tier_chart(ctx: SectionContext) -> charts.Chart:
     """Share of campaign buyers of known tier in each city tier."""
     t = _tier_frame(ctx)
     t = t[t["city_tier"] != "unknown"]
-    df = pd.DataFrame(
-        {"tier": _tier_labels(ctx, t["city_tier"]), "share": metrics.share(t["buyers"]).to_numpy()}
-    )
+    df = pd.DataFrame({"tier": _tier_labels(ctx, t["city_tier"]), "share": metrics.share(t["buyers"]).to_numpy()})
     return charts.bar(
         df,
         "tier",
