@@ -210,6 +210,7 @@ def test_failed_section_does_not_stop_the_others(demo, tmp_path):
     nb["cells"].insert(
         4,
         {
+            "id": "broken-on-purpose",
             "cell_type": "code",
             "metadata": {},
             "execution_count": None,
