@@ -68,7 +68,6 @@ BUY_RATE = {True: 0.50, False: 0.18}  # campaign participation of customers with
 SECOND_ORDER = {True: 0.08, False: 0.04}  # another campaign order
 # follow-up orders in the retention window: [pool non-member, pool member], [new non-member, new member]
 FOLLOW_UP = np.array([[0.10, 0.28], [0.17, 0.40]])
-PRESALE_RATE = 0.26  # typical share of campaign orders that are presale, for the price level
 PRESALE_SHARE = 0.40  # presale share of campaign net sales
 
 CHANNELS = ("search", "live", "offsite", "private", "other")
@@ -681,19 +680,19 @@ def build_products(rng: np.random.Generator, cal: Calendar, n_skus: int) -> Prod
     cat_names = np.array([c[0] for c in CATEGORIES])
     eligible = np.isin(cat_names[cat], PRESALE_CATEGORIES) & (price >= np.quantile(price, 0.3))
     presale_weight = (camp_weight * eligible) ** 0.3
-    unit = (1 - PRESALE_RATE) * (camp_weight * price).sum() / camp_weight.sum() + PRESALE_RATE * (
-        presale_weight * price
-    ).sum() / presale_weight.sum()
+    # presale orders carry pricier baskets: their share of orders is set so they make PRESALE_SHARE of sales,
+    # then all prices are scaled so that a campaign unit costs UNIT_PRICE on average (AOV near 540)
+    unit_c = (camp_weight * price).sum() / camp_weight.sum()
+    unit_p = (presale_weight * price).sum() / presale_weight.sum()
+    presale_rate = PRESALE_SHARE * unit_c / (PRESALE_SHARE * unit_c + (1 - PRESALE_SHARE) * unit_p)
+    unit = (1 - presale_rate) * unit_c + presale_rate * unit_p
     price = np.maximum(9, np.round(price * UNIT_PRICE / unit / 10) * 10 - 1)  # prices end in 9
     price_cents = np.round(price * 100).astype(np.int64)
     cost_cents = np.round(price_cents * (1 - margin)).astype(np.int64)
     revenue = (
-        (1 - PRESALE_RATE) * camp_weight / camp_weight.sum() + PRESALE_RATE * presale_weight / presale_weight.sum()
+        (1 - presale_rate) * camp_weight / camp_weight.sum() + presale_rate * presale_weight / presale_weight.sum()
     ) * price
     revenue[new] = -1.0
-    unit_c = (camp_weight * price).sum() / camp_weight.sum()
-    unit_p = (presale_weight * price).sum() / presale_weight.sum()
-    presale_rate = PRESALE_SHARE * unit_c / (PRESALE_SHARE * unit_c + (1 - PRESALE_SHARE) * unit_p)
     top2 = np.argsort(-revenue, kind="stable")[:2]  # of the two best sellers, the one selling more units
     blocked = plan_sellouts(cal, int(top2[np.argmax(revenue[top2] / price[top2])]), new)
     open_weight = camp_weight.copy()

@@ -141,7 +141,7 @@ TABLES: dict[str, Table] = {
             "inventory",
             (
                 Column("sku", "string"),
-                Column("snapshot_time", "timestamp", doc="hourly snapshot"),
+                Column("snapshot_time", "timestamp", doc="hourly snapshot: stock after sales paid before this time"),
                 Column("stock_on_hand", "int"),
                 Column("replenished", "int", required=False, doc="units received in the hour before"),
             ),
