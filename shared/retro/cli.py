@@ -101,10 +101,11 @@ def check(params_file):
     """Validate the YAML and the data without executing anything."""
     from .context import missing_tables
     from .params import load_params
-    from .validate import check_campaign
+    from .validate import check_data
 
     params = load_params(params_file)
-    check_campaign(params, echo=_echo)
+    for problem in check_data(params):
+        click.echo(f"warning: {problem.line()}")
     for name in params.enabled_sections:
         missing = missing_tables(SECTIONS[name], params)
         if missing:

@@ -27,7 +27,7 @@ from pydantic import (
 
 from .catalog import FIGURES
 from .errors import ParamsError
-from .schema import TABLES
+from .schema import INPUT_TABLES, TABLES
 from .sections import SECTIONS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -93,11 +93,54 @@ class DemoData(_Model):
 
 
 class TableSource(_Model):
-    """Where one canonical table comes from and how its columns map onto the canonical names."""
+    """Where one table comes from (files or a database) and how it maps onto the canonical names.
 
-    path: str | list[str]
-    format: Literal["auto", "parquet", "csv"] = "auto"
+    Files: ``path`` is a file, a glob or a folder (several files or one per day are read as one table).
+    Databases: ``url`` is an SQLAlchemy URL without the password, or a DuckDB database file; the password is
+    read from the environment variable named by ``password_env``, never written here.
+    Mapping: ``columns`` maps canonical names to the source's headers; ``values`` maps source values to
+    canonical ones per column; ``defaults`` gives a constant for a canonical column the source lacks.
+    """
+
+    path: str | list[str] | None = None
+    format: Literal["auto", "parquet", "csv", "tsv", "excel", "duckdb", "sql"] = "auto"
+    encoding: Literal["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"] = "auto"
+    delimiter: Annotated[str, Field(min_length=1, max_length=1)] | None = None
+    skip_rows: Annotated[int, Field(ge=0)] = 0
+    sheet: str | int = 0
+    url: str | None = None
+    password_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
+    table: str | None = None
+    query: str | None = None
     columns: dict[str, str] = Field(default_factory=dict, description="canonical name -> source column")
+    values: dict[str, dict[str, str | bool | None]] = Field(default_factory=dict)
+    defaults: dict[str, str | float | bool] = Field(default_factory=dict)
+    amount_unit: Literal["main", "fen", "cents"] = "main"
+    timezone: str | None = None
+    time_format: str | None = None
+    status_rule: Literal["column", "negative_quantity", "invoice_prefix"] = "column"
+    cancel_prefix: str = "C"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v):
+        return v if v is None else Campaign._known_zone(v)
+
+    @model_validator(mode="after")
+    def _one_place(self):
+        if self.format in ("duckdb", "sql"):
+            if not self.url and not (self.format == "duckdb" and self.path):
+                raise ValueError(f"format {self.format} needs url (the database)")
+            if bool(self.table) == bool(self.query):
+                raise ValueError("give exactly one of table or query")
+        elif self.url:
+            if bool(self.table) == bool(self.query):
+                raise ValueError("give exactly one of table or query with url")
+        elif not self.path:
+            raise ValueError("give path (files) or url (a database)")
+        if self.url and re.search(r"://[^/@]*:[^/@]+@", self.url):
+            raise ValueError("the url contains a password: remove it and name its environment variable in password_env")
+        return self
 
 
 class Data(_Model):
@@ -109,7 +152,8 @@ class Data(_Model):
     @field_validator("tables")
     @classmethod
     def _known_tables(cls, v: dict) -> dict:
-        unknown = [f"unknown table {name!r}{_suggest(name, TABLES)}" for name in v if name not in TABLES]
+        known = {**TABLES, **INPUT_TABLES}
+        unknown = [f"unknown table {name!r}{_suggest(name, known)}" for name in v if name not in known]
         if unknown:
             raise ValueError("; ".join(unknown))
         return v

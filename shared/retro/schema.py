@@ -198,3 +198,37 @@ TABLES: dict[str, Table] = {
         ),
     )
 }
+
+
+# Tables a source may provide that the marts do not read directly: the kit derives canonical tables from them.
+INPUT_TABLES: dict[str, Table] = {
+    "order_lines": Table(
+        "order_lines",
+        (
+            Column("order_id", "string", doc="order or invoice number"),
+            Column("user_id", "string", required=False, doc="customer id (lines without one stay anonymous)"),
+            Column("order_time", "timestamp"),
+            Column("sku", "string"),
+            Column("quantity", "int", doc="negative for returns or cancellations in some exports"),
+            Column("unit_price", "float", required=False),
+            Column("paid_amount", "float", required=False, doc="line amount; quantity x unit_price if absent"),
+            Column("unit_cost", "float", required=False),
+            Column("profit", "float", required=False, doc="line profit; gives unit cost when unit_cost is absent"),
+            Column("name", "string", required=False),
+            Column("category", "string", required=False),
+            Column("brand", "string", required=False),
+            Column("status", "string", required=False, doc="paid | cancelled | refunded, or from status_rule"),
+            Column("channel", "string", required=False),
+            Column("province", "string", required=False, doc="province, state, country or region"),
+            Column("city_tier", "string", required=False),
+            Column("pay_time", "timestamp", required=False),
+            Column("shipped_time", "timestamp", required=False),
+            Column("delivered_time", "timestamp", required=False),
+            Column("carrier", "string", required=False, doc="carrier or ship mode"),
+            Column("region", "string", required=False),
+            Column("is_merchandise", "bool", required=False),
+        ),
+        doc="One row per order line with the order's fields repeated (Online Retail, Superstore exports); "
+        "orders, order_items, products, users and shipments are derived from it.",
+    ),
+}

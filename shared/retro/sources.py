@@ -1,19 +1,20 @@
 """Where each canonical table's data lives, and loading it into the engine under canonical names.
 
-The demo campaign's data is generated on first use under ``data/demo/<size>-seed<seed>/``. Files are read
-by the engine (DuckDB through Ibis), never whole into pandas; each table is read once per build and
-materialised with canonical column names and types, so mart code sees one shape whatever the source.
+The demo campaign's data is generated on first use under ``data/demo/<size>-seed<seed>/``. Staging runs
+four steps per build: ``readers`` (the source as a raw relation, read by the engine, never whole into
+pandas), ``mapping`` (canonical names, values and types), ``derive`` (tables the data implies) and
+``validate`` (checks across tables). Each table is read once and materialised, so mart code sees one shape
+whatever the source.
 """
 
 from __future__ import annotations
 
-import glob
-import hashlib
 import json
 from pathlib import Path
 
 from .errors import DataError
-from .params import PROJECT_ROOT, CampaignParams
+from .params import PROJECT_ROOT, CampaignParams, TableSource
+from .quality import Problem
 from .schema import TABLES
 
 IBIS_TYPES = {
@@ -46,45 +47,46 @@ def ensure_demo_data(params: CampaignParams, progress=None) -> Path | None:
     return out
 
 
-def available_tables(params: CampaignParams) -> set[str]:
-    """Canonical tables the YAML provides (all of them for the demo)."""
-    if params.data.demo is not None:
-        return set(TABLES) | set(params.data.tables)
-    return set(params.data.tables)
-
-
-def table_files(params: CampaignParams) -> dict[str, list[Path]]:
-    """The files behind each provided table; raises DataError naming every table whose files are missing."""
-    files: dict[str, list[Path]] = {}
-    problems = []
+def table_sources(params: CampaignParams) -> dict[str, TableSource]:
+    """Every provided table's source: the demo's Parquet folders, then the YAML's tables (which win)."""
+    out: dict[str, TableSource] = {}
     if params.data.demo is not None:
         root = demo_dir(params)
         for name in TABLES:
-            files[name] = sorted((root / name).glob("*.parquet"))
-    for name, src in params.data.tables.items():
-        patterns = [src.path] if isinstance(src.path, str) else src.path
-        found: list[Path] = []
-        for pattern in patterns:
-            resolved = params.resolve(pattern)
-            matches = sorted(Path(p) for p in glob.glob(str(resolved), recursive=True))
-            if resolved.is_dir():
-                matches = sorted(resolved.rglob("*.parquet")) or sorted(resolved.glob("*.csv"))
-            if not matches:
-                problems.append(f"data.tables.{name}.path: no file matches {pattern!r}")
-            found.extend(m for m in matches if m.is_file())
-        files[name] = found
+            out[name] = TableSource(path=str(root / name / "*.parquet"), format="parquet")
+    out.update(params.data.tables)
+    return out
+
+
+def available_tables(params: CampaignParams) -> set[str]:
+    """Canonical tables the campaign has: provided by the YAML (all of them for the demo) or derivable."""
+    from .derive import derivable
+
+    provided = set(table_sources(params))
+    return provided | derivable(provided, params)
+
+
+def source_label(src: TableSource) -> str:
+    """How a problem names its source: the file pattern or the database table, never a password."""
+    if src.url or src.format in ("duckdb", "sql"):
+        return src.table or "query"
+    path = src.path if isinstance(src.path, str) else ", ".join(src.path or [])
+    return Path(path).name if path else ""
+
+
+def table_fingerprints(params: CampaignParams) -> dict[str, str]:
+    """Identity of each provided table's data for the mart cache; raises DataError naming every bad source."""
+    from .readers import source_fingerprint
+
+    prints, problems = {}, []
+    for name, src in sorted(table_sources(params).items()):
+        try:
+            prints[name] = source_fingerprint(name, src, params)
+        except DataError as e:
+            problems.extend(e.problems)
     if problems:
         raise DataError(problems)
-    return files
-
-
-def fingerprint_files(paths: list[Path]) -> str:
-    """Identity of a table's files: path, size and modification time (cheap; content hashing is a later step)."""
-    h = hashlib.sha256()
-    for p in sorted(paths):
-        st = p.stat()
-        h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:16]
+    return prints
 
 
 def connect(params: CampaignParams, temp_dir: Path | None = None):
@@ -102,47 +104,36 @@ def connect(params: CampaignParams, temp_dir: Path | None = None):
     return con
 
 
-def _format_of(name: str, params: CampaignParams, paths: list[Path]) -> str:
-    src = params.data.tables.get(name)
-    if src is not None and src.format != "auto":
-        return src.format
-    return "csv" if paths and paths[0].suffix.lower() in (".csv", ".tsv", ".txt") else "parquet"
+def stage_tables(con, params: CampaignParams) -> tuple[dict, list[Problem]]:
+    """Read every provided table once, map it to canonical form, derive what the data implies, check it.
 
+    Returns the staged Ibis tables and the soft problems; raises DataError listing every hard problem
+    (nothing has been written anywhere by then).
+    """
+    from . import derive, mapping, readers, validate
 
-def stage_tables(con, params: CampaignParams, names: set[str], files: dict[str, list[Path]]) -> dict:
-    """Read each named table once into the engine with canonical names and types; returns Ibis tables."""
-    import ibis
-
-    staged = {}
-    for name in sorted(names):
-        paths = files.get(name) or []
-        if not paths:
+    lines: list[str] = []
+    problems: list[Problem] = []
+    canonical = {}
+    for name, src in sorted(table_sources(params).items()):
+        label = source_label(src)
+        try:
+            raw = readers.read_source(con, name, src, params)
+        except DataError as e:
+            lines.extend(e.problems)
             continue
-        strs = [str(p) for p in paths]
-        raw = (
-            con.read_csv(strs, table_name=f"raw_{name}")
-            if _format_of(name, params, paths) == "csv"
-            else con.read_parquet(strs, table_name=f"raw_{name}")
-        )
-        mapping = params.data.tables[name].columns if name in params.data.tables else {}
-        cols = {}
-        problems = []
-        for col in TABLES[name].columns:
-            source = mapping.get(col.name, col.name)
-            if source in raw.columns:
-                cols[col.name] = raw[source].cast(IBIS_TYPES[col.type])
-            elif col.required:
-                problems.append(
-                    f"{name}: required column {col.name!r} not found"
-                    f"{f' (mapped from {source!r})' if source != col.name else ''}; "
-                    f"columns present: {', '.join(raw.columns)}"
-                )
-            else:
-                cols[col.name] = ibis.null(IBIS_TYPES[col.type])
-        if problems:
-            raise DataError(problems)
-        staged[name] = con.create_table(name, raw.select(**cols), temp=True)
-    return staged
+        table, found = mapping.to_canonical(con, name, raw, src, params, label)
+        problems.extend(found)
+        if table is not None:
+            canonical[name] = con.create_table(name, table, temp=True)
+    tables, found = derive.derive_tables(con, canonical, params)
+    problems.extend(found)
+    if not lines and not any(p.hard for p in problems):
+        problems.extend(validate.check_tables(con, tables, params))
+    hard = lines + [p.line() for p in problems if p.hard]
+    if hard:
+        raise DataError(hard)
+    return tables, [p for p in problems if not p.hard]
 
 
 def describe_demo(params: CampaignParams) -> dict:

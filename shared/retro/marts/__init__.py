@@ -105,7 +105,8 @@ def fingerprint(m: MartDef, params: CampaignParams, table_prints: dict[str, str]
         "mart": m.name,
         "code": hashlib.sha256(code.encode()).hexdigest(),
         "params": _params_fingerprint(params),
-        "tables": {t: table_prints.get(t) for t in (*m.needs, *m.optional)},
+        # every source: a mart's input may be derived from another table (orders from order lines)
+        "tables": dict(sorted(table_prints.items())),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
@@ -134,33 +135,31 @@ def build_marts(
 ) -> dict:
     """Build the stale marts of the given sections (all enabled ones by default); return the manifest."""
     from .. import sources
+    from ..quality import write_quality
 
     sections = sections or params.enabled_sections
     sources.ensure_demo_data(params, progress)
     available = sources.available_tables(params)
-    files = sources.table_files(params)
-    prints = {name: sources.fingerprint_files(paths) for name, paths in files.items() if paths}
-    present = {name for name in available if files.get(name)}
+    prints = sources.table_fingerprints(params)
     mart_dir = run_dir / "marts"
-    mart_dir.mkdir(parents=True, exist_ok=True)
     manifest = read_manifest(mart_dir)
     todo = []
-    for m in marts_for(sections, present):
+    for m in marts_for(sections, available):
         fp = fingerprint(m, params, prints)
         entry = manifest.get(m.name)
         if force or not entry or entry.get("fingerprint") != fp or not (mart_dir / f"{m.name}.parquet").is_file():
             todo.append((m, fp))
     if not todo:
         return manifest
-    needed = set()
-    for m, _ in todo:
-        needed |= {t for t in (*m.needs, *m.optional) if t in present}
     started = time.perf_counter()
-    con = sources.connect(params, temp_dir=run_dir / ".engine-tmp")
+    con = sources.connect(params)
     try:
-        staged = sources.stage_tables(con, params, needed, files)
+        staged, problems = sources.stage_tables(con, params)  # raises on hard problems: nothing written yet
         tables = Tables(staged)
+        mart_dir.mkdir(parents=True, exist_ok=True)
         for m, fp in todo:
+            if not all(tables.has(t) for t in m.needs):
+                continue
             t0 = time.perf_counter()
             expr = m.build(tables, params)
             tmp = mart_dir / f"{m.name}.parquet.tmp{os.getpid()}"
@@ -168,11 +167,8 @@ def build_marts(
             # sums (HUGEINT) as double
             pq.write_table(con.to_pyarrow(expr), tmp)
             os.replace(tmp, mart_dir / f"{m.name}.parquet")
-            manifest[m.name] = {
-                "fingerprint": fp,
-                "section": m.section,
-                "seconds": round(time.perf_counter() - t0, 3),
-            }
+            manifest[m.name] = {"fingerprint": fp, "section": m.section, "seconds": round(time.perf_counter() - t0, 3)}
+        write_quality(mart_dir, problems)
     finally:
         con.disconnect()
     _write_json_atomic(mart_dir / MANIFEST, manifest)
