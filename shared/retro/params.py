@@ -180,10 +180,10 @@ class Settings(_Model):
 
 
 class Engine(_Model):
-    """Where marts are computed: DuckDB in-process by default."""
+    """Where marts are computed: DuckDB in-process by default, memory bounded, spilling to disk beyond it."""
 
     kind: Literal["duckdb"] = "duckdb"
-    memory_limit: str | None = None
+    memory_limit: Annotated[str, Field(pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")] = "4GB"
     threads: Annotated[int, Field(ge=1)] | None = None
 
 

@@ -94,11 +94,10 @@ def connect(params: CampaignParams, temp_dir: Path | None = None):
     import ibis
 
     con = ibis.duckdb.connect()
-    if params.engine.memory_limit:
-        con.raw_sql(f"SET memory_limit = '{params.engine.memory_limit}'")
+    con.raw_sql(f"SET memory_limit = '{params.engine.memory_limit}'")
     if params.engine.threads:
         con.raw_sql(f"SET threads = {int(params.engine.threads)}")
-    if temp_dir is not None:
+    if temp_dir is not None:  # where the engine spills when a table or a join outgrows the memory limit
         temp_dir.mkdir(parents=True, exist_ok=True)
         con.raw_sql(f"SET temp_directory = '{temp_dir}'")
     return con

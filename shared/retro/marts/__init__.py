@@ -16,6 +16,8 @@ import importlib
 import inspect
 import json
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -152,7 +154,8 @@ def build_marts(
     if not todo:
         return manifest
     started = time.perf_counter()
-    con = sources.connect(params)
+    spill = Path(tempfile.mkdtemp(prefix="retro-spill-"))  # outside outputs/: a failed check leaves no trace
+    con = sources.connect(params, temp_dir=spill)
     try:
         staged, problems = sources.stage_tables(con, params)  # raises on hard problems: nothing written yet
         tables = Tables(staged)
@@ -171,6 +174,7 @@ def build_marts(
         write_quality(mart_dir, problems)
     finally:
         con.disconnect()
+        shutil.rmtree(spill, ignore_errors=True)
     _write_json_atomic(mart_dir / MANIFEST, manifest)
     if progress:
         progress(f"built {len(todo)} mart(s) in {time.perf_counter() - started:.1f}s")

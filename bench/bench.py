@@ -1,0 +1,205 @@
+"""Benchmark of a full campaign run against the floor and the obvious alternatives. Prints; asserts nothing.
+
+For each size: the engine's single scan of every input column (the floor), a cold full run, a warm re-run
+with nothing changed, a re-run after editing one notebook, and peak resident memory; then, on the same data,
+(a) the same notebooks run one after another with the papermill CLI and exported one by one with the
+jupyter nbconvert CLI, and (b) the "no kit" way: one notebook per section that loads the raw tables it needs
+with pandas and aggregates them itself. Usage: ``python bench/bench.py --size medium [--skip-baselines]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+WORK = ROOT / "bench" / "data"
+SECTION_TABLES = {  # the raw tables each section reads, for the no-kit baseline
+    "00_goals": ["orders"],
+    "01_sales": ["orders", "order_items", "products"],
+    "02_traffic": ["events", "orders"],
+    "03_funnel": ["events"],
+    "04_users": ["orders", "users", "events"],
+    "05_marketing": ["marketing", "orders", "coupons"],
+    "06_fulfilment": ["orders", "shipments", "inventory", "order_items"],
+    "07_service": ["service", "orders", "nps"],
+}
+
+
+def timed(cmd: list[str], env: dict | None = None) -> tuple[float, int, int]:
+    """Run a command; return (seconds, exit code, peak RSS in bytes of it and the children it waited for)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        print(f"  ! {' '.join(cmd[:4])}… exited {code}: {proc.stderr.read().decode()[-800:]}", file=sys.stderr)
+    return seconds, code, usage.ru_maxrss * 1024
+
+
+def ensure_data(size: str) -> Path:
+    """The demo data set of a size, generated once under bench/data/."""
+    out = WORK / size
+    if not (out / "_demo.json").is_file():
+        print(f"generating {size} demo data …", flush=True)
+        secs, code, rss = timed([str(BIN / "retro"), "demo", "--size", size, "--out", str(out)])
+        print(f"  generated in {secs:.0f}s (peak {rss / 2**30:.1f} GiB)")
+        if code:
+            sys.exit(code)
+    return out
+
+
+def campaign_yaml(data: Path, size: str) -> Path:
+    """A copy of the demo campaign pointing at the benchmark's data folder."""
+    doc = yaml.safe_load((ROOT / "params" / "demo_double11.yaml").read_text(encoding="utf-8"))
+    doc["campaign"]["id"] = f"bench_{size}"
+    tables = json.loads((data / "_demo.json").read_text())["rows"]
+    doc["data"] = {"tables": {t: {"path": str(data / t / "*.parquet")} for t in tables}}
+    path = WORK / f"bench_{size}.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def floor_scan(data: Path) -> float:
+    """One engine scan of every column of every input table: the least any full run must pay."""
+    import duckdb
+
+    con = duckdb.connect()
+    t0 = time.perf_counter()
+    for table in sorted(p.name for p in data.iterdir() if p.is_dir()):
+        cols = [
+            r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{data / table}/*.parquet')").fetchall()
+        ]
+        exprs = ", ".join(f'count("{c}")' for c in cols)
+        con.execute(f"SELECT {exprs} FROM read_parquet('{data / table}/*.parquet')").fetchall()
+    return time.perf_counter() - t0
+
+
+def kit_runs(params: Path, size: str) -> dict:
+    """Cold, warm and one-notebook-edited runs of the kit."""
+    run_dir = WORK / "runs" / size
+    shutil.rmtree(run_dir, ignore_errors=True)
+    cmd = [str(BIN / "retro"), "run", str(params), "--output", str(run_dir)]
+    out = {}
+    out["cold"], _, out["cold_rss"] = timed(cmd)
+    out["warm"], _, _ = timed(cmd)
+    # edit one notebook in a copy of the notebook folder, then re-run through the library
+    nb_dir = WORK / "notebooks-edited"
+    shutil.rmtree(nb_dir, ignore_errors=True)
+    shutil.copytree(ROOT / "notebooks", nb_dir)
+    nb = json.loads((nb_dir / "01_sales.ipynb").read_text(encoding="utf-8"))
+    nb["cells"].append({"id": "bench-edit", "cell_type": "markdown", "metadata": {}, "source": "edited"})
+    (nb_dir / "01_sales.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    code = (
+        "from pathlib import Path; from retro.run import run_campaign; "
+        f"run_campaign({str(params)!r}, run_dir=Path({str(run_dir)!r}), echo=lambda s: None, "
+        f"notebook_dir=Path({str(nb_dir)!r}))"
+    )
+    out["one_notebook"], _, _ = timed([sys.executable, "-c", code])  # the cache keys on content, not path
+    return out
+
+
+def baseline_cli(params: Path, size: str) -> float:
+    """(a) papermill CLI per notebook, one after another, then jupyter nbconvert CLI per notebook."""
+    run_dir = WORK / "runs" / f"{size}-cli"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    (run_dir / "nb").mkdir(parents=True)
+    total = 0.0
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        out = run_dir / "nb" / nb.name
+        secs, _, _ = timed(
+            [
+                str(BIN / "papermill"),
+                str(nb),
+                str(out),
+                "-p",
+                "params_file",
+                str(params),
+                "-p",
+                "run_dir",
+                str(run_dir),
+                "--cwd",
+                str(ROOT / "notebooks"),
+                "--no-progress-bar",
+            ]
+        )
+        total += secs
+    for nb in sorted((run_dir / "nb").glob("*.ipynb")):
+        secs, _, _ = timed([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(nb)])
+        total += secs
+    return total
+
+
+def baseline_no_kit(data: Path, size: str) -> tuple[float, int]:
+    """(b) each section notebook loads the raw tables it needs with pandas and groups them by day."""
+    import nbformat
+
+    run_dir = WORK / "runs" / f"{size}-nokit"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    total, peak = 0.0, 0
+    for name, tables in SECTION_TABLES.items():
+        cells = ["import pandas as pd"]
+        for t in tables:
+            cells.append(f"{t} = pd.read_parquet({str(data / t)!r})")
+        first = tables[0]
+        time_col = {"orders": "order_time", "events": "event_time", "service": "created_time", "marketing": "date"}.get(
+            first
+        )
+        if time_col:
+            cells.append(f"{first}.groupby(pd.to_datetime({first}[{time_col!r}]).dt.date).size()")
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        path = run_dir / f"{name}.ipynb"
+        nbformat.write(nb, path)
+        secs, _, rss = timed([str(BIN / "papermill"), str(path), str(path), "--no-progress-bar"])
+        total += secs
+        peak = max(peak, rss)
+    return total, peak
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", action="append", choices=["small", "medium", "large"])
+    ap.add_argument("--skip-baselines", action="store_true")
+    args = ap.parse_args()
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    cpu = platform.processor() or platform.machine()
+    print(f"machine: {cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}")
+    for size in args.size or ["medium"]:
+        data = ensure_data(size)
+        params = campaign_yaml(data, size)
+        rows = json.loads((data / "_demo.json").read_text())["rows"]
+        print(f"\n== {size}: {rows['events']:,} events, {rows['orders']:,} orders ==")
+        floor = floor_scan(data)
+        print(f"floor (one engine scan of all input columns): {floor:.1f}s")
+        kit = kit_runs(params, size)
+        print(f"kit cold full run:        {kit['cold']:.1f}s  (peak RSS {kit['cold_rss'] / 2**30:.2f} GiB)")
+        print(f"kit warm re-run, no change: {kit['warm']:.1f}s")
+        print(f"kit re-run after editing one notebook: {kit['one_notebook']:.1f}s")
+        print(f"cold / floor: {kit['cold'] / floor:.1f}x")
+        if not args.skip_baselines:
+            cli = baseline_cli(params, size)
+            print(
+                f"(a) papermill CLI + nbconvert CLI, one by one: {cli:.1f}s  -> kit is {cli / kit['cold']:.1f}x faster"
+            )
+            nokit, nokit_rss = baseline_no_kit(data, size)
+            print(
+                f"(b) no kit, pandas loads raw tables per section: {nokit:.1f}s (peak RSS {nokit_rss / 2**30:.2f} GiB)"
+                f"  -> kit is {nokit / kit['cold']:.1f}x faster"
+            )
+
+
+if __name__ == "__main__":
+    main()
