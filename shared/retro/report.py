@@ -84,6 +84,44 @@ def make_exporter(lang: str):
     return exporter
 
 
+def page_text(html_text: str) -> str:
+    """The characters a page shows: tags, inline styles and embedded images removed, entities decoded."""
+    text = re.sub(r"<(style|script)\b.*?</\1>", " ", html_text, flags=re.S)
+    text = re.sub(r"data:[a-z/+]+;base64,[A-Za-z0-9+/=]+", "", text)
+    return html.unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+def font_subset(text: str) -> str:
+    """Noto Sans CJK SC cut down to the characters in ``text``, as base64 WOFF ('' without the font).
+
+    Embedding it makes Chinese render the same on any machine, offline, without shipping a 16 MB font.
+    """
+    import base64
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from .charts import cjk_font_path
+
+    path = cjk_font_path()
+    if path is None:
+        return ""
+    opts = subset.Options()
+    opts.flavor = "woff"
+    opts.layout_features = ["*"]
+    opts.hinting = False
+    opts.desubroutinize = True
+    font = TTFont(str(path))
+    subsetter = subset.Subsetter(opts)
+    subsetter.populate(text="".join(sorted(set(text) | set(" 0123456789▲▼"))))
+    subsetter.subset(font)
+    buf = io.BytesIO()
+    font.flavor = "woff"
+    font.save(buf)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
 def _env() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
 
@@ -119,7 +157,8 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
     """Write the report bundle for a run and return the path of its index.html."""
     lang = params.lang
     exporter = make_exporter(lang)
-    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    # our own file: autoescaping would turn its quotes into entities, which CSS does not decode
+    css = jinja2.utils.markupsafe.Markup((TEMPLATES / "report.css").read_text(encoding="utf-8"))
     page = _env().get_template("page.html.j2")
     stamp = _stamp(params, run_dir)
     names = params.enabled_sections
@@ -145,46 +184,42 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
         else:
             bodies[name] = _status_body(name, st, lang)
 
+    pages: dict[str, dict] = {}
+    for i, name in enumerate(names):
+        sec = SECTIONS[name]
+        prev = SECTIONS[names[i - 1]] if i > 0 else None
+        nxt = SECTIONS[names[i + 1]] if i + 1 < len(names) else None
+        pages[sec.page] = dict(
+            page_title=sec.title(lang),
+            body=bodies[name],
+            prev={"href": prev.page, "title": prev.title(lang)} if prev else None,
+            next={"href": nxt.page, "title": nxt.title(lang)} if nxt else None,
+        )
+    index_body = _index_body(params, statuses, bodies.get(SUMMARY), names)
+    first = SECTIONS[names[0]] if names else None
+    pages["index.html"] = dict(
+        page_title=tr("report.index", lang),
+        body=index_body,
+        prev=None,
+        next={"href": first.page, "title": first.title(lang)} if first else None,
+    )
+    single = "".join(
+        f'<section class="report-section" id="sec-{name}">{_single_file_links(bodies[name])}</section>'
+        for name in names
+    )
+    pages["report.html"] = dict(
+        page_title=params.campaign.name, body=_single_file_links(index_body) + single, prev=None, next=None
+    )
+    text = "".join(page_text(p["body"]) + p["page_title"] for p in pages.values())
+    text += "".join(str(v) for v in [*labels.values(), *stamp.values()]) + params.campaign.name + period
+    common["font"] = font_subset(text)
+    common["script"] = jinja2.utils.markupsafe.Markup((TEMPLATES / "sort.js").read_text(encoding="utf-8"))
+
     tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=run_dir))
     try:
-        for i, name in enumerate(names):
-            sec = SECTIONS[name]
-            prev = SECTIONS[names[i - 1]] if i > 0 else None
-            nxt = SECTIONS[names[i + 1]] if i + 1 < len(names) else None
-            html_text = page.render(
-                page_title=sec.title(lang),
-                body=jinja2.utils.markupsafe.Markup(bodies[name]),
-                prev={"href": prev.page, "title": prev.title(lang)} if prev else None,
-                next={"href": nxt.page, "title": nxt.title(lang)} if nxt else None,
-                **common,
-            )
-            (tmp / sec.page).write_text(html_text, encoding="utf-8")
-        index_body = _index_body(params, statuses, bodies.get(SUMMARY), names)
-        first = SECTIONS[names[0]] if names else None
-        (tmp / "index.html").write_text(
-            page.render(
-                page_title=tr("report.index", lang),
-                body=jinja2.utils.markupsafe.Markup(index_body),
-                prev=None,
-                next={"href": first.page, "title": first.title(lang)} if first else None,
-                **common,
-            ),
-            encoding="utf-8",
-        )
-        single = "".join(
-            f'<section class="report-section" id="sec-{name}">{_single_file_links(bodies[name])}</section>'
-            for name in names
-        )
-        (tmp / "report.html").write_text(
-            page.render(
-                page_title=params.campaign.name,
-                body=jinja2.utils.markupsafe.Markup(_single_file_links(index_body) + single),
-                prev=None,
-                next=None,
-                **common,
-            ),
-            encoding="utf-8",
-        )
+        for filename, page_vars in pages.items():
+            page_vars = {**page_vars, "body": jinja2.utils.markupsafe.Markup(page_vars["body"])}
+            (tmp / filename).write_text(page.render(**page_vars, **common), encoding="utf-8")
         with zipfile.ZipFile(tmp / "report.zip", "w", zipfile.ZIP_DEFLATED) as z:
             for f in sorted(tmp.glob("*.html")):
                 if f.name != "report.html":
