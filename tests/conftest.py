@@ -3,6 +3,8 @@ be checked against numbers computed by hand."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +12,7 @@ import pytest
 import yaml
 from retro.context import SectionContext
 from retro.marts import build_marts
-from retro.params import load_params
+from retro.params import PROJECT_ROOT, load_params
 from retro.sections import SECTIONS
 
 # A short calendar: baseline Oct 1-2, warm-up Nov 1-2, burst Nov 3, tail Nov 4.
@@ -65,3 +67,56 @@ def tiny(tmp_path):
 def ts(text: str) -> pd.Timestamp:
     """A naive local timestamp from 'YYYY-MM-DD HH:MM'."""
     return pd.Timestamp(text)
+
+
+# --- the demo campaign built once per test session, shared by the end-to-end and browser tests -------------
+DEMO_YAML = PROJECT_ROOT / "params" / "demo_double11.yaml"
+
+
+def retro(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "retro.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """Small demo data in a temp folder and a campaign YAML (zh) pointing at it."""
+    root = tmp_path_factory.mktemp("e2e")
+    data = root / "data"
+    r = retro("demo", "--size", "small", "--seed", "7", "--out", data)
+    assert r.returncode == 0, r.stderr
+    doc = yaml.safe_load(DEMO_YAML.read_text(encoding="utf-8"))
+    doc["data"] = {
+        "tables": {
+            name: {"path": f"data/{name}/*.parquet"}
+            for name in (
+                "orders",
+                "order_items",
+                "products",
+                "events",
+                "marketing",
+                "coupons",
+                "inventory",
+                "shipments",
+                "service",
+                "nps",
+                "users",
+            )
+        }
+    }
+    params_file = root / "campaign.yaml"
+    params_file.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return root, params_file, data
+
+
+@pytest.fixture(scope="session")
+def built(demo):
+    root, params_file, data = demo
+    run_dir = root / "run"
+    r = retro("run", params_file, "--output", run_dir, "--jobs", "2")
+    return root, params_file, data, run_dir, r

@@ -129,6 +129,20 @@ def new(path, force):
 
 
 @main.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@_guard
+def pdf(target):
+    """Print a built report to PDF (TARGET: the campaign YAML or its run folder)."""
+    from .context import default_run_dir
+    from .params import load_params
+    from .report import print_pdf
+
+    run_dir = default_run_dir(load_params(target)) if target.suffix in (".yaml", ".yml") else target
+    out = print_pdf(run_dir / "report")
+    click.echo(f"pdf: {out}")
+
+
+@main.command()
 @click.option("--size", type=click.Choice(["small", "medium", "large"]), default="small", show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option(

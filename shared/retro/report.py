@@ -203,9 +203,11 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
         prev=None,
         next={"href": first.page, "title": first.title(lang)} if first else None,
     )
+    # the overview already holds the executive summary; the one-file report does not repeat it
     single = "".join(
         f'<section class="report-section" id="sec-{name}">{_single_file_links(bodies[name])}</section>'
         for name in names
+        if name != SUMMARY
     )
     pages["report.html"] = dict(
         page_title=params.campaign.name, body=_single_file_links(index_body) + single, prev=None, next=None
@@ -239,7 +241,8 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
 def _single_file_links(body: str) -> str:
     """In the one-file report, links to another page's anchor become links to the anchor itself."""
     body = re.sub(r'href="\d\d_[a-z_]+\.html#([^"]+)"', r'href="#\1"', body)
-    return re.sub(r'href="(\d\d_([a-z_]+))\.html"', r'href="#sec-\2"', body)
+    body = re.sub(r'href="(\d\d_([a-z_]+))\.html"', r'href="#sec-\2"', body)
+    return body.replace(f'href="#sec-{SUMMARY}"', 'href="#top"')
 
 
 def _index_body(params: CampaignParams, statuses: dict, summary_body: str | None, names: list[str]) -> str:
@@ -267,3 +270,56 @@ def _index_body(params: CampaignParams, statuses: dict, summary_body: str | None
         + summary
         + f'<h2 id="contents">{esc(tr("report.contents", lang))}</h2><ul class="toc">{"".join(toc)}</ul>'
     )
+
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def find_chromium() -> str | None:
+    """A headless-capable Chromium on this machine (Debian's package: /usr/bin/chromium)."""
+    for name in CHROMIUM_NAMES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def print_pdf(report_dir: Path) -> Path:
+    """Print the one-file report to ``report.pdf`` beside it with headless Chromium (print stylesheet)."""
+    import subprocess
+
+    from .errors import RetroError
+
+    source = report_dir / "report.html"
+    if not source.is_file():
+        raise RetroError(f"{report_dir}: no report.html here; build the report first with retro run")
+    browser = find_chromium()
+    if browser is None:
+        raise RetroError("Chromium not found: install it (Debian: apt-get install chromium) to print PDFs")
+    out = report_dir / "report.pdf"
+    tmp = report_dir / f".report-{os.getpid()}.pdf"
+    profile = tempfile.mkdtemp(prefix="retro-chromium-")
+    cmd = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        "--no-pdf-header-footer",
+        "--virtual-time-budget=15000",
+        f"--print-to-pdf={tmp}",
+        source.as_uri(),
+    ]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        if done.returncode != 0 or not tmp.is_file():
+            raise RetroError(f"Chromium could not print the report (exit {done.returncode})")
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+        tmp.unlink(missing_ok=True)
+    return out
