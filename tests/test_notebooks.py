@@ -63,3 +63,20 @@ def test_notebook_runs_as_committed_like_run_all_in_jupyterlab(tmp_path):
     )
     assert "retro-table" in shown and "retro-chart" in shown
     assert (PROJECT_ROOT / "outputs" / "demo_double11" / "figures" / "sales.json").is_file()
+
+
+@pytest.mark.parametrize("name", list(SECTIONS))
+def test_notebook_and_its_py_twin_are_in_sync(name):
+    """The .py twin (jupytext percent format) holds the same cells, so reviews of either are reviews of both."""
+    import jupytext
+
+    ipynb = NOTEBOOKS / SECTIONS[name].notebook
+    twin = ipynb.with_suffix(".py")
+    assert twin.is_file(), f"{twin.name} missing: run `jupytext --sync {ipynb.relative_to(PROJECT_ROOT)}`"
+
+    def cells(nb):
+        return [(c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", []))) for c in nb.cells]
+
+    assert cells(jupytext.read(twin)) == cells(jupytext.read(ipynb)), (
+        f"{ipynb.name} and {twin.name} differ: run `jupytext --sync {ipynb.relative_to(PROJECT_ROOT)}`"
+    )
