@@ -21,6 +21,9 @@ report: $(BIN)/.installed ## Build the demo campaign's report (generates demo da
 test: $(BIN)/.installed ## Run the test suite
 	$(BIN)/python -m pytest
 
+bench: $(BIN)/.installed ## Benchmark a medium campaign against the alternatives (minutes; prints figures)
+	$(BIN)/python bench/bench.py --size medium
+
 lint: $(BIN)/.installed ## ruff over the package, tests and notebooks
 	$(BIN)/ruff check shared tests bench notebooks/*.py
 
