@@ -112,7 +112,7 @@ def font_subset(text: str) -> str:
     opts.layout_features = ["*"]
     opts.hinting = False
     opts.desubroutinize = True
-    font = TTFont(str(path))
+    font = TTFont(str(path), recalcTimestamp=False)  # the same report text gives the same bytes
     subsetter = subset.Subsetter(opts)
     subsetter.populate(text="".join(sorted(set(text) | set(" 0123456789▲▼"))))
     subsetter.subset(font)

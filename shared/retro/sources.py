@@ -124,7 +124,11 @@ def stage_tables(con, params: CampaignParams) -> tuple[dict, list[Problem]]:
         table, found = mapping.to_canonical(con, name, raw, src, params, label)
         problems.extend(found)
         if table is not None:
-            canonical[name] = con.create_table(name, table, temp=True)
+            try:
+                canonical[name] = con.create_table(name, table, temp=True)
+            except Exception as e:  # noqa: BLE001 - a bad row deep in a large file surfaces only here
+                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                lines.append(f"{name} ({label}): cannot be read: {first}")
     tables, found = derive.derive_tables(con, canonical, params)
     problems.extend(found)
     if not lines and not any(p.hard for p in problems):
