@@ -1,15 +1,39 @@
-"""Turning a raw relation into a canonical table: renamed columns, parsed values, canonical types.
+"""Turning a raw relation into a canonical table: renamed columns, mapped values, canonical types.
 
-Each column the YAML maps (or that already has the canonical name) is cast to its canonical type; optional
-columns the source lacks become typed nulls. Problems are returned, not raised, so that all of them can
-be reported together.
+The YAML describes the source (``data.tables.<t>``): ``columns`` (canonical name -> source header),
+``values`` (source value -> canonical value, per column), ``defaults`` (a constant for a column the source
+lacks; it also fills empty values), ``amount_unit`` (fen / cents: money columns are divided by 100),
+``timezone`` (of naive timestamps) and ``time_format`` (strptime pattern(s), or ``epoch`` / ``epoch_ms``).
+
+Values are parsed by the engine in one projection per table (DuckDB ``TRY_CAST`` / ``try_strptime``, no
+row loops), from text (CSV) or from already-typed columns (Parquet, Excel, databases):
+
+- numbers: currency symbols and thousands separators are dropped (``"¥1,299.00"`` -> 1299.0, ``"(12)"`` ->
+  -12); a decimal comma (``"1 299,5"``) is not understood;
+- timestamps: ISO (``T`` or space), ``Y/m/d``, ``Y.m.d``, ``Y年m月d日``, ``YmdHMS``, US ``m/d/Y`` (day-first
+  dates need ``time_format``), unix seconds (9-10 digits) or milliseconds (12-13 digits); each value tries
+  the formats in turn, so mixed formats in one column parse. Zoned values (``+08:00``, ``Z``) are converted
+  to the campaign's time zone; naive ones are taken as ``timezone`` (default: the campaign's) and converted.
+  Canonical times are naive local times of the campaign's zone;
+- booleans: true/false, t/f, 1/0, y/n, yes/no, 是/否.
+
+A value that does not parse is counted (with up to three examples). In a required column, failures above
+1 % of its non-empty values are a hard problem (the data is likely mis-described: wrong column, encoding or
+time_format); below that the rows are dropped (soft). In an optional column the value is left empty (soft).
+Empty values in a required column drop the row (soft); a column that is empty throughout is a soft problem,
+hard when required. Values outside a closed vocabulary (order status, ticket type) follow the same rule as
+parse failures; other event types than view / cart / order / pay are kept (the funnel ignores them) and
+listed. Problems are returned, not raised, so that all of them are reported together.
 """
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import dataclass
+
 from .params import CampaignParams, TableSource
 from .quality import Problem
-from .schema import INPUT_TABLES, TABLES
+from .schema import EVENT_TYPES, INPUT_TABLES, ORDER_STATUSES, SERVICE_TYPES, TABLES, Column, Table
 
 IBIS_TYPES = {
     "string": "string",
@@ -19,37 +43,556 @@ IBIS_TYPES = {
     "timestamp": "timestamp",
     "date": "date",
 }
+SQL_TYPES = {
+    "string": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "bool": "BOOLEAN",
+    "timestamp": "TIMESTAMP",
+    "date": "DATE",
+}
+
+# Columns holding money, in any table: divided by 100 when the source's amount_unit is fen or cents.
+MONEY_COLUMNS = frozenset(
+    {
+        "list_amount",
+        "discount_amount",
+        "paid_amount",
+        "unit_price",
+        "unit_cost",
+        "profit",
+        "list_price",
+        "spend",
+        "attributed_revenue",
+        "face_value",
+    }
+)
+
+# Closed vocabularies: (table, column) -> allowed values, and whether rows outside it are dropped.
+VOCABULARIES: dict[tuple[str, str], tuple[tuple[str, ...], bool]] = {
+    ("orders", "status"): (ORDER_STATUSES, True),
+    ("order_lines", "status"): (ORDER_STATUSES, True),
+    ("service", "ticket_type"): (SERVICE_TYPES, True),
+    ("events", "event_type"): (EVENT_TYPES, False),  # fav, remove_from_cart ... stay, outside the funnel
+}
+
+HARD_SHARE = 0.01  # parse failures in a required column above this share of its values stop the run
+
+TRUE_WORDS = ("true", "t", "1", "1.0", "y", "yes", "是", "真", "对")
+FALSE_WORDS = ("false", "f", "0", "0.0", "n", "no", "否", "假", "错")
+
+# Naive formats tried in turn after ISO (TRY_CAST); unambiguous ones first, then US month-first.
+UNAMBIGUOUS_FORMATS = (
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d %H:%M",
+    "%Y.%m.%d",
+    "%Y%m%d %H:%M:%S",
+    "%Y%m%d%H%M%S",
+    "%Y%m%d",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日%H:%M:%S",
+    "%Y年%m月%d日",
+    "%Y-%m-%d %H:%M:%S.%f",
+)
+MONTH_FIRST_FORMATS = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y")
+
+_BLANKS = " \t\r\n\u3000\ufeff\u00a0"
+_ZONED = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
+_NUMBER_NOISE = r"[\s,\x{00A0}¥￥$€£₩]|元|RMB|CNY|USD|EUR|GBP|HKD"
+
+PARSE_CODES = {
+    "int": "parse_number",
+    "float": "parse_number",
+    "bool": "parse_bool",
+    "timestamp": "parse_time",
+    "date": "parse_time",
+}
+PARSE_WHAT = {
+    "int": "not a whole number",
+    "float": "not a number",
+    "bool": "not true/false",
+    "timestamp": "not a date-time",
+    "date": "not a date",
+}
 
 
-def canonical_table(name: str):
+def canonical_table(name: str) -> Table:
     """The canonical definition of a table name (a mart table or an input-only table)."""
     return TABLES.get(name) or INPUT_TABLES[name]
 
 
-def to_canonical(con, name: str, raw, src: TableSource, params: CampaignParams, source_label: str = ""):
-    """Rename and type ``raw`` into the canonical table ``name``; returns (Ibis table, problems)."""
-    import ibis
+def q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + str(name).replace('"', '""') + '"'
 
-    mapping = src.columns
-    cols, problems = {}, []
-    for col in canonical_table(name).columns:
-        source = mapping.get(col.name, col.name)
-        if source in raw.columns:
-            cols[col.name] = raw[source].cast(IBIS_TYPES[col.type])
-        elif col.required:
-            hint = f" (mapped from {source!r})" if source != col.name else ""
+
+def lit(value) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _text_value(value) -> str | None:
+    """A YAML value (values map target, default) as the text the parser reads."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass
+class _Plan:
+    """How one canonical column is produced: its source, the value expression and the parsed expression."""
+
+    col: Column
+    source: str | None  # source header, None when absent
+    value: str  # SQL over the raw view: mapped value (text or typed)
+    parsed: str  # SQL over the value column "v<i>"
+    can_fail: bool  # a non-empty value may not parse
+    present: bool  # the source provides it (or a default does)
+
+
+def _kind(dtype) -> str:
+    """The family of an Ibis data type the parser distinguishes."""
+    if dtype.is_string() or dtype.is_null():
+        return "string"
+    if dtype.is_boolean():
+        return "bool"
+    if dtype.is_integer():
+        return "int"
+    if dtype.is_floating() or dtype.is_decimal():
+        return "float"
+    if dtype.is_timestamp():
+        return "timestamptz" if dtype.timezone else "timestamp"
+    if dtype.is_date():
+        return "date"
+    return "other"
+
+
+def _find_header(headers: list[str], wanted: str) -> str | None:
+    """The source header matching ``wanted``: exactly, else ignoring case and surrounding blanks."""
+    if wanted in headers:
+        return wanted
+    key = wanted.strip(_BLANKS).lower()
+    for h in headers:
+        if str(h).strip(_BLANKS).lower() == key:
+            return h
+    return None
+
+
+def _headers_hint(headers: list[str], limit: int = 10) -> str:
+    shown = ", ".join(repr(str(h)) for h in headers[:limit])
+    return shown + (f" and {len(headers) - limit} more" if len(headers) > limit else "")
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# --- parsing expressions ------------------------------------------------------------------------------------
+def _clean_number(v: str) -> str:
+    """Text of a number without currency symbols, thousands separators or accounting parentheses."""
+    neg = rf"regexp_replace({v}, '^\((.*)\)$', '-\1')"
+    return f"regexp_replace({neg}, '{_NUMBER_NOISE}', '', 'g')"
+
+
+def _to_local(ts: str, src_zone: str, zone: str) -> str:
+    """A naive timestamp taken in ``src_zone`` as naive local time of the campaign's ``zone``."""
+    if src_zone == zone:
+        return ts
+    return f"timezone({lit(zone)}, timezone({lit(src_zone)}, {ts}))"
+
+
+def _epoch(num: str, zone: str, unit: str) -> str:
+    """Unix seconds / milliseconds (or by magnitude when ``unit`` is 'auto') as campaign local time."""
+    auto = f"CASE WHEN abs({num}) >= 1e11 THEN ({num}) / 1000.0 ELSE {num} END"
+    secs = {"s": num, "ms": f"({num}) / 1000.0"}.get(unit, auto)
+    # out-of-range numbers give NULL (counted as not parsed), not an engine error
+    return f"CASE WHEN abs({secs}) < 1e11 THEN timezone({lit(zone)}, to_timestamp({secs})) END"
+
+
+def _formats(src: TableSource) -> list[str]:
+    fmt = src.time_format
+    if fmt is None:
+        return []
+    return [fmt] if isinstance(fmt, str) else list(fmt)
+
+
+def _list(formats) -> str:
+    return "[" + ", ".join(lit(f) for f in formats) + "]"
+
+
+def _parse_time_text(v: str, src: TableSource, zone: str, src_zone: str) -> str:
+    """Text -> naive campaign-local timestamp (NULL when no known format matches)."""
+    formats = _formats(src)
+    if formats and formats[0] in ("epoch", "epoch_ms"):
+        return _epoch(f"TRY_CAST({v} AS DOUBLE)", zone, "s" if formats[0] == "epoch" else "ms")
+    zoned_fmts = [f for f in formats if "%z" in f or "%Z" in f]
+    naive_fmts = [f for f in formats if f not in zoned_fmts]
+    zoned = f"TRY_CAST({v} AS TIMESTAMPTZ)"
+    if zoned_fmts:
+        zoned = f"COALESCE(try_strptime({v}, {_list(zoned_fmts)}), {zoned})"
+    naive = [f"try_strptime({v}, {_list(naive_fmts)})"] if naive_fmts else []
+    naive.append(f"TRY_CAST({v} AS TIMESTAMP)")
+    naive.append(f"try_strptime({v}, {_list(UNAMBIGUOUS_FORMATS)})")
+    if not formats:
+        naive.append(f"try_strptime({v}, {_list(MONTH_FIRST_FORMATS)})")
+    branches = []
+    if not formats:  # unix times written as digits
+        num = f"TRY_CAST({v} AS DOUBLE)"
+        branches.append(f"WHEN regexp_full_match({v}, '\\d{{9,10}}(\\.\\d+)?') THEN {_epoch(num, zone, 's')}")
+        branches.append(f"WHEN regexp_full_match({v}, '\\d{{12,13}}') THEN {_epoch(num, zone, 'ms')}")
+    branches.append(f"WHEN regexp_matches({v}, '{_ZONED}') THEN timezone({lit(zone)}, {zoned})")
+    local = _to_local(f"COALESCE({', '.join(naive)})", src_zone, zone)
+    return f"CASE {' '.join(branches)} ELSE {local} END"
+
+
+def _parse(v: str, kind: str, col: Column, src: TableSource, params: CampaignParams) -> tuple[str, bool]:
+    """SQL turning the value ``v`` (of family ``kind``) into the canonical type, and whether it can fail."""
+    zone = params.campaign.timezone
+    src_zone = src.timezone or zone
+    target = col.type
+    if target == "string":
+        if kind == "string":
+            return v, False
+        if kind == "float":  # ids read as numbers (Excel, pandas): 17850.0 -> '17850'
+            return _float_text(v), False
+        return f"CAST({v} AS VARCHAR)", False
+    if target in ("float", "int"):
+        if kind == "string":
+            num, fails = f"TRY_CAST({_clean_number(v)} AS DOUBLE)", True
+        elif kind in ("int", "float", "bool"):
+            num, fails = f"CAST({v} AS DOUBLE)", kind == "float" and target == "int"
+        else:
+            return "NULL", True
+        if target == "int":
+            if kind == "int":
+                return f"CAST({v} AS BIGINT)", False
+            return f"CASE WHEN {num} = round({num}) AND abs({num}) < 9e18 THEN CAST({num} AS BIGINT) END", fails
+        if col.name in MONEY_COLUMNS and src.amount_unit in ("fen", "cents"):
+            num = f"({num}) / 100.0"
+        return num, fails
+    if target == "bool":
+        if kind == "bool":
+            return v, False
+        if kind in ("int", "float"):
+            return f"({v} <> 0)", False
+        if kind == "string":
+            low = f"lower({v})"
+            yes = ", ".join(lit(w) for w in TRUE_WORDS)
+            no = ", ".join(lit(w) for w in FALSE_WORDS)
+            return f"CASE WHEN {low} IN ({yes}) THEN TRUE WHEN {low} IN ({no}) THEN FALSE END", True
+        return "NULL", True
+    # timestamp or date
+    if kind == "string":
+        ts, fails = _parse_time_text(v, src, zone, src_zone if target == "timestamp" else zone), True
+    elif kind == "timestamptz":
+        ts, fails = f"timezone({lit(zone)}, {v})", False
+    elif kind == "timestamp":
+        ts, fails = _to_local(f"CAST({v} AS TIMESTAMP)", src_zone if target == "timestamp" else zone, zone), False
+    elif kind == "date":
+        ts, fails = f"CAST({v} AS TIMESTAMP)", False
+    elif kind in ("int", "float"):
+        unit = {"epoch": "s", "epoch_ms": "ms"}.get(_formats(src)[0] if _formats(src) else "", "auto")
+        ts, fails = _epoch(f"CAST({v} AS DOUBLE)", zone, unit), True
+    else:
+        return "NULL", True
+    return (f"CAST({ts} AS DATE)" if target == "date" else ts), fails
+
+
+def _values_case(v: str, mapping: dict) -> str:
+    """CASE mapping source values (compared as trimmed text) to canonical text; others kept."""
+    whens = []
+    for key, target in mapping.items():
+        text = _text_value(target)
+        whens.append(f"WHEN {lit(_text_value(key))} THEN {'NULL' if text is None else lit(text)}")
+    return f"CASE {v} {' '.join(whens)} ELSE {v} END"
+
+
+def _float_text(v: str) -> str:
+    """A float as text, whole numbers without the '.0' (ids and codes read as numbers)."""
+    return (
+        f"CASE WHEN {v} = trunc({v}) AND abs({v}) < 1e15 THEN CAST(CAST({v} AS BIGINT) AS VARCHAR) "
+        f"ELSE CAST({v} AS VARCHAR) END"
+    )
+
+
+def _text_of(ref: str, kind: str, trim: str) -> str:
+    """A raw column as text, NULL when empty; ``trim``: 'all' blanks (tab, full-width, BOM), 'spaces' or 'none'.
+
+    Text files (every column a string) get the full trim; typed stores (Parquet, databases) only where the
+    value is parsed or mapped, and then spaces only: trimming every id of a large typed table costs seconds.
+    """
+    if kind == "string":
+        text = f"CAST({ref} AS VARCHAR)"
+        if trim == "all":
+            text = f"trim({text}, {lit(_BLANKS)})"
+        elif trim == "spaces":
+            text = f"trim({text})"
+        return f"NULLIF({text}, '')"
+    if kind == "float":
+        return _float_text(ref)
+    return f"CAST({ref} AS VARCHAR)"
+
+
+# --- the mapping --------------------------------------------------------------------------------------------
+def _key_problems(name: str, table: Table, src: TableSource, label: str) -> list[Problem]:
+    """Canonical names in columns / values / defaults that the table does not have (hard)."""
+    out = []
+    known = table.column_names
+    for key in ("columns", "values", "defaults"):
+        for col in getattr(src, key):
+            if col not in known:
+                out.append(
+                    Problem(
+                        name,
+                        col,
+                        f"data.tables.{name}.{key} names a column the {name} table does not have{_suggest(col, known)}",
+                        fix=f"use one of: {', '.join(known)}",
+                        source=label,
+                        code="unknown_column",
+                    )
+                )
+    return out
+
+
+def _plan_columns(name, table, raw_schema, src, params, label) -> tuple[list[_Plan], list[Problem]]:
+    headers = list(raw_schema.names)
+    textual = all(_kind(t) == "string" for t in raw_schema.types)  # a text file read as strings
+    plans, problems = [], []
+    for col in table.columns:
+        wanted = src.columns.get(col.name)
+        header = _find_header(headers, wanted if wanted is not None else col.name)
+        default = _text_value(src.defaults.get(col.name))
+        if header is None and wanted is not None:
             problems.append(
                 Problem(
                     name,
                     col.name,
-                    f"required column not found{hint}",
-                    fix=f"map it under data.tables.{name}.columns; columns present: " + ", ".join(raw.columns),
-                    source=source_label,
+                    f"column {wanted!r} named in data.tables.{name}.columns.{col.name} is not in the source",
+                    fix=f"use one of the headers present: {_headers_hint(headers)}",
+                    source=label,
                     code="missing_column",
                 )
             )
+            continue
+        if header is None and default is None:
+            if col.required:
+                problems.append(
+                    Problem(
+                        name,
+                        col.name,
+                        "required column not found",
+                        fix=f"map it under data.tables.{name}.columns (e.g. {col.name}: <your header>); "
+                        f"headers present: {_headers_hint(headers)}",
+                        source=label,
+                        code="missing_column",
+                    )
+                )
+            plans.append(_Plan(col, None, "NULL", f"CAST(NULL AS {SQL_TYPES[col.type]})", False, False))
+            continue
+        if header is None:
+            value, kind = lit(default), "string"
         else:
-            cols[col.name] = ibis.null(IBIS_TYPES[col.type])
-    if problems:
+            kind = _kind(raw_schema[header])
+            value = q(header)
+            if kind == "string" or col.name in src.values or default is not None:
+                mapped = col.type != "string" or col.name in src.values or (name, col.name) in VOCABULARIES
+                trim = "all" if textual else ("spaces" if mapped else "none")
+                value, kind = _text_of(value, kind, trim), "string"
+        if col.name in src.values:
+            value = _values_case(value, src.values[col.name])
+        if header is not None and default is not None:
+            value = f"COALESCE({value}, {lit(default)})"
+        vocab = VOCABULARIES.get((name, col.name))
+        if vocab and kind == "string":
+            allowed = ", ".join(lit(x) for x in vocab[0])
+            value = f"CASE WHEN lower({value}) IN ({allowed}) THEN lower({value}) ELSE {value} END"
+        plans.append(_Plan(col, header, value, "", False, True))
+        plans[-1].parsed, plans[-1].can_fail = _parse(f"v{len(plans) - 1}", kind, col, src, params)
+    return plans, problems
+
+
+def _example_values(con, inner_sql: str, i: int) -> list:
+    """Up to three source values of column ``i`` that did not parse, most frequent first."""
+    rows = con.raw_sql(
+        f"SELECT v{i}, count(*) AS n FROM ({inner_sql}) WHERE v{i} IS NOT NULL AND p{i} IS NULL "
+        "GROUP BY 1 ORDER BY n DESC, 1 LIMIT 3"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def to_canonical(con, name: str, raw, src: TableSource, params: CampaignParams, source_label: str = ""):
+    """Rename, map and type ``raw`` into the canonical table ``name``; returns (Ibis table or None, problems).
+
+    None is returned when a hard problem makes the table unusable (a required column missing, too many
+    values that do not parse); every problem found is returned either way.
+    """
+    table = canonical_table(name)
+    label = source_label
+    problems = _key_problems(name, table, src, label)
+    plans, found = _plan_columns(name, table, raw.schema(), src, params, label)
+    problems.extend(found)
+    if any(p.hard for p in problems):
         return None, problems
-    return raw.select(**cols), problems
+
+    view = f"__raw_{name}"
+    con.create_view(view, raw, overwrite=True)
+    values = ", ".join(f"{p.value} AS v{i}" for i, p in enumerate(plans))
+    parsed = ", ".join(f"{p.parsed} AS p{i}" for i, p in enumerate(plans))
+    inner = f"SELECT *, {parsed} FROM (SELECT {values} FROM {q(view)})"
+    failing = [i for i, p in enumerate(plans) if p.can_fail]
+    out_cols = [f"CAST(p{i} AS {SQL_TYPES[p.col.type]}) AS {q(p.col.name)}" for i, p in enumerate(plans)]
+    if failing:
+        bits = " + ".join(
+            f"(CASE WHEN v{i} IS NOT NULL AND p{i} IS NULL THEN {1 << k} ELSE 0 END)" for k, i in enumerate(failing)
+        )
+        staged = f"__mapped_{name}"
+        con.raw_sql(
+            f"CREATE OR REPLACE TEMP TABLE {q(staged)} AS SELECT {', '.join(out_cols)}, {bits} AS __bad FROM ({inner})"
+        )
+        base = q(staged)
+    else:
+        base = f"(SELECT {', '.join(out_cols)} FROM ({inner}))"
+
+    present = [p for p in plans if p.present]
+    aggs = ["count(*)"] + [f"count({q(p.col.name)})" for p in present]
+    aggs += [f"count(*) FILTER (WHERE (__bad & {1 << k}) <> 0)" for k in range(len(failing))]
+    stats = con.raw_sql(f"SELECT {', '.join(aggs)} FROM {base}").fetchone()
+    total = stats[0]
+    nonnull = dict(zip([p.col.name for p in present], stats[1 : 1 + len(present)], strict=True))
+    fails = dict(zip(failing, stats[1 + len(present) :], strict=True))
+
+    drop: list[str] = []  # SQL conditions of rows to drop
+    if total:
+        for k, i in enumerate(failing):
+            n_bad = fails[i]
+            if not n_bad:
+                continue
+            p = plans[i]
+            share = n_bad / (n_bad + nonnull[p.col.name])
+            hard = p.col.required and share > HARD_SHARE
+            if p.col.required and not hard:
+                drop.append(f"(__bad & {1 << k}) <> 0")
+            problems.append(_parse_problem(name, p, n_bad, share, hard, _example_values(con, inner, i), src, label))
+        for p in present:
+            n = nonnull[p.col.name]
+            bad = fails.get(plans.index(p), 0)
+            if n == 0 and not bad:
+                problems.append(_empty_problem(name, p, label))
+            elif p.col.required and n + bad < total:
+                drop.append(f"{q(p.col.name)} IS NULL")
+                problems.append(
+                    Problem(
+                        name,
+                        p.col.name,
+                        "empty in a required column, rows dropped",
+                        rows=total - n - bad,
+                        fix=f"fill it in the source, or give data.tables.{name}.defaults.{p.col.name}",
+                        hard=False,
+                        source=label,
+                        code="null_required",
+                    )
+                )
+        problems.extend(_vocabulary_problems(con, name, base, plans, nonnull, drop, label))
+
+    cols = ", ".join(q(p.col.name) for p in plans)
+    where = f" WHERE NOT ({' OR '.join(drop)})" if drop else ""
+    # the drop conditions may be NULL (x IS NULL is never NULL, __bad never NULL, vocab test coalesced)
+    result = con.sql(f"SELECT {cols} FROM {base}{where}")
+    if any(p.hard for p in problems):
+        return None, problems
+    return result, problems
+
+
+def _parse_problem(name, p: _Plan, n_bad, share, hard, examples, src: TableSource, label) -> Problem:
+    col = p.col
+    what = PARSE_WHAT[col.type]
+    if hard:
+        what += f" in {share:.0%} of its values"
+        if col.type in ("timestamp", "date"):
+            fix = (
+                f"give data.tables.{name}.time_format (e.g. '%d/%m/%Y %H:%M', or epoch), or check that "
+                f"columns.{col.name} names the right column"
+            )
+        else:
+            fix = (
+                f"check that data.tables.{name}.columns.{col.name} names the right column and the file's "
+                "encoding; map words under values"
+            )
+    else:
+        what += ", rows dropped" if col.required else ", left empty"
+        fix = (
+            f"correct them in the source, or map them under data.tables.{name}.values.{col.name}"
+            if col.type in ("bool", "int", "float")
+            else f"correct them in the source, or give data.tables.{name}.time_format"
+        )
+    return Problem(
+        name,
+        col.name,
+        what,
+        rows=n_bad,
+        examples=examples,
+        fix=fix,
+        hard=hard,
+        source=label,
+        code=PARSE_CODES[col.type],
+    )
+
+
+def _empty_problem(name, p: _Plan, label) -> Problem:
+    col = p.col
+    return Problem(
+        name,
+        col.name,
+        "empty in every row" + ("" if col.required else ", ignored"),
+        fix=f"check that data.tables.{name}.columns.{col.name} names the right column"
+        + ("" if col.required else ", or remove it"),
+        hard=col.required,
+        source=label,
+        code="all_null",
+    )
+
+
+def _vocabulary_problems(con, name, base, plans, nonnull, drop, label) -> list[Problem]:
+    """Values outside a closed vocabulary: counted with examples; rows dropped or kept (events)."""
+    out = []
+    for p in plans:
+        vocab = VOCABULARIES.get((name, p.col.name))
+        if not vocab or not p.present:
+            continue
+        allowed, strict = vocab
+        col = q(p.col.name)
+        cond = f"{col} NOT IN ({', '.join(lit(x) for x in allowed)})"
+        rows = con.raw_sql(
+            f"SELECT {col}, count(*) AS n FROM {base} WHERE {col} IS NOT NULL AND {cond} GROUP BY 1 ORDER BY n DESC, 1"
+        ).fetchall()
+        if not rows:
+            continue
+        n = sum(r[1] for r in rows)
+        share = n / max(nonnull[p.col.name], 1)
+        hard = strict and share > HARD_SHARE
+        if strict and not hard:
+            drop.append(f"coalesce({cond}, FALSE)")
+        effect = "rows dropped" if strict else "rows kept, outside the funnel"
+        out.append(
+            Problem(
+                name,
+                p.col.name,
+                f"{len(rows)} value(s) not in {' | '.join(allowed)}"
+                + (f" ({share:.0%} of rows)" if hard else f", {effect}"),
+                rows=n,
+                examples=[r[0] for r in rows[:3]],
+                fix=f"map it under data.tables.{name}.values.{p.col.name} (e.g. {rows[0][0]!r}: {allowed[0]})"
+                + ("" if strict else " if it is one of these steps; other events are left out of the funnel"),
+                hard=hard,
+                source=label,
+                code="unmapped_value",
+            )
+        )
+    return out

@@ -117,9 +117,11 @@ class TableSource(_Model):
     defaults: dict[str, str | float | bool] = Field(default_factory=dict)
     amount_unit: Literal["main", "fen", "cents"] = "main"
     timezone: str | None = None
-    time_format: str | None = None
+    time_format: str | list[str] | None = None  # strptime pattern(s) tried in turn, or epoch / epoch_ms
     status_rule: Literal["column", "negative_quantity", "invoice_prefix"] = "column"
     cancel_prefix: str = "C"
+    # order_lines: SKUs that are not merchandise (postage, fees); None: retro.derive.NON_MERCHANDISE_SKUS
+    non_merchandise: list[str] | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -214,6 +214,12 @@ INPUT_TABLES: dict[str, Table] = {
             Column("paid_amount", "float", required=False, doc="line amount; quantity x unit_price if absent"),
             Column("unit_cost", "float", required=False),
             Column("profit", "float", required=False, doc="line profit; gives unit cost when unit_cost is absent"),
+            Column(
+                "discount_rate",
+                "float",
+                required=False,
+                doc="share of the list price taken off (0.2 = 20 %); gives list amounts when unit_price is absent",
+            ),
             Column("name", "string", required=False),
             Column("category", "string", required=False),
             Column("brand", "string", required=False),

@@ -95,7 +95,15 @@ def _params_fingerprint(params: CampaignParams) -> dict:
 
 
 # Modules whose code shapes every mart: shared expressions, canonical types, staging.
-_SHARED_CODE = ("retro.marts.common", "retro.schema", "retro.sources")
+_SHARED_CODE = (
+    "retro.marts.common",
+    "retro.schema",
+    "retro.sources",
+    "retro.readers",
+    "retro.mapping",
+    "retro.derive",
+    "retro.validate",
+)
 
 
 def fingerprint(m: MartDef, params: CampaignParams, table_prints: dict[str, str]) -> str:
