@@ -518,6 +518,8 @@ def membership(ctx: SectionContext) -> Table | Note:
     if not ctx.has_mart("users_membership"):
         return Note(ctx.tr("users.no_users"))
     m = ctx.mart("users_membership").set_index("member_status")
+    if not {"member", "non_member"} & set(m.index):  # e.g. users derived from orders: no member flag at all
+        return Note(ctx.tr("users.no_users"))
     m = m.reindex([k for k in ("member", "non_member", "unknown") if k in m.index])
     df = pd.DataFrame(
         {
