@@ -323,20 +323,46 @@ def _lookup(raw: Any, loc: list) -> Any:
 def _known_keys(loc: list) -> list[str]:
     """Field names of the model found at a key path, for 'did you mean' hints."""
     model: Any = CampaignParams
+    in_mapping = False  # the previous key was a dict of models (data.tables): this key is a name, not a field
     for x in loc:
         if isinstance(x, int) or model is None:
+            continue
+        if in_mapping:
+            in_mapping = False
             continue
         field = model.model_fields.get(x)
         if field is None:
             return []
         ann = field.annotation
-        model = next(
-            (a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)),
-            None,
-        )
+        args = getattr(ann, "__args__", (ann,))
+        in_mapping = getattr(ann, "__origin__", None) is dict
+        model = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
         if model is None and isinstance(ann, type) and issubclass(ann, BaseModel):
             model = ann
     return list(model.model_fields) if model is not None else []
+
+
+class _BadValue(Exception):
+    """A YAML scalar that parses but is not a valid value (e.g. the date 2026-13-14)."""
+
+    def __init__(self, mark, message: str):
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, reporting impossible dates with their line and column."""
+
+
+def _construct_timestamp(loader, node):
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as e:
+        raise _BadValue(node.start_mark, f"not a valid date: {node.value} ({e})") from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def load_params(path: str | Path) -> CampaignParams:
@@ -346,9 +372,11 @@ def load_params(path: str | Path) -> CampaignParams:
     if not path.is_file():
         raise ParamsError(f"{shown}: file not found")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
     except UnicodeDecodeError:
         raise ParamsError(f"{shown}: not UTF-8 text; save the YAML as UTF-8") from None
+    except _BadValue as e:
+        raise ParamsError(f"{shown}: line {e.mark.line + 1}, column {e.mark.column + 1}: {e.message}") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

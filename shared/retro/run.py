@@ -1,7 +1,8 @@
 """One campaign run: validate, build marts, execute the section notebooks with papermill, export the report.
 
-Sections run in parallel (one kernel each), the executive summary after them. A failed section does not
-stop the others: its status and one-paragraph reason are recorded for the report, and the run reports it.
+Sections run in parallel (one kernel each); the executive summary and the data-quality appendix after them.
+A failed section does not stop the others: its status and one-paragraph reason are recorded for the report,
+and the run reports it.
 Nothing under the run folder is touched before the parameters and data have passed their checks.
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from .context import default_run_dir, missing_tables
 from .params import PROJECT_ROOT, CampaignParams, load_params
-from .sections import SECTIONS, SUMMARY
+from .sections import LATE, SECTIONS
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 STATUS_FILE = "status.json"
@@ -124,10 +125,12 @@ def run_campaign(
     check_campaign(params, echo=echo)  # raises RetroError before anything is written
 
     enabled = params.enabled_sections
-    chosen = [s for s in enabled if (not only or s in only or s == SUMMARY)]
-    run_dir.mkdir(parents=True, exist_ok=True)
+    # the summary and the data-quality appendix read every other section's output: always refreshed
+    chosen = [s for s in enabled if (not only or s in only or s in LATE)]
     t0 = time.perf_counter()
+    # stages and checks the data first: on a hard problem it raises before creating anything
     build_marts(params, run_dir, sections=enabled, force=force, progress=echo)
+    run_dir.mkdir(parents=True, exist_ok=True)
     echo(f"marts ready ({time.perf_counter() - t0:.1f}s)")
 
     statuses = {k: v for k, v in read_statuses(run_dir).items() if k in enabled}
@@ -139,7 +142,7 @@ def run_campaign(
             echo(f"  {name:<11} not built: no {', '.join(missing)} table")
         else:
             runnable.append(name)
-    sections = [s for s in runnable if s != SUMMARY]
+    sections = [s for s in runnable if s not in LATE]
     workers = max(1, jobs or os.cpu_count() or 1)
 
     def run_one(name):
@@ -149,12 +152,12 @@ def run_campaign(
         echo(f"  {name:<11} {word} in {st.seconds:.1f}s" + (f": {st.reason}" if st.reason else ""))
         return st
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for fut in as_completed([pool.submit(run_one, s) for s in sections]):
-            st = fut.result()
-            statuses[st.name] = st
-    if SUMMARY in runnable:
-        statuses[SUMMARY] = run_one(SUMMARY)
+    # the summary and the appendix run after the sections, side by side: neither reads the other
+    for batch in (sections, [s for s in runnable if s in LATE]):
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for fut in as_completed([pool.submit(run_one, s) for s in batch]):
+                st = fut.result()
+                statuses[st.name] = st
     write_statuses(run_dir, statuses)
 
     report = export_report(params, run_dir, statuses)

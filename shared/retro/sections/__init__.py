@@ -59,10 +59,14 @@ SECTIONS: dict[str, Section] = {
         ),
         Section("service", 7, "Customer service", "客服与售后", ("service",), ("orders", "nps")),
         Section("summary", 8, "Executive summary", "总结", ()),
+        Section("quality", 9, "Data quality appendix", "附录：数据质量", ()),
     )
 }
 
 SUMMARY = "summary"
+QUALITY = "quality"
+# Sections that read what the others produced (figures, marts, quality.json); run after them, each on its own.
+LATE = (SUMMARY, QUALITY)
 
 
 def section_names() -> list[str]:

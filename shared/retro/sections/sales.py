@@ -211,8 +211,9 @@ def daily_chart(ctx: SectionContext) -> charts.Chart:
     long = pd.concat(
         [
             pd.DataFrame({"day": d["day"], "value": d["gmv"], "series": ctx.tr("sales.series.gmv")}),
-            pd.DataFrame({"day": d["day"], "value": d["net_sales"], "series": ctx.tr("sales.series.net")}),
-        ]
+            pd.DataFrame({"day": d["day"], "value": d["net_sales"].fillna(0.0), "series": ctx.tr("sales.series.net")}),
+        ],
+        ignore_index=True,  # a day with only cancelled orders has no net sales: 0, not a gap
     )
     fig, ax = charts.new_figure()
     _shade_phases(ax, ctx)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import metrics
 from ..catalog import FIGURES, label
+from ..consistency import check_findings, run_checks
 from ..context import Recorded, SectionContext, load_figures
 from ..display import Cards, FindingsList, Note, Table
 from ..findings import Finding, campaign_findings
@@ -106,7 +107,11 @@ def kpi_cards(ctx: SectionContext) -> Cards | Note:
 
 
 def _findings(ctx: SectionContext, kind: str) -> list[Finding]:
-    return [f for f in campaign_findings(ctx) if f.kind == kind]
+    found = [f for f in campaign_findings(ctx) if f.kind == kind]
+    if kind == "problem":
+        # figures that disagree across sections come first: every other finding may rest on them
+        found = check_findings(ctx, run_checks(ctx)) + found
+    return found
 
 
 def highlights(ctx: SectionContext) -> FindingsList:
@@ -115,7 +120,10 @@ def highlights(ctx: SectionContext) -> FindingsList:
 
 
 def problems(ctx: SectionContext) -> FindingsList:
-    """What fell short, largest gap first, each with its recommended action and link."""
+    """What fell short, largest gap first, each with its recommended action and link.
+
+    A failed consistency check (two sections disagreeing on one figure) leads the list, citing both numbers.
+    """
     return FindingsList(_findings(ctx, "problem"), ctx.lang, ctx.tr("summary.problems_none"), link=True)
 
 
