@@ -208,3 +208,42 @@ def test_bad_yaml_changes_nothing_under_outputs(built, tmp_path):
     r = retro("run", bad, "--output", run_dir)
     assert r.returncode == 2 and "phase burst starts 2026-11-01" in r.stderr and "Traceback" not in r.stderr
     assert (run_dir / "report" / "index.html").stat().st_mtime_ns == stamp
+
+
+def test_warm_rerun_executes_nothing(built):
+    _, params_file, _, run_dir, _ = built
+    r = retro("run", params_file, "--output", run_dir)
+    assert r.returncode == 0, r.stderr
+    assert "started" not in r.stdout, r.stdout
+    assert re.search(r"^\s+report\s+unchanged$", r.stdout, re.M)
+
+
+def test_editing_one_data_row_changes_the_report(demo, tmp_path):
+    """A stale cache is never used: one order's amount changes, the GMV shown changes by exactly that much."""
+    root, params_file, data = demo
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    doc = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    doc["data"]["tables"] = {k: {"path": str(copy / k / "*.parquet")} for k in doc["data"]["tables"]}
+    p = tmp_path / "campaign.yaml"
+    p.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    run_dir = tmp_path / "run"
+    assert retro("run", p, "--output", run_dir).returncode == 0
+
+    def gmv():
+        figs = json.loads((run_dir / "figures" / "sales.json").read_text())
+        return next(f["value"] for f in figs if f["key"] == "gmv" and f["segment"] is None)
+
+    before = gmv()
+    params = load_params(p)
+    orders_file = next((copy / "orders").glob("*.parquet"))
+    o = pd.read_parquet(orders_file)
+    in_campaign = (o.order_time >= pd.Timestamp(params.start)) & (o.order_time < pd.Timestamp(params.end_exclusive))
+    row = o.index[in_campaign][0]
+    o.loc[row, "paid_amount"] += 1000.0
+    o.to_parquet(orders_file, index=False)
+    r = retro("run", p, "--output", run_dir)
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"^\s+sales\s+started", r.stdout, re.M)
+    assert gmv() == pytest.approx(before + 1000.0)
+    assert fmt.money(before + 1000.0, "zh") in page(run_dir, "sales")

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from .params import PROJECT_ROOT, CampaignParams
+from .sections import LATE
 
 _CODE_SUFFIXES = (".py", ".j2", ".css", ".yaml", ".js")
 _CODE_DIRS = (PROJECT_ROOT / "shared" / "retro", PROJECT_ROOT / "shared" / "templates")
@@ -56,8 +57,10 @@ def section_fingerprint(
         "marts": _hash_file(run_dir / "marts" / "manifest.json"),
         "quality": _hash_file(run_dir / "marts" / "quality.json"),
     }
-    if reads_figures:
-        payload["figures"] = {p.name: _hash_file(p) for p in sorted((run_dir / "figures").glob("*.json"))}
+    if reads_figures:  # the other sections' figures; the late sections' own files are written as they run
+        payload["figures"] = {
+            p.name: _hash_file(p) for p in sorted((run_dir / "figures").glob("*.json")) if p.stem not in LATE
+        }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
 

@@ -16,12 +16,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .cache import report_fingerprint, section_fingerprint
 from .context import default_run_dir, missing_tables
 from .params import PROJECT_ROOT, CampaignParams, load_params
 from .sections import LATE, SECTIONS
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 STATUS_FILE = "status.json"
+REPORT_STAMP = "report.fingerprint"  # inputs of the exported report, beside it (not inside what is sent)
 
 
 @dataclass
@@ -32,6 +34,7 @@ class SectionStatus:
     status: str
     seconds: float = 0.0
     reason: str = ""
+    fingerprint: str = ""  # inputs of the executed notebook (retro.cache); unchanged inputs skip execution
 
 
 @dataclass
@@ -145,20 +148,45 @@ def run_campaign(
     sections = [s for s in runnable if s not in LATE]
     workers = max(1, jobs or os.cpu_count() or 1)
 
-    def run_one(name):
+    def run_one(name, fingerprint):
         echo(f"  {name:<11} started")
         st = execute_section(name, params_file, run_dir, notebook_dir)
+        st.fingerprint = fingerprint if st.status == "done" else ""
         word = "done" if st.status == "done" else "FAILED"
         echo(f"  {name:<11} {word} in {st.seconds:.1f}s" + (f": {st.reason}" if st.reason else ""))
         return st
 
+    def current(name, fingerprint) -> bool:
+        """Whether the last execution of a section had exactly these inputs (and its notebook is there)."""
+        if force or (only and name in only):
+            return False
+        last = statuses.get(name)
+        out = run_dir / "notebooks" / SECTIONS[name].notebook
+        return last is not None and last.status == "done" and last.fingerprint == fingerprint and out.is_file()
+
     # the summary and the appendix run after the sections, side by side: neither reads the other
     for batch in (sections, [s for s in runnable if s in LATE]):
+        todo = []
+        for name in batch:
+            fp = section_fingerprint(
+                name, params, run_dir, notebook_dir / SECTIONS[name].notebook, reads_figures=name in LATE
+            )
+            if current(name, fp):
+                echo(f"  {name:<11} unchanged")
+            else:
+                todo.append((name, fp))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for fut in as_completed([pool.submit(run_one, s) for s in batch]):
+            for fut in as_completed([pool.submit(run_one, n, fp) for n, fp in todo]):
                 st = fut.result()
                 statuses[st.name] = st
     write_statuses(run_dir, statuses)
 
+    fingerprint = report_fingerprint(params, run_dir, statuses)
+    stamp = run_dir / REPORT_STAMP
+    index = run_dir / "report" / "index.html"
+    if not force and index.is_file() and stamp.is_file() and stamp.read_text() == fingerprint:
+        echo("  report      unchanged")
+        return RunResult(run_dir, statuses, index)
     report = export_report(params, run_dir, statuses)
+    stamp.write_text(fingerprint)
     return RunResult(run_dir, statuses, report)
