@@ -167,16 +167,30 @@ def target_findings(ctx: SectionContext) -> FindingsList:
     return FindingsList(evaluate(figs, params), ctx.lang, empty_text=ctx.tr("section.no_findings"), link=True)
 
 
+def daily_vs_baseline(ctx: SectionContext) -> dict[str, tuple]:
+    """Per sales figure: (campaign daily average, baseline daily average, change); {} without a baseline."""
+    if ctx.params.baseline is None or not ctx.has_mart("sales_by_period"):
+        return {}
+    per = ctx.mart("sales_by_period").set_index("period")
+    if not {"baseline", "overall"} <= set(per.index):
+        return {}
+    out = {}
+    for key, _ in _BASELINE_FIGURES:
+        c = metrics.ratio(per.loc["overall", key], per.loc["overall", "days"])
+        b = metrics.ratio(per.loc["baseline", key], per.loc["baseline", "days"])
+        out[key] = (c, b, metrics.change(c, b))
+    return out
+
+
 def baseline_comparison(ctx: SectionContext) -> Table | Note:
     """Daily averages in the campaign vs the baseline period: GMV, orders, net sales, paid orders, UV."""
-    per = ctx.mart("sales_by_period").set_index("period")
-    if "baseline" not in per.index or ctx.params.baseline is None:
+    daily = daily_vs_baseline(ctx)
+    if not daily:
         return Note(ctx.tr("goals.no_baseline"))
     rows = []
     for key, unit in _BASELINE_FIGURES:
-        c = metrics.ratio(per.loc["overall", key], per.loc["overall", "days"])
-        b = metrics.ratio(per.loc["baseline", key], per.loc["baseline", "days"])
-        rows.append((label(key, ctx.lang), ctx.fmt(c, unit), ctx.fmt(b, unit), metrics.change(c, b)))
+        c, b, change = daily[key]
+        rows.append((label(key, ctx.lang), ctx.fmt(c, unit), ctx.fmt(b, unit), change))
     traffic = _owner_totals(ctx, "traffic")
     if traffic.get("uv_lift") is not None:
         rows.append((label("uv_lift", ctx.lang), "", "", traffic["uv_lift"]))

@@ -35,6 +35,7 @@ register(
         "summary.col.change": ("Change next time", "下次改进"),
         "summary.target_line": ("target {target} · {attainment}", "目标 {target} · 达成 {attainment}"),
         "summary.bench_line": ("benchmark {reference}", "基准 {reference}"),
+        "summary.vs_baseline_line": ("daily avg {change} vs baseline", "日均较日常 {change}"),
         "summary.carry_title": ("What to carry into the next campaign", "带入下次大促的经验"),
     }
 )
@@ -70,6 +71,11 @@ def kpi_cards(ctx: SectionContext) -> Cards | Note:
     if not figs:
         return Note(ctx.tr("summary.no_figures"), "warn")
     s = ctx.params.settings
+    from .goals import daily_vs_baseline
+
+    daily = {k: v[2] for k, v in daily_vs_baseline(ctx).items()}
+    if "uv_lift" in figs:
+        daily["uv"] = figs["uv_lift"].value  # daily UV vs the baseline's, recorded by traffic
     cards = []
     for key in CARD_KEYS:
         f = figs.get(key)
@@ -94,6 +100,8 @@ def kpi_cards(ctx: SectionContext) -> Cards | Note:
             better = f.value >= bench if spec.better == "higher" else f.value <= bench
             status = "good" if better else "bad"
             lines.append(ctx.tr("summary.bench_line", reference=ctx.fmt(bench, spec.unit)))
+        if daily.get(key) is not None:
+            lines.append(ctx.tr("summary.vs_baseline_line", change=ctx.fmt(daily[key], "change")))
         cards.append(
             {
                 "label": label(key, ctx.lang),
