@@ -86,7 +86,8 @@ def test_derivable_tables():
     assert derivable({"order_lines", "products"}, p) == {"orders", "order_items", "users"}
     ship = make_params({"order_lines": {**RETAIL, "columns": {**RETAIL["columns"], "shipped_time": "Ship Date"}}})
     assert "shipments" in derivable({"order_lines"}, ship)
-    assert derivable({"orders", "events"}, p) == set()  # users are not derived from a provided orders table
+    assert derivable({"orders", "events"}, p) == {"users"}  # from first orders when no users table is given
+    assert derivable({"orders", "users"}, p) == set()
 
 
 def test_online_retail_orders(con):

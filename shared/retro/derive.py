@@ -77,6 +77,8 @@ def derivable(provided: set[str], params: CampaignParams) -> set[str]:
         out.update(ORDER_LINE_TABLES)
         if _maps(_lines_source(params), SHIPMENT_COLUMNS):
             out.add("shipments")
+    if "orders" in provided:
+        out.add("users")  # from first orders: province and city tier, no membership or registration
     return out - provided
 
 
@@ -93,10 +95,28 @@ def derive_tables(con, tables: dict, params: CampaignParams) -> tuple[dict, list
         derived, found = derive_from_lines(con, lines, _lines_source(params) or TableSource(path="-"), params, wanted)
         tables.update(derived)
         problems.extend(found)
+    if "orders" in tables and "users" not in tables:
+        tables["users"], found = users_from_orders(con, tables["orders"])
+        problems.extend(found)
     if "events" in tables:
         tables["events"], found = derive_events(con, tables["events"], params)
         problems.extend(found)
     return tables, problems
+
+
+def users_from_orders(con, orders) -> tuple:
+    """One row per customer from their first order (province, city tier); membership and registration unknown."""
+    named = orders.filter(orders.user_id.notnull())
+    users = named.group_by("user_id").aggregate(
+        registered_at=ibis.null("timestamp"),
+        is_member=ibis.null("boolean"),
+        city_tier=named.city_tier.argmin(named.order_time),
+        province=named.province.argmin(named.order_time),
+    )
+    table = con.create_table("users", users, temp=True, overwrite=True)
+    n = int(table.count().execute())
+    what = "derived from first orders, one row per customer (no membership or registration data)"
+    return table, [_derived("users", what, n, "orders")]
 
 
 def _label(src: TableSource) -> str:
