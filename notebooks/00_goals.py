@@ -21,7 +21,7 @@
 # 目标是否达成、与日常相比如何、进度是否跟上。
 
 # %% tags=["parameters"]
-params_file = "../params/demo_double11.yaml"
+params_file = None  # None: the campaign `retro lab` opened, else params/demo_double11.yaml
 run_dir = None
 
 # %%

@@ -21,7 +21,7 @@
 # 卖了多少（GMV与净销售额）、何时卖出、靠哪些品类和商品、毛利如何。
 
 # %% tags=["parameters"]
-params_file = "../params/demo_double11.yaml"
+params_file = None  # None: the campaign `retro lab` opened, else params/demo_double11.yaml
 run_dir = None
 
 # %%

@@ -22,7 +22,7 @@
 # 来了多少人、从哪些渠道、在哪几天来；新访客占比、停留与跳失，以及每个访客带来的价值。
 
 # %% tags=["parameters"]
-params_file = "../params/demo_double11.yaml"
+params_file = None  # None: the campaign `retro lab` opened, else params/demo_double11.yaml
 run_dir = None
 
 # %%

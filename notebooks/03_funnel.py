@@ -22,7 +22,7 @@
 # 访客在浏览、加购、下单、支付之间的流失：分阶段、分渠道，以及与基准的对比。
 
 # %% tags=["parameters"]
-params_file = "../params/demo_double11.yaml"
+params_file = None  # None: the campaign `retro lab` opened, else params/demo_double11.yaml
 run_dir = None
 
 # %%

@@ -22,7 +22,7 @@
 # 谁在购买：新客还是老客、访客转化如何、活动期内与活动后的复购与留存、RFM分层、会员与非会员、城市等级分布。
 
 # %% tags=["parameters"]
-params_file = "../params/demo_double11.yaml"
+params_file = None  # None: the campaign `retro lab` opened, else params/demo_double11.yaml
 run_dir = None
 
 # %%

@@ -22,7 +22,7 @@
 # 投入了多少、投在哪里、带来了什么：分渠道ROAS、ROI与获客成本，优惠券，渠道GMV贡献，头部达人依赖度，预算执行。
 
 # %% tags=["parameters"]
-params_file = "../params/demo_double11.yaml"
+params_file = None  # None: the campaign `retro lab` opened, else params/demo_double11.yaml
 run_dir = None
 
 # %%

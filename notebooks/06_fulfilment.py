@@ -21,7 +21,7 @@
 # 订单是否按时发货、按时送达，哪里延迟，哪些商品售罄、缺货多久、补货是否及时。
 
 # %% tags=["parameters"]
-params_file = "../params/demo_double11.yaml"
+params_file = None  # None: the campaign `retro lab` opened, else params/demo_double11.yaml
 run_dir = None
 
 # %%

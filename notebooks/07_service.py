@@ -22,7 +22,7 @@
 # 客服咨询量、响应速度、客诉与退货原因，以及顾客满意度。
 
 # %% tags=["parameters"]
-params_file = "../params/demo_double11.yaml"
+params_file = None  # None: the campaign `retro lab` opened, else params/demo_double11.yaml
 run_dir = None
 
 # %%

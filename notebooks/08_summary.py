@@ -21,7 +21,7 @@
 # 一页看懂本次大促：核心指标、亮点、问题与下一步行动。
 
 # %% tags=["parameters"]
-params_file = "../params/demo_double11.yaml"
+params_file = None  # None: the campaign `retro lab` opened, else params/demo_double11.yaml
 run_dir = None
 
 # %%

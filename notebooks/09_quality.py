@@ -16,7 +16,7 @@
 # 数据检查发现了什么、哪些行未计入指标、各章节间应一致的指标是否一致。
 
 # %% tags=["parameters"]
-params_file = "../params/demo_double11.yaml"
+params_file = None  # None: the campaign `retro lab` opened, else params/demo_double11.yaml
 run_dir = None
 
 # %%

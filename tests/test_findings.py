@@ -50,3 +50,56 @@ def test_lower_is_better_benchmark_and_segments():
 def test_missing_values_make_no_finding():
     p = params(targets={"roi": 3.0}, benchmarks={"roas": 4.0})
     assert evaluate([Recorded("roi", None, "marketing"), Recorded("roas", None, "marketing")], p) == []
+
+
+def test_custom_rules_from_the_yaml():
+    from retro.params import FindingRule
+
+    p = params(
+        targets={},
+        benchmarks={},
+        findings=[
+            FindingRule(figure="refund_rate", above=0.10),
+            FindingRule(
+                figure="view_to_cart",
+                segment="warmup",
+                below=0.15,
+                kind="problem",
+                text={"en": "Warm-up carts {value} < {threshold}", "zh": "预热加购 {value} 低于 {threshold}"},
+                action={"en": "More cart coupons", "zh": "加购券"},
+            ),
+            FindingRule(figure="roas", above=3.0, kind="highlight"),
+        ],
+    )
+    found = evaluate(
+        [
+            Recorded("refund_rate", 0.128, "sales"),
+            Recorded("view_to_cart", 0.13, "funnel", segment="warmup"),
+            Recorded("view_to_cart", 0.13, "funnel"),  # overall: the rule names the warm-up only
+            Recorded("roas", 2.5, "marketing"),  # not above 3.0: no highlight
+        ],
+        p,
+    )
+    assert [(f.key, f.segment, f.kind) for f in found] == [
+        ("refund_rate", None, "problem"),
+        ("view_to_cart", "warmup", "problem"),
+    ]
+    assert found[0].text == "取消/退款占GMV比例 12.8%，高于 10.0%。" and found[0].action  # the catalog's action
+    assert found[1].text == "预热加购 13.0% 低于 15.0%" and found[1].action == "加购券"
+    assert found[1].anchor == "finding-view_to_cart-warmup-rule1"
+
+
+def test_custom_rule_validation(tmp_path):
+    import pytest
+    import yaml
+    from retro.errors import ParamsError
+
+    doc = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    doc["findings"] = [{"figure": "refund_rat", "above": 0.1}, {"figure": "roas"}]
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ParamsError) as e:
+        load_params(path)
+    lines = e.value.problems
+    assert any("findings[0].figure: unknown figure 'refund_rat' (did you mean 'refund_rate'?)" in x for x in lines)
+    assert any("findings[1]: give exactly one of above or below" in x for x in lines)

@@ -128,6 +128,31 @@ def new(path, force):
     click.echo(f"wrote {path}; edit it, then: retro check {path}")
 
 
+def lab_command(params_file: Path, port: int | None = None) -> tuple[list[str], dict]:
+    """The JupyterLab command and environment that open the notebooks on one campaign."""
+    from .context import LAB_PARAMS_ENV
+    from .params import PROJECT_ROOT
+
+    argv = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={PROJECT_ROOT / 'notebooks'}"]
+    if port:
+        argv.append(f"--port={port}")
+    return argv, {**os.environ, LAB_PARAMS_ENV: str(params_file.resolve())}
+
+
+@main.command()
+@click.argument("params_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--port", type=click.IntRange(1, 65535), help="Port for JupyterLab (default: its own).")
+@_guard
+def lab(params_file, port):
+    """Open JupyterLab with the section notebooks set to this campaign (their parameters cell left at None)."""
+    from .params import load_params
+
+    params = load_params(params_file)  # a bad YAML is reported here, not in every notebook
+    argv, env = lab_command(params_file, port)
+    click.echo(f"JupyterLab on {params.campaign.name} ({params_file}); notebooks read it while params_file is None")
+    os.execvpe(argv[0], argv, env)
+
+
 @main.command()
 @click.argument("target", type=click.Path(path_type=Path))
 @_guard

@@ -34,6 +34,10 @@ class Recorded:
     parts: dict | None = None
 
 
+LAB_PARAMS_ENV = "RETRO_PARAMS"  # set by `retro lab` for the notebooks it opens
+DEMO_PARAMS = PROJECT_ROOT / "params" / "demo_double11.yaml"
+
+
 def default_run_dir(params: CampaignParams) -> Path:
     """Where a campaign's run artefacts live unless told otherwise: outputs/<campaign id>/."""
     return PROJECT_ROOT / "outputs" / params.campaign.id
@@ -118,14 +122,24 @@ class SectionContext:
         return Note(text, kind)
 
 
+def campaign_file(params_file: str | os.PathLike | None = None) -> Path:
+    """The campaign a notebook opens: the one given, else the one `retro lab` was started for, else the demo."""
+    if params_file:
+        return Path(params_file)
+    return Path(os.environ.get(LAB_PARAMS_ENV) or DEMO_PARAMS)
+
+
 def open_section(
-    name: str, params_file: str | os.PathLike, run_dir: str | os.PathLike | None = None, build: bool = True
+    name: str,
+    params_file: str | os.PathLike | None = None,
+    run_dir: str | os.PathLike | None = None,
+    build: bool = True,
 ) -> SectionContext:
     """Load and validate the campaign, make sure this section's marts are current, and start recording."""
     from .charts import setup_theme
 
     section = SECTIONS[name]
-    params = load_params(params_file)
+    params = load_params(campaign_file(params_file))
     run = Path(run_dir) if run_dir else default_run_dir(params)
     missing = missing_tables(section, params)
     if missing:

@@ -36,13 +36,15 @@ class Finding:
 
     @property
     def anchor(self) -> str:
-        return f"finding-{self.key}-{self.segment or 'overall'}"
+        base = f"finding-{self.key}-{self.segment or 'overall'}"
+        return base if self.rule is None else f"{base}-rule{self.rule}"
 
     @property
     def href(self) -> str:
         return f"{SECTIONS[self.section].page}#{self.anchor}"
 
     section_title: str = ""
+    rule: int | None = None  # index of the YAML rule behind a custom finding
 
 
 def _segment_label(segment: str | None, lang: str) -> str:
@@ -128,6 +130,7 @@ def evaluate(figures: list[Recorded], params: CampaignParams) -> list[Finding]:
                     rel,
                 )
             )
+    out.extend(_custom(figures, params))
     for f in out:
         f.section_title = SECTIONS[f.section].title(lang)
     out.sort(key=lambda x: (x.kind != "problem", -x.severity))
@@ -143,3 +146,38 @@ def section_findings(ctx: SectionContext) -> FindingsList:
 def campaign_findings(ctx: SectionContext) -> list[Finding]:
     """Findings over every section's recorded figures (for the executive summary)."""
     return evaluate(load_figures(ctx.run_dir), ctx.params)
+
+
+def _custom(figures: list[Recorded], params: CampaignParams) -> list[Finding]:
+    """Findings from the YAML's own rules (``findings:``): a figure above or below a threshold."""
+    lang, cur = params.lang, params.campaign.currency
+    out = []
+    for i, rule in enumerate(params.findings):
+        spec = FIGURES[rule.figure]
+        for f in figures:
+            if f.key != rule.figure or (f.segment or "overall") != rule.segment or f.value is None:
+                continue
+            threshold = rule.above if rule.above is not None else rule.below
+            hit = f.value > threshold if rule.above is not None else f.value < threshold
+            if not hit:
+                continue
+            values = {
+                "label": label(f.key, lang),
+                "segment": _segment_label(f.segment, lang),
+                "value": fmt.value(f.value, spec.unit, lang, cur),
+                "threshold": fmt.value(threshold, spec.unit, lang, cur),
+            }
+            if rule.text is not None:
+                text = (rule.text.zh if lang == "zh" else rule.text.en).format(**values)
+            else:
+                key = "finding.rule_above" if rule.above is not None else "finding.rule_below"
+                text = tr(key, lang, **values)
+            if rule.action is not None:
+                action = rule.action.zh if lang == "zh" else rule.action.en
+            else:
+                action = _action(f.key, lang) if rule.kind == "problem" else ""
+            severity = abs(ratio(f.value - threshold, threshold) or 0.0)
+            out.append(
+                Finding(rule.kind, f.key, f.section, f.segment, f.value, threshold, text, action, severity, rule=i)
+            )
+    return out

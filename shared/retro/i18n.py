@@ -108,6 +108,14 @@ register(
             "{label}{segment} {value} is worse than the {reference} benchmark.",
             "{label}{segment} {value}，差于基准 {reference}。",
         ),
+        "finding.rule_above": (
+            "{label}{segment} {value} is above {threshold}.",
+            "{label}{segment} {value}，高于 {threshold}。",
+        ),
+        "finding.rule_below": (
+            "{label}{segment} {value} is below {threshold}.",
+            "{label}{segment} {value}，低于 {threshold}。",
+        ),
         "finding.see_section": ("see {section}", "见{section}"),
     }
 )

@@ -192,6 +192,38 @@ class Engine(_Model):
 Benchmark = float | dict[str, float]
 
 
+class Wording(_Model):
+    """A sentence in both report languages; ``{label}``, ``{value}``, ``{threshold}``, ``{segment}`` are filled in."""
+
+    en: str
+    zh: str
+
+
+class FindingRule(_Model):
+    """A custom finding: a figure above or below a threshold, with optional wording and action."""
+
+    figure: str
+    segment: str = "overall"
+    above: float | None = None
+    below: float | None = None
+    kind: Literal["problem", "highlight"] = "problem"
+    text: Wording | None = None
+    action: Wording | None = None
+
+    @field_validator("figure")
+    @classmethod
+    def _known_figure(cls, v: str) -> str:
+        if v not in FIGURES:
+            raise ValueError(f"unknown figure {v!r}{_suggest(v, FIGURES)}")
+        return v
+
+    @model_validator(mode="after")
+    def _one_threshold(self):
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of above or below")
+        return self
+
+
 class CampaignParams(_Model):
     """Everything one retrospective is built from."""
 
@@ -201,6 +233,7 @@ class CampaignParams(_Model):
     targets: dict[str, float] = Field(default_factory=dict)
     benchmarks: dict[str, Benchmark] = Field(default_factory=dict)
     budget: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    findings: list[FindingRule] = Field(default_factory=list)
     data: Data
     sections: list[str] | None = None
     settings: Settings = Field(default_factory=Settings)

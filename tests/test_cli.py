@@ -1,0 +1,41 @@
+"""The retro command's own behaviour (run, check and the report are covered by the end-to-end tests)."""
+
+from pathlib import Path
+
+from retro.cli import lab_command
+from retro.context import LAB_PARAMS_ENV, campaign_file, open_section
+from retro.params import PROJECT_ROOT
+
+
+def test_lab_opens_the_notebooks_on_the_given_campaign(tmp_path):
+    yaml_file = tmp_path / "x.yaml"
+    argv, env = lab_command(yaml_file, port=8899)
+    assert argv[1:3] == ["-m", "jupyterlab"]
+    assert f"--notebook-dir={PROJECT_ROOT / 'notebooks'}" in argv and "--port=8899" in argv
+    assert env[LAB_PARAMS_ENV] == str(yaml_file.resolve())
+
+
+def test_notebooks_left_at_none_read_the_lab_campaign_else_the_demo(monkeypatch, tiny):
+    import pandas as pd
+
+    monkeypatch.delenv(LAB_PARAMS_ENV, raising=False)
+    assert campaign_file(None) == PROJECT_ROOT / "params" / "demo_double11.yaml"
+    assert campaign_file("given.yaml") == Path("given.yaml")
+    camp = tiny(
+        {
+            "orders": pd.DataFrame(
+                {
+                    "order_id": ["o1"],
+                    "user_id": ["u1"],
+                    "order_time": [pd.Timestamp("2026-11-01 10:00")],
+                    "status": ["paid"],
+                    "channel": ["search"],
+                    "paid_amount": [10.0],
+                }
+            )
+        },
+        {"sections": ["goals", "summary"]},
+    )
+    monkeypatch.setenv(LAB_PARAMS_ENV, str(camp.params_file))
+    ctx = open_section("goals", None, camp.run_dir)
+    assert ctx.params.campaign.id == "tiny"
