@@ -174,13 +174,19 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
         index_href="index.html",
     )
 
+    cache = run_dir / ".export-cache"  # converted pages and the font, by content: a re-run converts what changed
+    cache.mkdir(parents=True, exist_ok=True)
     bodies: dict[str, str] = {}
     for name in names:
         st = statuses.get(name)
         nb_path = run_dir / "notebooks" / SECTIONS[name].notebook
         if st is not None and st.status == "done" and nb_path.is_file():
-            body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
-            bodies[name] = body
+            bodies[name] = _cached(
+                cache,
+                f"{name}-{lang}",
+                nb_path.read_bytes(),
+                lambda p=nb_path: exporter.from_notebook_node(nbformat.read(p, as_version=4))[0],
+            )
         else:
             bodies[name] = _status_body(name, st, lang)
 
@@ -214,7 +220,7 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
     )
     text = "".join(page_text(p["body"]) + p["page_title"] for p in pages.values())
     text += "".join(str(v) for v in [*labels.values(), *stamp.values()]) + params.campaign.name + period
-    common["font"] = font_subset(text)
+    common["font"] = _cached(cache, "font", "".join(sorted(set(text))).encode(), lambda: font_subset(text))
     common["script"] = jinja2.utils.markupsafe.Markup((TEMPLATES / "sort.js").read_text(encoding="utf-8"))
 
     tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=run_dir))
@@ -236,6 +242,23 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final / "index.html"
+
+
+def _cached(cache: Path, name: str, content: bytes, make) -> str:
+    """``make()`` for this content, kept in ``cache`` and reused while the content and the kit's code are the same."""
+    from .cache import code_version
+
+    key = hashlib.sha256(content + code_version().encode()).hexdigest()[:20]
+    path = cache / f"{name}-{key}.txt"
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    for old in cache.glob(f"{name}-*.txt"):  # one entry per page: the previous version is stale now
+        old.unlink(missing_ok=True)
+    text = make()
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return text
 
 
 def _single_file_links(body: str) -> str:
