@@ -67,8 +67,8 @@ register(
         ),
         "marketing.phase_title": ("Spend and returns by phase", "分阶段投入与回报"),
         "marketing.spend_chart_title": (
-            "Spend vs attributed revenue by channel (CNY)",
-            "分渠道投入与归因销售额（元）",
+            "Spend vs attributed revenue by channel ({currency})",
+            "分渠道投入与归因销售额（{currency}）",
         ),
         "marketing.roi_cogs": (
             "ROI subtracts cost of goods: attributed revenue x {ratio} (campaign cost of goods / "
@@ -106,8 +106,8 @@ register(
             "营销数据中没有达人投放（is_kol）。",
         ),
         "marketing.kol_chart_title": (
-            "Attributed revenue of the top {n} KOLs (CNY)",
-            "前{n}名达人归因销售额（元）",
+            "Attributed revenue of the top {n} KOLs ({currency})",
+            "前{n}名达人归因销售额（{currency}）",
         ),
         "marketing.kol_title": (
             "Top {n} KOLs: the largest brings {share} of KOL attributed revenue",
@@ -406,7 +406,7 @@ def spend_chart(ctx: SectionContext) -> charts.Chart:
         "channel",
         "value",
         hue=hue,
-        title=ctx.tr("marketing.spend_chart_title"),
+        title=ctx.tr("marketing.spend_chart_title", currency=ctx.currency),
         unit="money",
         lang=ctx.lang,
         currency=ctx.currency,
@@ -516,7 +516,7 @@ def kol_chart(ctx: SectionContext) -> charts.Chart | Note:
         top,
         "placement",
         "attributed_revenue",
-        title=ctx.tr("marketing.kol_chart_title", n=n),
+        title=ctx.tr("marketing.kol_chart_title", n=n, currency=ctx.currency),
         unit="money",
         lang=ctx.lang,
         currency=ctx.currency,

@@ -42,8 +42,8 @@ register(
         "sales.col.figure": ("Figure", "指标"),
         "sales.col.value": ("Value", "数值"),
         "sales.daily_title": (
-            "Daily GMV and net sales (CNY, by order date)",
-            "每日GMV与净销售额（元，按下单日）",
+            "Daily GMV and net sales ({currency}, by order date)",
+            "每日GMV与净销售额（{currency}，按下单日）",
         ),
         "sales.hourly_title": (
             "Hourly GMV over the campaign (by order time)",
@@ -223,7 +223,9 @@ def daily_chart(ctx: SectionContext) -> charts.Chart:
     ax.yaxis.set_major_formatter(charts.axis_formatter("money", ctx.lang, ctx.currency))
     ax.legend(fontsize=8, ncols=2)
     fig.autofmt_xdate()
-    return charts.finish(fig, ax, ctx.tr("sales.daily_title"), ctx.tr("date"), ctx.tr("sales.axis.gmv"))
+    return charts.finish(
+        fig, ax, ctx.tr("sales.daily_title", currency=ctx.currency), ctx.tr("date"), ctx.tr("sales.axis.gmv")
+    )
 
 
 def hourly_chart(ctx: SectionContext) -> charts.Chart:
