@@ -117,6 +117,20 @@ class SectionContext:
         """A display table in the report language."""
         return Table(df, units, lang=self.lang, currency=self.currency, **kw)
 
+    def figures_table(self, values: dict, title: str, names: dict | None = None, note: str = "") -> Table:
+        """Headline figures as a two-column table: each figure's catalog label (or a given name) and its value."""
+        from .catalog import label
+
+        keys = list(values)
+        df = pd.DataFrame(
+            {
+                "figure": [(names or {}).get(k) or label(k, self.lang) for k in keys],
+                "value": [self.fmt(values[k], FIGURES[k].unit) for k in keys],
+            }
+        )
+        labels = {"figure": tr("figure", self.lang), "value": tr("value", self.lang)}
+        return self.table(df, labels=labels, title=title, note=note, right=("value",))
+
     def note(self, text: str, kind: str = "info") -> Note:
         """A generated sentence shown as a paragraph."""
         return Note(text, kind)

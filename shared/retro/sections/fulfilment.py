@@ -12,7 +12,6 @@ import pandas as pd
 
 from .. import charts, metrics
 from .. import formatting as fmt
-from ..catalog import FIGURES, label
 from ..context import SectionContext
 from ..display import Note, Table
 from ..i18n import label_values, register
@@ -279,17 +278,7 @@ def kpi_table(ctx: SectionContext) -> Table:
     for key in ("stockout_skus", "lost_sales_estimate", "replenishment_lag_hours", "sell_through"):
         ctx.record(key, t[key])
     keys = list(parts) + ["stockout_skus", "lost_sales_estimate", "replenishment_lag_hours", "sell_through"]
-    df = pd.DataFrame(
-        {
-            "figure": [label(k, ctx.lang) for k in keys],
-            "value": [ctx.fmt(t[k], FIGURES[k].unit) for k in keys],
-        }
-    )
-    return ctx.table(
-        df,
-        labels={"figure": ctx.tr("fulfilment.col.figure"), "value": ctx.tr("fulfilment.col.value")},
-        title=ctx.tr("fulfilment.kpis"),
-    )
+    return ctx.figures_table({k: t[k] for k in keys}, ctx.tr("fulfilment.kpis"))
 
 
 def _phase_labels(index, ctx: SectionContext) -> list[str]:

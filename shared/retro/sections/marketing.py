@@ -14,7 +14,6 @@ import pandas as pd
 import seaborn as sns
 
 from .. import charts, metrics
-from ..catalog import FIGURES, label
 from ..context import SectionContext
 from ..display import Note, Table
 from ..i18n import has, label_values, register
@@ -261,17 +260,7 @@ def kpi_table(ctx: SectionContext) -> Table:
         for r in _budget_rows(ctx).itertuples():
             if not pd.isna(r.budget):
                 ctx.record("budget_utilisation", r.utilisation, segment=r.channel, spend=r.spend, budget=r.budget)
-    df = pd.DataFrame(
-        {
-            "figure": [label(k, ctx.lang) for k in KPI_KEYS],
-            "value": [ctx.fmt(t[k], FIGURES[k].unit) for k in KPI_KEYS],
-        }
-    )
-    return ctx.table(
-        df,
-        labels={"figure": ctx.tr("marketing.col.figure"), "value": ctx.tr("marketing.col.value")},
-        title=ctx.tr("marketing.kpis"),
-    )
+    return ctx.figures_table({k: t[k] for k in KPI_KEYS}, ctx.tr("marketing.kpis"))
 
 
 def channel_rows(ctx: SectionContext) -> pd.DataFrame:

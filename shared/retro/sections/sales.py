@@ -138,20 +138,7 @@ def kpi_table(ctx: SectionContext) -> Table:
     if len(hourly):
         ctx.record("peak_hour_share", metrics.ratio(hourly["gmv"].max(), hourly["gmv"].sum()))
         rows.append(("peak_hour_share", ctx.figure("peak_hour_share")))
-    from ..catalog import FIGURES, label
-
-    df = pd.DataFrame(
-        {
-            "figure": [label(k, ctx.lang) for k, _ in rows],
-            "value": [ctx.fmt(v, FIGURES[k].unit) for k, v in rows],
-        }
-    )
-    return ctx.table(
-        df,
-        labels={"figure": ctx.tr("sales.col.figure"), "value": ctx.tr("sales.col.value")},
-        title=ctx.tr("sales.kpis"),
-        right=("value",),
-    )
+    return ctx.figures_table(dict(rows), ctx.tr("sales.kpis"))
 
 
 def gross_vs_net(ctx: SectionContext) -> Table:

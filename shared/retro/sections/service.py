@@ -15,7 +15,6 @@ import pandas as pd
 
 from .. import charts, metrics
 from .. import formatting as fmt
-from ..catalog import FIGURES, label
 from ..context import SectionContext
 from ..display import Note, Table
 from ..i18n import label_values, register
@@ -209,19 +208,8 @@ def kpi_table(ctx: SectionContext) -> Table:
                     numerator=_row(per, ph, col),
                     denominator=paid.get(ph),
                 )
-    df = pd.DataFrame(
-        {
-            "figure": [label(k, ctx.lang) for k in keys],
-            "value": [ctx.fmt(t[k], FIGURES[k].unit) for k in keys],
-        }
-    )
     note = ctx.tr("service.no_orders") if paid is None else ""
-    return ctx.table(
-        df,
-        labels={"figure": ctx.tr("service.col.figure"), "value": ctx.tr("service.col.value")},
-        title=ctx.tr("service.kpis"),
-        note=note,
-    )
+    return ctx.figures_table({k: t[k] for k in keys}, ctx.tr("service.kpis"), note=note)
 
 
 def _period_labels(index, ctx: SectionContext) -> list[str]:

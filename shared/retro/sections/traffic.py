@@ -13,7 +13,6 @@ import pandas as pd
 
 from .. import charts, metrics
 from .. import formatting as fmt
-from ..catalog import FIGURES, label
 from ..context import SectionContext
 from ..display import Note, Table
 from ..i18n import label_values, register
@@ -271,14 +270,7 @@ def kpi_table(ctx: SectionContext) -> Table:
             bounced=r.bounced_sessions,
             sessions=r.sessions,
         )
-    df = pd.DataFrame(
-        {
-            "figure": [label(k, ctx.lang) for k in keys],
-            "value": [ctx.fmt(t[k], FIGURES[k].unit) for k in keys],
-        }
-    )
-    labels = {"figure": ctx.tr("traffic.col.figure"), "value": ctx.tr("traffic.col.value")}
-    return ctx.table(df, labels=labels, title=ctx.tr("traffic.kpis"))
+    return ctx.figures_table({k: t[k] for k in keys}, ctx.tr("traffic.kpis"))
 
 
 # --- PV and UV by channel and day ------------------------------------------------------------------

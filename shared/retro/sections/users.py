@@ -13,7 +13,6 @@ import pandas as pd
 import seaborn as sns
 
 from .. import charts, metrics
-from ..catalog import FIGURES, label
 from ..context import SectionContext
 from ..display import Note, Table
 from ..i18n import label_values, register
@@ -308,16 +307,8 @@ def kpi_table(ctx: SectionContext) -> Table:
                     visitors=visitors,
                 )
     covered = history(ctx)["covered"]
-    names = [
-        ctx.tr("users.first_seen_label") if k == "new_customers" and not covered else label(k, ctx.lang)
-        for k in KPI_KEYS
-    ]
-    df = pd.DataFrame({"figure": names, "value": [ctx.fmt(t[k], FIGURES[k].unit) for k in KPI_KEYS]})
-    return ctx.table(
-        df,
-        labels={"figure": ctx.tr("users.col.figure"), "value": ctx.tr("users.col.value")},
-        title=ctx.tr("users.kpis"),
-    )
+    names = {} if covered else {"new_customers": ctx.tr("users.first_seen_label")}
+    return ctx.figures_table({k: t[k] for k in KPI_KEYS}, ctx.tr("users.kpis"), names=names)
 
 
 def history_note(ctx: SectionContext) -> Note:
