@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from .sections import LATE, SECTIONS
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 STATUS_FILE = "status.json"
+KERNEL_LOG = "kernels.log"  # what the kernels wrote on stderr during the last runs
 REPORT_STAMP = "report.fingerprint"  # inputs of the exported report, beside it (not inside what is sent)
 
 
@@ -165,20 +168,21 @@ def run_campaign(
         return last is not None and last.status == "done" and last.fingerprint == fingerprint and out.is_file()
 
     # the summary and the appendix run after the sections, side by side: neither reads the other
-    for batch in (sections, [s for s in runnable if s in LATE]):
-        todo = []
-        for name in batch:
-            fp = section_fingerprint(
-                name, params, run_dir, notebook_dir / SECTIONS[name].notebook, reads_figures=name in LATE
-            )
-            if current(name, fp):
-                echo(f"  {name:<11} unchanged")
-            else:
-                todo.append((name, fp))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for fut in as_completed([pool.submit(run_one, n, fp) for n, fp in todo]):
-                st = fut.result()
-                statuses[st.name] = st
+    with kernel_stderr_to(run_dir / KERNEL_LOG):
+        for batch in (sections, [s for s in runnable if s in LATE]):
+            todo = []
+            for name in batch:
+                fp = section_fingerprint(
+                    name, params, run_dir, notebook_dir / SECTIONS[name].notebook, reads_figures=name in LATE
+                )
+                if current(name, fp):
+                    echo(f"  {name:<11} unchanged")
+                else:
+                    todo.append((name, fp))
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                for fut in as_completed([pool.submit(run_one, n, fp) for n, fp in todo]):
+                    st = fut.result()
+                    statuses[st.name] = st
     write_statuses(run_dir, statuses)
 
     fingerprint = report_fingerprint(params, run_dir, statuses)
@@ -190,3 +194,22 @@ def run_campaign(
     report = export_report(params, run_dir, statuses)
     stamp.write_text(fingerprint)
     return RunResult(run_dir, statuses, report)
+
+
+@contextmanager
+def kernel_stderr_to(path: Path):
+    """Point this process's stderr (which kernels inherit when they start) at a log file meanwhile.
+
+    A kernel writes its own warnings and, on some shutdowns, a harmless ZMQ traceback there; the user's
+    terminal shows only the kit's progress and its one-line problems. The log stays beside the run.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
