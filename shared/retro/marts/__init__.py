@@ -62,6 +62,23 @@ class Tables:
 
     def __init__(self, tables: dict):
         self._tables = tables
+        self._shared: dict = {}
+
+    def shared(self, key: str, build: Callable):
+        """An intermediate table several marts read, computed and materialised once per build.
+
+        ``build()`` returns an Ibis expression; the engine keeps its result (Ibis ``cache``) so the marts
+        that share it do not reduce the raw events again.
+        """
+        if key not in self._shared:
+            self._shared[key] = build().cache()
+        return self._shared[key]
+
+    def release(self) -> None:
+        """Drop the materialised intermediates (before the connection closes)."""
+        for table in self._shared.values():
+            table.release()
+        self._shared.clear()
 
     def __getattr__(self, name):
         try:
@@ -97,6 +114,7 @@ def _params_fingerprint(params: CampaignParams) -> dict:
 # Modules whose code shapes every mart: shared expressions, canonical types, staging.
 _SHARED_CODE = (
     "retro.marts.common",
+    "retro.marts.visits",
     "retro.schema",
     "retro.sources",
     "retro.readers",
@@ -164,6 +182,7 @@ def build_marts(
     started = time.perf_counter()
     spill = Path(tempfile.mkdtemp(prefix="retro-spill-"))  # outside outputs/: a failed check leaves no trace
     con = sources.connect(params, temp_dir=spill)
+    tables = None
     try:
         staged, problems = sources.stage_tables(con, params)  # raises on hard problems: nothing written yet
         tables = Tables(staged)
@@ -181,6 +200,8 @@ def build_marts(
             manifest[m.name] = {"fingerprint": fp, "section": m.section, "seconds": round(time.perf_counter() - t0, 3)}
         write_quality(mart_dir, problems)
     finally:
+        if tables is not None:
+            tables.release()
         con.disconnect()
         shutil.rmtree(spill, ignore_errors=True)
     _write_json_atomic(mart_dir / MANIFEST, manifest)

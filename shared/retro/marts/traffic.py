@@ -14,34 +14,12 @@ from __future__ import annotations
 import ibis
 
 from . import mart
-from .common import in_campaign, is_paid, phase_of, ts
+from .common import phase_of
+from .visits import LEVELS, int_sum, period_of_day, union, visitor_rows, visits, with_level_keys
 
 ALL = "all"  # channel value of rows pooling every channel
 OVERALL = "overall"  # period value of rows covering the whole campaign
 VISITOR_DAY = "~visitor-day|"  # prefix of sessions derived from visitor and day (session_id missing)
-
-
-def _int_sum(col):
-    """Sum of an integer column, stored as int64.
-
-    DuckDB sums integers as HUGEINT (written to Parquet as double) and Ibis drops a cast to the type it
-    already assumes, hence the round trip through float64 (exact below 2**53).
-    """
-    return col.sum().cast("float64").cast("int64")
-
-
-def _events_in_periods(t, p):
-    """Events of the baseline and the campaign, tagged with their period (phase name or 'baseline')."""
-    e = t.events
-    e = e.mutate(period=phase_of(e.event_time, p))
-    return e.filter(e.period.notnull())
-
-
-def _union(parts):
-    out = parts[0]
-    for part in parts[1:]:
-        out = out.union(part.select(out.columns))
-    return out
 
 
 def _levels(key: str):
@@ -64,57 +42,21 @@ def _by_levels(tbl, key: str, parts) -> ibis.Table:
         src = tbl.filter(tbl.period != "baseline") if campaign_only else tbl
         agg = src.group_by(keys).aggregate(**parts(src)) if keys else src.aggregate(**parts(src))
         out.append(agg.mutate(**{k: ibis.literal(v) for k, v in consts.items()}))
-    return _union(out).order_by([key, "period"])
+    return union(out).order_by([key, "period"])
 
 
-def _visitors_by_levels(rows, key: str, *, sums=(), flags=None) -> ibis.Table:
-    """Distinct visitors (``uv``) per key x period, key x campaign, all x period and all x campaign.
+def _count_levels(rows_at, key: str, parts) -> ibis.Table:
+    """Rows per level, each holding one visitor: ``parts(rows)`` counted per level, levels stacked.
 
-    ``rows`` has visitor_id, the key, period, additive ``sums`` and boolean columns; ``flags`` maps an
-    output name to a boolean column (visitors with it true). Each level first reduces to one row per
-    visitor and then counts rows: two plain group-bys, much faster than COUNT DISTINCT on big logs.
+    ``rows_at(level)`` gives the one-row-per-visitor table of a level (see ``visits.LEVELS``), so a row
+    count is a distinct-visitor count at that level.
     """
-    flags = flags or {}
     out = []
-    for keys, consts, campaign_only in _levels(key):
-        src = rows.filter(rows.period != "baseline") if campaign_only else rows
-        v = src.group_by(["visitor_id", *keys]).aggregate(
-            **{c: src[c].sum() for c in sums}, **{f: src[f].any() for f in set(flags.values())}
-        )
-        parts = {
-            "uv": v.count(),
-            **{c: _int_sum(v[c]) for c in sums},
-            **{name: v.count(where=v[f]) for name, f in flags.items()},
-        }
-        agg = v.group_by(keys).aggregate(**parts) if keys else v.aggregate(**parts)
-        out.append(agg.mutate(**{k: ibis.literal(val) for k, val in consts.items()}))
-    return _union(out).order_by([key, "period"])
-
-
-def _new_visitors(t, p):
-    """One row per visitor with ``is_new``.
-
-    New = first seen in the data inside the campaign window and not a user with a paid order before the
-    campaign started (checked only when orders are provided; the visitor id or its user id may match).
-    """
-    e = t.events
-    v = e.group_by("visitor_id").aggregate(first_time=e.event_time.min(), user_id=e.user_id.max())
-    is_new = in_campaign(v.first_time, p)
-    if t.has("orders"):
-        o = t.orders
-        prior = o.filter(is_paid(o) & (o.order_time < ts(p.start)))
-        buyers = prior.user_id
-        was_buyer = v.visitor_id.isin(buyers).fill_null(False) | v.user_id.isin(buyers).fill_null(False)
-        is_new = is_new & ~was_buyer
-    return v.select("visitor_id", is_new=is_new)
-
-
-def _visitor_channel_period(t, p):
-    """One row per visitor, channel and period with the visitor's PV and events there."""
-    e = _events_in_periods(t, p)
-    return e.group_by(["visitor_id", "channel", "period"]).aggregate(
-        pv=e.count(where=e.event_type == "view"), events=e.count()
-    )
+    for level, (keys, _) in LEVELS.items():
+        rows = rows_at(level)
+        agg = rows.group_by(list(keys)).aggregate(**parts(rows)) if keys else rows.aggregate(**parts(rows))
+        out.append(with_level_keys(agg, level, key))
+    return union(out).order_by([key, "period"])
 
 
 @mart("traffic_by_channel", section="traffic", needs=("events",), optional=("orders",))
@@ -123,27 +65,35 @@ def traffic_by_channel(t, p):
 
     uv and new_uv are distinct per row.
     """
-    v = _visitor_channel_period(t, p).left_join(_new_visitors(t, p), "visitor_id")
-    v = v.select("visitor_id", "channel", "period", "pv", "events", is_new=v.is_new.fill_null(False))
-    out = _visitors_by_levels(v, "channel", sums=("pv", "events"), flags={"new_uv": "is_new"})
+    out = _count_levels(
+        lambda level: visitor_rows(t, p, level),
+        "channel",
+        lambda v: {
+            "pv": int_sum(v.pv),
+            "uv": v.count(),
+            "new_uv": v.count(where=v.is_new),
+            "events": int_sum(v.events),
+        },
+    )
     return out.select("channel", "period", "pv", "uv", "new_uv", "events")
 
 
 @mart("traffic_daily", section="traffic", needs=("events",))
 def traffic_daily(t, p):
     """Per calendar day (baseline and campaign) and channel ('all' pooled): PV and UV distinct per day."""
-    e = _events_in_periods(t, p)
-    e = e.mutate(day=e.event_time.date())
-    vd = e.group_by(["visitor_id", "day", "period", "channel"]).aggregate(
-        pv=e.count(where=e.event_type == "view"), events=e.count()
-    )
+    v = visits(t, p)
+    v = v.mutate(period=period_of_day(v.day, p))
+    v = v.filter(v.period.notnull())
+    vd = v.group_by(["visitor_id", "day", "period", "channel"]).aggregate(pv=v.pv.sum(), events=v.events.sum())
     # rows are unique per visitor, day and channel: counting them counts distinct visitors
     per_channel = vd.group_by(["day", "period", "channel"]).aggregate(
-        pv=_int_sum(vd.pv), uv=vd.count(), events=_int_sum(vd.events)
+        pv=int_sum(vd.pv), uv=vd.count(), events=int_sum(vd.events)
     )
-    v = vd.group_by(["visitor_id", "day", "period"]).aggregate(pv=vd.pv.sum(), events=vd.events.sum())
-    pooled = v.group_by(["day", "period"]).aggregate(pv=_int_sum(v.pv), uv=v.count(), events=_int_sum(v.events))
-    return _union([per_channel, pooled.mutate(channel=ibis.literal(ALL))]).order_by(["day", "channel"])
+    pooled_v = vd.group_by(["visitor_id", "day", "period"]).aggregate(pv=vd.pv.sum(), events=vd.events.sum())
+    pooled = pooled_v.group_by(["day", "period"]).aggregate(
+        pv=int_sum(pooled_v.pv), uv=pooled_v.count(), events=int_sum(pooled_v.events)
+    )
+    return union([per_channel, pooled.mutate(channel=ibis.literal(ALL))]).order_by(["day", "channel"])
 
 
 @mart("traffic_by_site", section="traffic", needs=("events",))
@@ -152,11 +102,21 @@ def traffic_by_site(t, p):
 
     Off-site channels are the YAML's settings.offsite_channels; a visitor seen on both sides counts on each.
     """
-    v = _visitor_channel_period(t, p)
     offsite = list(p.settings.offsite_channels)
-    is_off = v.channel.isin(offsite) if offsite else ibis.literal(False)
-    v = v.mutate(site=ibis.ifelse(is_off, "offsite", "onsite"))
-    return _visitors_by_levels(v, "site", sums=("pv",)).select("site", "period", "pv", "uv")
+    vcp = visitor_rows(t, p, "channel,period")
+    is_off = vcp.channel.isin(offsite) if offsite else ibis.literal(False)
+    by_site = vcp.mutate(site=ibis.ifelse(is_off, "offsite", "onsite"))
+
+    def rows_at(level):
+        keys, overall = LEVELS[level]
+        if "channel" not in keys:  # the pooled levels are the same visitors as the channel marts'
+            return visitor_rows(t, p, level)
+        src = by_site.filter(by_site.period != "baseline") if overall else by_site
+        site_keys = ["site", *(k for k in keys if k != "channel")]
+        return src.group_by(["visitor_id", *site_keys]).aggregate(pv=src.pv.sum()).rename(channel="site")
+
+    out = _count_levels(rows_at, "channel", lambda v: {"pv": int_sum(v.pv), "uv": v.count()})
+    return out.select(site="channel", period="period", pv="pv", uv="uv").order_by(["site", "period"])
 
 
 @mart("traffic_sessions", section="traffic", needs=("events",))

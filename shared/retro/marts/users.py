@@ -13,6 +13,7 @@ import ibis
 
 from . import mart
 from .common import between_days, campaign_buyers, in_campaign, is_paid, phase_of, ts
+from .visits import period_of_day, union, visits
 
 RETENTION_WINDOWS = (7, 14, 30)
 
@@ -108,26 +109,26 @@ def users_visitor_conversion(t, p):
     lookback_start = p.start - timedelta(days=p.settings.new_customer_lookback_days)
     prior = o.filter(is_paid(o) & (o.order_time >= ts(lookback_start)) & (o.order_time < ts(p.start)))
     prior = prior.select(vid=prior.user_id).distinct().mutate(has_prior=ibis.literal(True))
-    e = t.events
-    e = e.filter(in_campaign(e.event_time, p))
-    e = e.select(vid=e.user_id.coalesce(e.visitor_id), period=phase_of(e.event_time, p), paid=e.event_type == "pay")
-    e = e.left_join(prior, "vid")
-    e = e.mutate(visitor_type=ibis.ifelse(e.has_prior.notnull(), "returning", "new"))
+    v = visits(t, p)
+    v = v.filter(in_campaign(v.day.cast("timestamp"), p))
+    v = v.select(vid=v.user_id.coalesce(v.visitor_id), period=period_of_day(v.day, p), paid=v.pay)
+    # one row per visitor and phase, then per visitor: counting rows counts distinct visitors
+    per_period = v.group_by(["vid", "period"]).aggregate(paid=v.paid.any())
+    per_campaign = per_period.group_by("vid").aggregate(paid=per_period.paid.any())
     parts = []
-    for period in (True, False):
+    for rows, period in ((per_period, True), (per_campaign, False)):
+        rows = rows.left_join(prior, "vid")
+        rows = rows.mutate(visitor_type=ibis.ifelse(rows.has_prior.notnull(), "returning", "new"))
         for kind in (True, False):
             keys = (["period"] if period else []) + (["visitor_type"] if kind else [])
-            g = e.group_by(keys) if keys else e
-            agg = g.aggregate(visitors=e.vid.nunique(), paying_visitors=e.vid.nunique(where=e.paid))
+            g = rows.group_by(keys) if keys else rows
+            agg = g.aggregate(visitors=rows.count(), paying_visitors=rows.count(where=rows.paid))
             if not period:
                 agg = agg.mutate(period=ibis.literal("overall"))
             if not kind:
                 agg = agg.mutate(visitor_type=ibis.literal("all"))
             parts.append(agg.select("period", "visitor_type", "visitors", "paying_visitors"))
-    out = parts[0]
-    for part in parts[1:]:
-        out = out.union(part)
-    return out.order_by(["period", "visitor_type"])
+    return union(parts).order_by(["period", "visitor_type"])
 
 
 @mart("users_retention", section="users", needs=("orders",))
