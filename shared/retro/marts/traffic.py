@@ -19,7 +19,6 @@ from .visits import LEVELS, int_sum, period_of_day, union, visitor_rows, visits,
 
 ALL = "all"  # channel value of rows pooling every channel
 OVERALL = "overall"  # period value of rows covering the whole campaign
-VISITOR_DAY = "~visitor-day|"  # prefix of sessions derived from visitor and day (session_id missing)
 
 
 def _levels(key: str):
@@ -129,10 +128,13 @@ def traffic_sessions(t, p):
     e = t.events
     e = e.filter(phase_of(e.event_time, p).notnull())
     derived = e.session_id.isnull()
-    visitor_day = ibis.literal(VISITOR_DAY) + e.visitor_id + "|" + e.event_time.date().cast("string")
-    key = e.session_id.fill_null(visitor_day)
-    e = e.mutate(session_key=key, derived=derived)
-    s = e.group_by("session_key").aggregate(
+    # the session key: session_id, or (visitor, day) where it is missing; three columns, no string building
+    e = e.mutate(
+        derived=derived,
+        day_visitor=ibis.ifelse(derived, e.visitor_id, ibis.null("string")),
+        day=ibis.ifelse(derived, e.event_time.date(), ibis.null("date")),
+    )
+    s = e.group_by(["session_id", "day_visitor", "day"]).aggregate(
         start=e.event_time.min(),
         channel=e.channel.argmin(e.event_time),
         events=e.count(),
