@@ -4,7 +4,8 @@ For each size: the engine's single scan of every input column (the floor), a col
 with nothing changed, a re-run after editing one notebook, and peak resident memory; then, on the same data,
 (a) the same notebooks run one after another with the papermill CLI and exported one by one with the
 jupyter nbconvert CLI, and (b) the "no kit" way: one notebook per section that loads the raw tables it needs
-with pandas and aggregates them itself. Usage: ``python bench/bench.py --size medium [--skip-baselines]``.
+with pandas and aggregates them itself. ``--spark`` adds the marts' build on Spark (local[2]) next to DuckDB's.
+Usage: ``python bench/bench.py --size medium [--skip-baselines] [--spark]``.
 """
 
 from __future__ import annotations
@@ -169,10 +170,27 @@ def baseline_no_kit(data: Path, size: str) -> tuple[float, int]:
     return total, peak
 
 
+def marts_on_engine(params: Path, size: str, engine: dict) -> float:
+    """Seconds to build every mart (reading and checking the data included) on an engine, in a fresh process."""
+    doc = yaml.safe_load(params.read_text(encoding="utf-8"))
+    doc["engine"] = engine
+    path = WORK / f"bench_{size}_{engine['kind']}.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    run_dir = WORK / "runs" / f"{size}-marts-{engine['kind']}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    code = (
+        "from pathlib import Path; from retro.params import load_params; from retro.marts import build_marts; "
+        f"build_marts(load_params({str(path)!r}), Path({str(run_dir)!r}))"
+    )
+    secs, _, _ = timed([sys.executable, "-c", code])
+    return secs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", action="append", choices=["small", "medium", "large"])
     ap.add_argument("--skip-baselines", action="store_true")
+    ap.add_argument("--spark", action="store_true", help="also time the marts on Spark (local[2]) against DuckDB")
     args = ap.parse_args()
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     cpu = platform.processor() or platform.machine()
@@ -199,6 +217,11 @@ def main() -> None:
                 f"(b) no kit, pandas loads raw tables per section: {nokit:.1f}s (peak RSS {nokit_rss / 2**30:.2f} GiB)"
                 f"  -> kit is {nokit / kit['cold']:.1f}x faster"
             )
+        if args.spark:  # the cost of engine.kind: spark on one machine (a cluster spreads the same work)
+            duck = marts_on_engine(params, size, {"kind": "duckdb"})
+            spark = marts_on_engine(params, size, {"kind": "spark", "master": "local[2]"})
+            print(f"marts only (read, check, build every mart), DuckDB: {duck:.1f}s")
+            print(f"marts only, Spark local[2] (JVM start included): {spark:.1f}s  -> {spark / duck:.1f}x DuckDB")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ baseline days. Visitors in the campaign: v1, v2, v3, v4, v5, v6, u7 (7).
 
 import pandas as pd
 import pytest
-from conftest import ts
+from conftest import TinyCampaign, ts
 
 _E = [
     # visitor, user, time, channel, type, session, dwell
@@ -195,3 +195,21 @@ def test_zero_sessions_segment_is_na(tiny):
     assert ctx.figure("bounce_rate") is None and ctx.figure("avg_dwell_seconds") is None
     assert ctx.figure("new_visitor_share") is None
     assert ctx.figure("uv_lift") == pytest.approx(-1.0)  # 0 per day vs 1 per day
+
+
+def test_large_parquet_sources_are_scanned_in_place_with_the_same_marts(tmp_path, monkeypatch):
+    """Parquet larger than an eighth of the memory limit stays in its files (a copy of a huge log would spill
+    gigabytes); every mart must read the same either way."""
+    from retro import sources
+
+    copied = TinyCampaign(tmp_path / "copied", {"events": EVENTS, "orders": ORDERS}, SECTIONS)
+    assert not sources._scan_again("events", sources.table_sources(copied.params)["events"], copied.params)
+    size = (copied.root / "data" / "events" / "part-0.parquet").stat().st_size
+    limit = f"{size * 8 // 1024 - 1}KB"  # an eighth of it is just under the file's size
+    small = copied.params.model_copy(update={"engine": copied.params.engine.model_copy(update={"memory_limit": limit})})
+    assert sources._scan_again("events", sources.table_sources(small)["events"], small)
+
+    monkeypatch.setattr(sources, "_scan_again", lambda *a: True)
+    scanned = TinyCampaign(tmp_path / "scanned", {"events": EVENTS, "orders": ORDERS}, SECTIONS)
+    for name in ("traffic_by_channel", "traffic_daily", "traffic_by_site", "traffic_sessions", "traffic_gmv"):
+        pd.testing.assert_frame_equal(scanned.mart(name), copied.mart(name), check_exact=True)

@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import ibis
 
+from .engines import materialize
+from .marts.common import first_by
 from .params import CampaignParams, TableSource
 from .quality import Problem
 
@@ -110,10 +112,10 @@ def users_from_orders(con, orders) -> tuple:
     users = named.group_by("user_id").aggregate(
         registered_at=ibis.null("timestamp"),
         is_member=ibis.null("boolean"),
-        city_tier=named.city_tier.argmin(named.order_time),
-        province=named.province.argmin(named.order_time),
+        city_tier=first_by(named.city_tier, named.order_time, named.order_id),
+        province=first_by(named.province, named.order_time, named.order_id),
     )
-    table = con.create_table("users", users, temp=True, overwrite=True)
+    table = materialize(con, "users", users)
     n = int(table.count().execute())
     what = "derived from first orders, one row per customer (no membership or registration data)"
     return table, [_derived("users", what, n, "orders")]
@@ -204,7 +206,7 @@ def derive_from_lines(con, lines, src: TableSource, params: CampaignParams, want
     label = _label(src)
     problems: list[Problem] = []
     facts = _line_facts(lines)
-    staged = con.create_table("__derived_order_facts", _orders(facts, src), temp=True, overwrite=True)
+    staged = materialize(con, "__derived_order_facts", _orders(facts, src))
     out: dict = {}
     stats = _order_stats(con, staged, facts)
     if stats["orders"] and stats["no_amount"] == stats["lines"]:
@@ -223,10 +225,10 @@ def derive_from_lines(con, lines, src: TableSource, params: CampaignParams, want
     kept = staged.filter(~staged._reversal)
     if "orders" in wanted:
         orders = kept.select(*TABLES["orders"].column_names)
-        out["orders"] = con.create_table("orders", orders, temp=True, overwrite=True)
+        out["orders"] = materialize(con, "orders", orders)
         problems.extend(_order_problems(src, stats, label))
     if "order_items" in wanted:
-        out["order_items"] = con.create_table("order_items", _items(facts, kept), temp=True, overwrite=True)
+        out["order_items"] = materialize(con, "order_items", _items(facts, kept))
     if "products" in wanted:
         products, found = _products(con, facts, src, label)
         out["products"] = products
@@ -237,10 +239,10 @@ def derive_from_lines(con, lines, src: TableSource, params: CampaignParams, want
         users = named.group_by("user_id").aggregate(
             registered_at=ibis.null("timestamp"),
             is_member=ibis.null("boolean"),
-            city_tier=named.city_tier.argmin(named.order_time),
-            province=named.province.argmin(named.order_time),
+            city_tier=first_by(named.city_tier, named.order_time, named.order_id),
+            province=first_by(named.province, named.order_time, named.order_id),
         )
-        out["users"] = con.create_table("users", users, temp=True, overwrite=True)
+        out["users"] = materialize(con, "users", users)
         n = out["users"].count().execute()
         what = "derived from first orders, one row per customer (no membership or registration data)"
         problems.append(_derived("users", what, int(n), label))
@@ -253,7 +255,7 @@ def derive_from_lines(con, lines, src: TableSource, params: CampaignParams, want
             region=has.region.max(),
             promised_hours=ibis.null("float64"),
         )
-        out["shipments"] = con.create_table("shipments", ship, temp=True, overwrite=True)
+        out["shipments"] = materialize(con, "shipments", ship)
         n = out["shipments"].count().execute()
         what = "derived from order_lines' ship dates, one row per order (no promised delivery time: lateness unknown)"
         problems.append(_derived("shipments", what, int(n), label))
@@ -387,7 +389,7 @@ def _products(con, facts, src: TableSource, label: str):
         unit_cost=g._cost / g._units.nullif(0),
         is_merchandise=g._listed.coalesce(by_list),
     )
-    table = con.create_table("products", p, temp=True, overwrite=True)
+    table = materialize(con, "products", p)
     s = table.aggregate(
         n=table.count(),
         excluded=table.count(where=~table.is_merchandise),
@@ -461,7 +463,7 @@ def derive_events(con, events, params: CampaignParams):
         )
     if not changed:
         return events, problems
-    table = con.create_table("__derived_events", out, temp=True, overwrite=True)
+    table = materialize(con, "__derived_events", out)
     if s["n"] and not s["with_session"]:
         n = table.session_id.nunique().execute()
         problems.insert(

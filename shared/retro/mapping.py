@@ -31,6 +31,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from .engines import dialect, fetch, is_spark, materialize_sql, view_sql, zoned_columns
 from .params import CampaignParams, TableSource
 from .quality import Problem
 from .schema import EVENT_TYPES, INPUT_TABLES, ORDER_STATUSES, SERVICE_TYPES, TABLES, Column, Table
@@ -42,14 +43,6 @@ IBIS_TYPES = {
     "bool": "boolean",
     "timestamp": "timestamp",
     "date": "date",
-}
-SQL_TYPES = {
-    "string": "VARCHAR",
-    "int": "BIGINT",
-    "float": "DOUBLE",
-    "bool": "BOOLEAN",
-    "timestamp": "TIMESTAMP",
-    "date": "DATE",
 }
 
 # Columns holding money, in any table: divided by 100 when the source's amount_unit is fen or cents.
@@ -102,6 +95,8 @@ MONTH_FIRST_FORMATS = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y")
 
 _BLANKS = " \t\r\n\u3000\ufeff\u00a0"
 _ZONED = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
+_EPOCH_SECONDS = r"\d{9,10}(\.\d+)?"
+_EPOCH_MILLIS = r"\d{12,13}"
 _NUMBER_NOISE = r"[\s,\x{00A0}¥￥$€£₩]|元|RMB|CNY|USD|EUR|GBP|HKD"
 
 PARSE_CODES = {
@@ -123,16 +118,6 @@ PARSE_WHAT = {
 def canonical_table(name: str) -> Table:
     """The canonical definition of a table name (a mart table or an input-only table)."""
     return TABLES.get(name) or INPUT_TABLES[name]
-
-
-def q(name: str) -> str:
-    """A quoted SQL identifier."""
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def lit(value) -> str:
-    """A SQL string literal."""
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _text_value(value) -> str | None:
@@ -195,25 +180,26 @@ def _suggest(word: str, choices) -> str:
 
 
 # --- parsing expressions ------------------------------------------------------------------------------------
-def _clean_number(v: str) -> str:
+# ``sql`` is the engine's spelling (retro.engines.DuckDBSql or SparkSql) of the few constructs written by hand.
+def _clean_number(sql, v: str) -> str:
     """Text of a number without currency symbols, thousands separators or accounting parentheses."""
-    neg = rf"regexp_replace({v}, '^\((.*)\)$', '-\1')"
-    return f"regexp_replace({neg}, '{_NUMBER_NOISE}', '', 'g')"
+    neg = sql.replace_all(v, r"^\((.*)\)$", r"-\1")
+    return sql.replace_all(neg, _NUMBER_NOISE, "")
 
 
-def _to_local(ts: str, src_zone: str, zone: str) -> str:
+def _to_local(sql, ts: str, src_zone: str, zone: str) -> str:
     """A naive timestamp taken in ``src_zone`` as naive local time of the campaign's ``zone``."""
     if src_zone == zone:
         return ts
-    return f"timezone({lit(zone)}, timezone({lit(src_zone)}, {ts}))"
+    return sql.convert_naive(ts, src_zone, zone)
 
 
-def _epoch(num: str, zone: str, unit: str) -> str:
+def _epoch(sql, num: str, zone: str, unit: str) -> str:
     """Unix seconds / milliseconds (or by magnitude when ``unit`` is 'auto') as campaign local time."""
-    auto = f"CASE WHEN abs({num}) >= 1e11 THEN ({num}) / 1000.0 ELSE {num} END"
-    secs = {"s": num, "ms": f"({num}) / 1000.0"}.get(unit, auto)
+    auto = f"CASE WHEN abs({num}) >= 1e11 THEN ({num}) / 1e3 ELSE {num} END"
+    secs = {"s": num, "ms": f"({num}) / 1e3"}.get(unit, auto)
     # out-of-range numbers give NULL (counted as not parsed), not an engine error
-    return f"CASE WHEN abs({secs}) < 1e11 THEN timezone({lit(zone)}, to_timestamp({secs})) END"
+    return f"CASE WHEN abs({secs}) < 1e11 THEN {sql.from_epoch(secs, zone)} END"
 
 
 def _formats(src: TableSource) -> list[str]:
@@ -223,36 +209,32 @@ def _formats(src: TableSource) -> list[str]:
     return [fmt] if isinstance(fmt, str) else list(fmt)
 
 
-def _list(formats) -> str:
-    return "[" + ", ".join(lit(f) for f in formats) + "]"
-
-
-def _parse_time_text(v: str, src: TableSource, zone: str, src_zone: str) -> str:
+def _parse_time_text(sql, v: str, src: TableSource, zone: str, src_zone: str) -> str:
     """Text -> naive campaign-local timestamp (NULL when no known format matches)."""
     formats = _formats(src)
+    double = f"TRY_CAST({v} AS DOUBLE)"
     if formats and formats[0] in ("epoch", "epoch_ms"):
-        return _epoch(f"TRY_CAST({v} AS DOUBLE)", zone, "s" if formats[0] == "epoch" else "ms")
+        return _epoch(sql, double, zone, "s" if formats[0] == "epoch" else "ms")
     zoned_fmts = [f for f in formats if "%z" in f or "%Z" in f]
     naive_fmts = [f for f in formats if f not in zoned_fmts]
-    zoned = f"TRY_CAST({v} AS TIMESTAMPTZ)"
+    zoned = sql.zoned_cast(v)
     if zoned_fmts:
-        zoned = f"COALESCE(try_strptime({v}, {_list(zoned_fmts)}), {zoned})"
-    naive = [f"try_strptime({v}, {_list(naive_fmts)})"] if naive_fmts else []
+        zoned = f"COALESCE({sql.strptime(v, zoned_fmts)}, {zoned})"
+    naive = [sql.strptime(v, naive_fmts)] if naive_fmts else []
     naive.append(f"TRY_CAST({v} AS TIMESTAMP)")
-    naive.append(f"try_strptime({v}, {_list(UNAMBIGUOUS_FORMATS)})")
+    naive.append(sql.strptime(v, UNAMBIGUOUS_FORMATS))
     if not formats:
-        naive.append(f"try_strptime({v}, {_list(MONTH_FIRST_FORMATS)})")
+        naive.append(sql.strptime(v, MONTH_FIRST_FORMATS))
     branches = []
     if not formats:  # unix times written as digits
-        num = f"TRY_CAST({v} AS DOUBLE)"
-        branches.append(f"WHEN regexp_full_match({v}, '\\d{{9,10}}(\\.\\d+)?') THEN {_epoch(num, zone, 's')}")
-        branches.append(f"WHEN regexp_full_match({v}, '\\d{{12,13}}') THEN {_epoch(num, zone, 'ms')}")
-    branches.append(f"WHEN regexp_matches({v}, '{_ZONED}') THEN timezone({lit(zone)}, {zoned})")
-    local = _to_local(f"COALESCE({', '.join(naive)})", src_zone, zone)
+        branches.append(f"WHEN {sql.full_match(v, _EPOCH_SECONDS)} THEN {_epoch(sql, double, zone, 's')}")
+        branches.append(f"WHEN {sql.full_match(v, _EPOCH_MILLIS)} THEN {_epoch(sql, double, zone, 'ms')}")
+    branches.append(f"WHEN {sql.search(v, _ZONED)} THEN {sql.local_of_instant(zone, zoned)}")
+    local = _to_local(sql, f"COALESCE({', '.join(naive)})", src_zone, zone)
     return f"CASE {' '.join(branches)} ELSE {local} END"
 
 
-def _parse(v: str, kind: str, col: Column, src: TableSource, params: CampaignParams) -> tuple[str, bool]:
+def _parse(sql, v: str, kind: str, col: Column, src: TableSource, params: CampaignParams) -> tuple[str, bool]:
     """SQL turning the value ``v`` (of family ``kind``) into the canonical type, and whether it can fail."""
     zone = params.campaign.timezone
     src_zone = src.timezone or zone
@@ -261,11 +243,11 @@ def _parse(v: str, kind: str, col: Column, src: TableSource, params: CampaignPar
         if kind == "string":
             return v, False
         if kind == "float":  # ids read as numbers (Excel, pandas): 17850.0 -> '17850'
-            return _float_text(v), False
-        return f"CAST({v} AS VARCHAR)", False
+            return _float_text(sql, v), False
+        return sql.text(v), False
     if target in ("float", "int"):
         if kind == "string":
-            num, fails = f"TRY_CAST({_clean_number(v)} AS DOUBLE)", True
+            num, fails = f"TRY_CAST({_clean_number(sql, v)} AS DOUBLE)", True
         elif kind in ("int", "float", "bool"):
             num, fails = f"CAST({v} AS DOUBLE)", kind == "float" and target == "int"
         else:
@@ -275,7 +257,7 @@ def _parse(v: str, kind: str, col: Column, src: TableSource, params: CampaignPar
                 return f"CAST({v} AS BIGINT)", False
             return f"CASE WHEN {num} = round({num}) AND abs({num}) < 9e18 THEN CAST({num} AS BIGINT) END", fails
         if col.name in MONEY_COLUMNS and src.amount_unit in ("fen", "cents"):
-            num = f"({num}) / 100.0"
+            num = f"({num}) / 1e2"
         return num, fails
     if target == "bool":
         if kind == "bool":
@@ -284,60 +266,59 @@ def _parse(v: str, kind: str, col: Column, src: TableSource, params: CampaignPar
             return f"({v} <> 0)", False
         if kind == "string":
             low = f"lower({v})"
-            yes = ", ".join(lit(w) for w in TRUE_WORDS)
-            no = ", ".join(lit(w) for w in FALSE_WORDS)
+            yes = ", ".join(sql.lit(w) for w in TRUE_WORDS)
+            no = ", ".join(sql.lit(w) for w in FALSE_WORDS)
             return f"CASE WHEN {low} IN ({yes}) THEN TRUE WHEN {low} IN ({no}) THEN FALSE END", True
         return "NULL", True
     # timestamp or date
     if kind == "string":
-        ts, fails = _parse_time_text(v, src, zone, src_zone if target == "timestamp" else zone), True
+        ts, fails = _parse_time_text(sql, v, src, zone, src_zone if target == "timestamp" else zone), True
     elif kind == "timestamptz":
-        ts, fails = f"timezone({lit(zone)}, {v})", False
+        ts, fails = sql.local_of_instant(zone, v), False
     elif kind == "timestamp":
-        ts, fails = _to_local(f"CAST({v} AS TIMESTAMP)", src_zone if target == "timestamp" else zone, zone), False
+        ts, fails = _to_local(sql, f"CAST({v} AS TIMESTAMP)", src_zone if target == "timestamp" else zone, zone), False
     elif kind == "date":
         ts, fails = f"CAST({v} AS TIMESTAMP)", False
     elif kind in ("int", "float"):
         unit = {"epoch": "s", "epoch_ms": "ms"}.get(_formats(src)[0] if _formats(src) else "", "auto")
-        ts, fails = _epoch(f"CAST({v} AS DOUBLE)", zone, unit), True
+        ts, fails = _epoch(sql, f"CAST({v} AS DOUBLE)", zone, unit), True
     else:
         return "NULL", True
     return (f"CAST({ts} AS DATE)" if target == "date" else ts), fails
 
 
-def _values_case(v: str, mapping: dict) -> str:
+def _values_case(sql, v: str, mapping: dict) -> str:
     """CASE mapping source values (compared as trimmed text) to canonical text; others kept."""
     whens = []
     for key, target in mapping.items():
         text = _text_value(target)
-        whens.append(f"WHEN {lit(_text_value(key))} THEN {'NULL' if text is None else lit(text)}")
+        whens.append(f"WHEN {sql.lit(_text_value(key))} THEN {'NULL' if text is None else sql.lit(text)}")
     return f"CASE {v} {' '.join(whens)} ELSE {v} END"
 
 
-def _float_text(v: str) -> str:
+def _float_text(sql, v: str) -> str:
     """A float as text, whole numbers without the '.0' (ids and codes read as numbers)."""
     return (
-        f"CASE WHEN {v} = trunc({v}) AND abs({v}) < 1e15 THEN CAST(CAST({v} AS BIGINT) AS VARCHAR) "
-        f"ELSE CAST({v} AS VARCHAR) END"
+        f"CASE WHEN {v} = round({v}) AND abs({v}) < 1e15 THEN {sql.text(f'CAST({v} AS BIGINT)')} ELSE {sql.text(v)} END"
     )
 
 
-def _text_of(ref: str, kind: str, trim: str) -> str:
+def _text_of(sql, ref: str, kind: str, trim: str) -> str:
     """A raw column as text, NULL when empty; ``trim``: 'all' blanks (tab, full-width, BOM), 'spaces' or 'none'.
 
     Text files (every column a string) get the full trim; typed stores (Parquet, databases) only where the
     value is parsed or mapped, and then spaces only: trimming every id of a large typed table costs seconds.
     """
     if kind == "string":
-        text = f"CAST({ref} AS VARCHAR)"
+        text = sql.text(ref)
         if trim == "all":
-            text = f"trim({text}, {lit(_BLANKS)})"
+            text = sql.trim(text, _BLANKS)
         elif trim == "spaces":
-            text = f"trim({text})"
+            text = sql.trim(text)
         return f"NULLIF({text}, '')"
     if kind == "float":
-        return _float_text(ref)
-    return f"CAST({ref} AS VARCHAR)"
+        return _float_text(sql, ref)
+    return sql.text(ref)
 
 
 # --- the mapping --------------------------------------------------------------------------------------------
@@ -361,7 +342,11 @@ def _key_problems(name: str, table: Table, src: TableSource, label: str) -> list
     return out
 
 
-def _plan_columns(name, table, raw_schema, src, params, label) -> tuple[list[_Plan], list[Problem]]:
+def _plan_columns(sql, name, table, raw_schema, src, params, label, zoned=frozenset()):
+    """How each canonical column is produced, and the problems of the mapping itself (missing columns).
+
+    ``zoned``: source columns holding instants that the Ibis schema shows as plain timestamps (Spark's).
+    """
     headers = list(raw_schema.names)
     textual = all(_kind(t) == "string" for t in raw_schema.types)  # a text file read as strings
     plans, problems = [], []
@@ -394,36 +379,37 @@ def _plan_columns(name, table, raw_schema, src, params, label) -> tuple[list[_Pl
                         code="missing_column",
                     )
                 )
-            plans.append(_Plan(col, None, "NULL", f"CAST(NULL AS {SQL_TYPES[col.type]})", False, False))
+            plans.append(_Plan(col, None, "NULL", f"CAST(NULL AS {sql.types[col.type]})", False, False))
             continue
         if header is None:
-            value, kind = lit(default), "string"
+            value, kind = sql.lit(default), "string"
         else:
-            kind = _kind(raw_schema[header])
-            value = q(header)
+            kind = "timestamptz" if header in zoned else _kind(raw_schema[header])
+            value = sql.q(header)
             if kind == "string" or col.name in src.values or default is not None:
                 mapped = col.type != "string" or col.name in src.values or (name, col.name) in VOCABULARIES
                 trim = "all" if textual else ("spaces" if mapped else "none")
-                value, kind = _text_of(value, kind, trim), "string"
+                value, kind = _text_of(sql, value, kind, trim), "string"
         if col.name in src.values:
-            value = _values_case(value, src.values[col.name])
+            value = _values_case(sql, value, src.values[col.name])
         if header is not None and default is not None:
-            value = f"COALESCE({value}, {lit(default)})"
+            value = f"COALESCE({value}, {sql.lit(default)})"
         vocab = VOCABULARIES.get((name, col.name))
         if vocab and kind == "string":
-            allowed = ", ".join(lit(x) for x in vocab[0])
+            allowed = ", ".join(sql.lit(x) for x in vocab[0])
             value = f"CASE WHEN lower({value}) IN ({allowed}) THEN lower({value}) ELSE {value} END"
         plans.append(_Plan(col, header, value, "", False, True))
-        plans[-1].parsed, plans[-1].can_fail = _parse(f"v{len(plans) - 1}", kind, col, src, params)
+        plans[-1].parsed, plans[-1].can_fail = _parse(sql, f"v{len(plans) - 1}", kind, col, src, params)
     return plans, problems
 
 
 def _example_values(con, inner_sql: str, i: int) -> list:
     """Up to three source values of column ``i`` that did not parse, most frequent first."""
-    rows = con.raw_sql(
-        f"SELECT v{i}, count(*) AS n FROM ({inner_sql}) WHERE v{i} IS NOT NULL AND p{i} IS NULL "
-        "GROUP BY 1 ORDER BY n DESC, 1 LIMIT 3"
-    ).fetchall()
+    rows = fetch(
+        con,
+        f"SELECT v{i}, count(*) AS n FROM ({inner_sql}) AS i WHERE v{i} IS NOT NULL AND p{i} IS NULL "
+        "GROUP BY 1 ORDER BY n DESC, 1 LIMIT 3",
+    )
     return [r[0] for r in rows]
 
 
@@ -433,37 +419,38 @@ def to_canonical(con, name: str, raw, src: TableSource, params: CampaignParams, 
     None is returned when a hard problem makes the table unusable (a required column missing, too many
     values that do not parse); every problem found is returned either way.
     """
+    sql = dialect(con)
     table = canonical_table(name)
     label = source_label
     problems = _key_problems(name, table, src, label)
-    plans, found = _plan_columns(name, table, raw.schema(), src, params, label)
+    plans, found = _plan_columns(sql, name, table, raw.schema(), src, params, label, zoned_columns(con, raw))
     problems.extend(found)
     if any(p.hard for p in problems):
         return None, problems
 
+    q = sql.q
     view = f"__raw_{name}"
     con.create_view(view, raw, overwrite=True)
     values = ", ".join(f"{p.value} AS v{i}" for i, p in enumerate(plans))
     parsed = ", ".join(f"{p.parsed} AS p{i}" for i, p in enumerate(plans))
-    inner = f"SELECT *, {parsed} FROM (SELECT {values} FROM {q(view)})"
+    inner = f"SELECT *, {parsed} FROM (SELECT {values} FROM {q(view)}) AS r"
     failing = [i for i, p in enumerate(plans) if p.can_fail]
-    out_cols = [f"CAST(p{i} AS {SQL_TYPES[p.col.type]}) AS {q(p.col.name)}" for i, p in enumerate(plans)]
-    if failing:
+    out_cols = [f"CAST(p{i} AS {sql.types[p.col.type]}) AS {q(p.col.name)}" for i, p in enumerate(plans)]
+    if failing or is_spark(con):  # Spark: cached once, so the counts below, the checks and the marts read it
         bits = " + ".join(
             f"(CASE WHEN v{i} IS NOT NULL AND p{i} IS NULL THEN {1 << k} ELSE 0 END)" for k, i in enumerate(failing)
         )
+        bits = bits or "0"
         staged = f"__mapped_{name}"
-        con.raw_sql(
-            f"CREATE OR REPLACE TEMP TABLE {q(staged)} AS SELECT {', '.join(out_cols)}, {bits} AS __bad FROM ({inner})"
-        )
+        materialize_sql(con, staged, f"SELECT {', '.join(out_cols)}, {bits} AS __bad FROM ({inner}) AS i")
         base = q(staged)
     else:
-        base = f"(SELECT {', '.join(out_cols)} FROM ({inner}))"
+        base = f"(SELECT {', '.join(out_cols)} FROM ({inner}) AS i) AS m"
 
     present = [p for p in plans if p.present]
     aggs = ["count(*)"] + [f"count({q(p.col.name)})" for p in present]
     aggs += [f"count(*) FILTER (WHERE (__bad & {1 << k}) <> 0)" for k in range(len(failing))]
-    stats = con.raw_sql(f"SELECT {', '.join(aggs)} FROM {base}").fetchone()
+    stats = fetch(con, f"SELECT {', '.join(aggs)} FROM {base}")[0]
     total = stats[0]
     nonnull = dict(zip([p.col.name for p in present], stats[1 : 1 + len(present)], strict=True))
     fails = dict(zip(failing, stats[1 + len(present) :], strict=True))
@@ -499,12 +486,12 @@ def to_canonical(con, name: str, raw, src: TableSource, params: CampaignParams, 
                         code="null_required",
                     )
                 )
-        problems.extend(_vocabulary_problems(con, name, base, plans, nonnull, drop, label))
+        problems.extend(_vocabulary_problems(con, sql, name, base, plans, nonnull, drop, label))
 
     cols = ", ".join(q(p.col.name) for p in plans)
     where = f" WHERE NOT ({' OR '.join(drop)})" if drop else ""
     # the drop conditions may be NULL (x IS NULL is never NULL, __bad never NULL, vocab test coalesced)
-    result = con.sql(f"SELECT {cols} FROM {base}{where}")
+    result = view_sql(con, f"__canonical_{name}", f"SELECT {cols} FROM {base}{where}")
     if any(p.hard for p in problems):
         return None, problems
     return result, problems
@@ -559,7 +546,7 @@ def _empty_problem(name, p: _Plan, label) -> Problem:
     )
 
 
-def _vocabulary_problems(con, name, base, plans, nonnull, drop, label) -> list[Problem]:
+def _vocabulary_problems(con, sql, name, base, plans, nonnull, drop, label) -> list[Problem]:
     """Values outside a closed vocabulary: counted with examples; rows dropped or kept (events)."""
     out = []
     for p in plans:
@@ -567,11 +554,12 @@ def _vocabulary_problems(con, name, base, plans, nonnull, drop, label) -> list[P
         if not vocab or not p.present:
             continue
         allowed, strict = vocab
-        col = q(p.col.name)
-        cond = f"{col} NOT IN ({', '.join(lit(x) for x in allowed)})"
-        rows = con.raw_sql(
-            f"SELECT {col}, count(*) AS n FROM {base} WHERE {col} IS NOT NULL AND {cond} GROUP BY 1 ORDER BY n DESC, 1"
-        ).fetchall()
+        col = sql.q(p.col.name)
+        cond = f"{col} NOT IN ({', '.join(sql.lit(x) for x in allowed)})"
+        rows = fetch(
+            con,
+            f"SELECT {col}, count(*) AS n FROM {base} WHERE {col} IS NOT NULL AND {cond} GROUP BY 1 ORDER BY n DESC, 1",
+        )
         if not rows:
             continue
         n = sum(r[1] for r in rows)

@@ -27,12 +27,13 @@ from pydantic import (
 
 from .catalog import FIGURES
 from .errors import ParamsError
+from .paths import PROJECT_ROOT
 from .schema import INPUT_TABLES, TABLES
 from .sections import SECTIONS
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
 PhaseKind = Literal["warmup", "burst", "tail"]
+SPARK_MASTER = r"local(\[(\*|\d+)(,\d+)?\])?|spark://\S+|yarn|k8s://\S+|mesos://\S+"
+REMOTE_PATH = r"[a-zA-Z][a-zA-Z0-9+.-]*://"  # s3a://, hdfs://, abfss://, gs://: read by Spark, never listed here
 
 
 class _Model(BaseModel):
@@ -138,8 +139,9 @@ class TableSource(_Model):
         elif self.url:
             if bool(self.table) == bool(self.query):
                 raise ValueError("give exactly one of table or query with url")
-        elif not self.path:
-            raise ValueError("give path (files) or url (a database)")
+        elif not self.path and bool(self.table) == bool(self.query):
+            # neither files nor a database: a Spark catalogue table (checked against engine.kind)
+            raise ValueError("give path (files), url (a database), or table or query (a Spark catalogue table)")
         if self.url and re.search(r"://[^/@]*:[^/@]+@", self.url):
             raise ValueError("the url contains a password: remove it and name its environment variable in password_env")
         return self
@@ -182,11 +184,40 @@ class Settings(_Model):
 
 
 class Engine(_Model):
-    """Where marts are computed: DuckDB in-process by default, memory bounded, spilling to disk beyond it."""
+    """Where marts are computed (``retro.engines``).
 
-    kind: Literal["duckdb"] = "duckdb"
+    ``duckdb`` (default): in this process, memory bounded, spilling to disk beyond ``memory_limit``.
+    ``spark``: a Spark session at ``master`` (``local[2]``, ``spark://host:7077``, ``yarn``, ``k8s://…``;
+    default ``local[*]``) with ``conf`` (Spark settings, never secrets: those belong in spark-defaults.conf
+    or the environment). With Spark, ``memory_limit`` is a local master's driver memory, and it and ``threads``
+    bound the DuckDB that reads small sources (CSV, Excel, databases) here before they are shipped to Spark.
+    """
+
+    kind: Literal["duckdb", "spark"] = "duckdb"
     memory_limit: Annotated[str, Field(pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")] = "4GB"
     threads: Annotated[int, Field(ge=1)] | None = None
+    master: str | None = None
+    conf: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+    @field_validator("master")
+    @classmethod
+    def _known_master(cls, v):
+        if v is not None and not re.fullmatch(SPARK_MASTER, v):
+            raise ValueError(f"not a Spark master URL: {v!r} (use local[2], spark://host:7077, yarn or k8s://…)")
+        return v
+
+    @model_validator(mode="after")
+    def _spark_settings(self):
+        if self.kind != "spark":
+            for key in ("master", "conf"):
+                if key in self.model_fields_set:
+                    raise ValueError(f"{key} is a Spark setting: add kind: spark, or remove it")
+        for key in self.conf:
+            if re.search(r"secret|password|token|credential", key, re.IGNORECASE):
+                raise ValueError(
+                    f"conf.{key} looks like a secret: put it in spark-defaults.conf or the environment, not the YAML"
+                )
+        return self
 
 
 Benchmark = float | dict[str, float]
@@ -224,6 +255,23 @@ class FindingRule(_Model):
         return self
 
 
+class Comparison(_Model):
+    """Another campaign to show this one against: its YAML (its default run folder is read) or a run folder.
+
+    Paths are relative to this YAML. The other campaign must have been run; its raw data is never read.
+    """
+
+    label: Annotated[str, Field(min_length=1, max_length=80)] | None = None  # default: its campaign name
+    params: str | None = None
+    run: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.params is None) == (self.run is None):
+            raise ValueError("give exactly one of params (a campaign YAML) or run (a finished run folder)")
+        return self
+
+
 class CampaignParams(_Model):
     """Everything one retrospective is built from."""
 
@@ -238,6 +286,7 @@ class CampaignParams(_Model):
     sections: list[str] | None = None
     settings: Settings = Field(default_factory=Settings)
     engine: Engine = Field(default_factory=Engine)
+    compare: list[Comparison] = Field(default_factory=list)
 
     _source: Path | None = PrivateAttr(default=None)
 
@@ -269,6 +318,8 @@ class CampaignParams(_Model):
             problems.append(f"each phase may appear once, got {kinds}")
         if self.baseline and self.baseline.end >= self.phases[0].start:
             problems.append(f"baseline ends {self.baseline.end}, not before the campaign starts {self.phases[0].start}")
+        if self.engine.kind != "spark":
+            problems.extend(_spark_only_sources(self.data))
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -312,6 +363,19 @@ class CampaignParams(_Model):
         if p.is_absolute() or self._source is None:
             return p
         return (self._source.parent / p).resolve()
+
+
+def _spark_only_sources(data: Data) -> list[str]:
+    """Sources only Spark reads: catalogue tables and paths on a cluster file system (s3a://, hdfs://)."""
+    out = []
+    for name, src in data.tables.items():
+        paths = [src.path] if isinstance(src.path, str) else list(src.path or [])
+        if not paths and not src.url and src.format not in ("duckdb", "sql"):
+            out.append(f"data.tables.{name}: a catalogue table (table or query, no path) needs engine.kind: spark")
+        elif remote := [p for p in paths if re.match(REMOTE_PATH, p)]:
+            scheme = remote[0].split(":")[0]
+            out.append(f"data.tables.{name}.path: a {scheme}:// path is read by Spark only: set engine.kind: spark")
+    return out
 
 
 def _suggest(word: str, choices) -> str:
@@ -424,6 +488,12 @@ def load_params(path: str | Path) -> CampaignParams:
     except ValidationError as e:
         raise ParamsError(_format_errors(e, shown, raw)) from None
     params._source = path.resolve()
+    if params.compare:  # the compared runs must exist before anything runs (retro.comparison)
+        from .comparison import check_comparisons
+
+        problems = check_comparisons(params, shown)
+        if problems:
+            raise ParamsError(problems)
     return params
 
 

@@ -5,7 +5,8 @@ CSV columns all arrive as text, because the mapping step parses amounts ("¥1,29
 formats the YAML names. GBK/GB18030 files are transcoded to UTF-8 in a temporary folder first (DuckDB cannot
 read them without a network extension). Excel files (small by nature) go through pandas; SQL databases are
 streamed in chunks through SQLAlchemy and Arrow; DuckDB database files are opened read-only by their own
-connection and streamed through Arrow too.
+connection and streamed through Arrow too. On Spark, Parquet files and folders, remote paths (s3a://,
+hdfs://) and catalogue tables are read by Spark itself (``read_by_spark``).
 
 Every failure is a DataError with one line per problem, naming the table, the file and the YAML key to change.
 """
@@ -25,8 +26,9 @@ import weakref
 from decimal import Decimal
 from pathlib import Path
 
+from .engines import is_spark
 from .errors import DataError
-from .params import CampaignParams, TableSource
+from .params import REMOTE_PATH, CampaignParams, TableSource
 from .quality import Problem
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -66,6 +68,29 @@ def resolve_files(name: str, src: TableSource, params: CampaignParams) -> list[P
     return found
 
 
+def is_catalog(src: TableSource) -> bool:
+    """Whether the source is a table (or query) of the Spark session's catalogue: no files, no database."""
+    return not src.path and not src.url and src.format not in ("duckdb", "sql")
+
+
+def remote_paths(src: TableSource) -> list[str]:
+    """The source's paths on a cluster file system (s3a://, hdfs://, ...), which only Spark lists and reads."""
+    patterns = [src.path] if isinstance(src.path, str) else list(src.path or [])
+    return [p for p in patterns if re.match(REMOTE_PATH, p)]
+
+
+def read_by_spark(name: str, src: TableSource, params: CampaignParams) -> bool:
+    """Whether Spark reads the source itself: Parquet files and folders, remote paths, catalogue tables.
+
+    The others (CSV, Excel, databases) are read and mapped here by DuckDB and shipped to Spark.
+    """
+    if is_catalog(src) or remote_paths(src):
+        return True
+    if is_database(src):
+        return False
+    return file_format(src, resolve_files(name, src, params)) == "parquet"
+
+
 def is_database(src: TableSource) -> bool:
     """Whether the source is a database (an SQLAlchemy URL or a DuckDB database file) rather than files."""
     return src.format in ("duckdb", "sql") or bool(src.url)
@@ -90,6 +115,8 @@ def source_fingerprint(name: str, src: TableSource, params: CampaignParams) -> s
     """
     if is_database(src) and database_kind(src) == "sql":
         return "db-" + uuid.uuid4().hex[:12]
+    if is_catalog(src) or remote_paths(src):  # a cluster's data: listing it here is not possible or cheap
+        return "spark-" + uuid.uuid4().hex[:12]
     files = [_duckdb_file(name, src, params)] if is_database(src) else resolve_files(name, src, params)
     h = hashlib.sha256()
     for p in files:
@@ -130,6 +157,8 @@ def _family(p: Path) -> str:
 
 def read_source(con, name: str, src: TableSource, params: CampaignParams):
     """The source as an Ibis table with its own column names (read by the engine where it can)."""
+    if is_spark(con):
+        return _read_spark(con, name, src, params)
     if is_database(src):
         if database_kind(src) == "duckdb":
             _read_duckdb(con, name, src, params)
@@ -429,6 +458,52 @@ def _read_parquet(con, name: str, params: CampaignParams, files: list[Path]) -> 
     file_list = "[" + ", ".join(_lit(p) for p in files) + "]"
     sql = f"SELECT * FROM read_parquet({file_list}, hive_partitioning={'true' if hive else 'false'})"
     _create_view(con.con, name, sql, _shown(files[0], params))
+
+
+# --- read by Spark ------------------------------------------------------------------------------------
+
+
+def _read_spark(con, name: str, src: TableSource, params: CampaignParams):
+    """Parquet files, folders, remote paths or a catalogue table, read by Spark as the view ``raw_<name>``."""
+    session = con._session
+    if is_catalog(src):
+        shown, key = (src.table, "table") if src.table else ("query", "query")
+        fix = f"check data.tables.{name}.{key} (tables the Spark session's catalogue holds)"
+    else:
+        shown, key = "", "path"
+        fix = f"check data.tables.{name}.path"
+    try:
+        if is_catalog(src):
+            df = session.table(src.table) if src.table else session.sql(src.query)
+        else:
+            paths, options = _spark_paths(name, src, params)
+            shown = paths[0] if remote_paths(src) else _shown(Path(paths[0].removeprefix("file://")), params)
+            df = session.read.options(**options).parquet(*paths)
+    except DataError:
+        raise
+    except Exception as e:  # pyspark AnalysisException: no such table or path, not Parquet; Py4JJavaError
+        java = getattr(e, "java_exception", None)  # the Java error says more than "error calling o83.parquet"
+        why = _first_line(java.toString() if java is not None else e)
+        raise DataError(_fail(name, f"Spark cannot read it: {why}", shown, fix)) from None
+    df.createOrReplaceTempView(_raw_name(name))
+    return con.table(_raw_name(name))
+
+
+def _spark_paths(name: str, src: TableSource, params: CampaignParams) -> tuple[list[str], dict]:
+    """Paths for Spark's Parquet reader: remote ones as written, local files as DuckDB would read them.
+
+    Files under key=value folders keep those as columns (hive partitioning), as with DuckDB.
+    """
+    if remote_paths(src):
+        return [src.path] if isinstance(src.path, str) else list(src.path), {}
+    files = resolve_files(name, src, params)
+    options = {}
+    for part in files[0].parent.parts:
+        if _HIVE_PART.fullmatch(part):
+            base = Path(*files[0].parts[: files[0].parts.index(part)])
+            options["basePath"] = f"file://{base}"
+            break
+    return [f"file://{p}" for p in files], options
 
 
 # --- DuckDB database files ----------------------------------------------------------------------------

@@ -5,6 +5,10 @@ four steps per build: ``readers`` (the source as a raw relation, read by the eng
 pandas), ``mapping`` (canonical names, values and types), ``derive`` (tables the data implies) and
 ``validate`` (checks across tables). Each table is read once and materialised, so mart code sees one shape
 whatever the source.
+
+On Spark (``engine.kind: spark``) the same four steps run in Spark for Parquet files, remote paths and
+catalogue tables; sources Spark does not read the way the kit does (CSV in GBK, Excel, databases) are read
+and mapped here by DuckDB and shipped to Spark, up to ``engines.LOCAL_ROWS_LIMIT`` rows each.
 """
 
 from __future__ import annotations
@@ -67,8 +71,8 @@ def available_tables(params: CampaignParams) -> set[str]:
 
 
 def source_label(src: TableSource) -> str:
-    """How a problem names its source: the file pattern or the database table, never a password."""
-    if src.url or src.format in ("duckdb", "sql"):
+    """How a problem names its source: the file pattern, or the database or catalogue table, never a password."""
+    if src.url or src.format in ("duckdb", "sql") or not src.path:
         return src.table or "query"
     path = src.path if isinstance(src.path, str) else ", ".join(src.path or [])
     return Path(path).name if path else ""
@@ -90,17 +94,10 @@ def table_fingerprints(params: CampaignParams) -> dict[str, str]:
 
 
 def connect(params: CampaignParams, temp_dir: Path | None = None):
-    """An in-process DuckDB connection through Ibis with the YAML's memory and thread limits."""
-    import ibis
+    """An Ibis connection to the YAML's engine (DuckDB in-process, or Spark): see ``retro.engines``."""
+    from .engines import connect as engine_connect
 
-    con = ibis.duckdb.connect()
-    con.raw_sql(f"SET memory_limit = '{params.engine.memory_limit}'")
-    if params.engine.threads:
-        con.raw_sql(f"SET threads = {int(params.engine.threads)}")
-    if temp_dir is not None:  # where the engine spills when a table or a join outgrows the memory limit
-        temp_dir.mkdir(parents=True, exist_ok=True)
-        con.raw_sql(f"SET temp_directory = '{temp_dir}'")
-    return con
+    return engine_connect(params, temp_dir)
 
 
 def stage_tables(con, params: CampaignParams) -> tuple[dict, list[Problem]]:
@@ -109,26 +106,42 @@ def stage_tables(con, params: CampaignParams) -> tuple[dict, list[Problem]]:
     Returns the staged Ibis tables and the soft problems; raises DataError listing every hard problem
     (nothing has been written anywhere by then).
     """
-    from . import derive, mapping, readers, validate
+    from . import derive, engines, mapping, readers, validate
 
     lines: list[str] = []
     problems: list[Problem] = []
     canonical = {}
-    for name, src in sorted(table_sources(params).items()):
-        label = source_label(src)
-        try:
-            raw = readers.read_source(con, name, src, params)
-        except DataError as e:
-            lines.extend(e.problems)
-            continue
-        table, found = mapping.to_canonical(con, name, raw, src, params, label)
-        problems.extend(found)
-        if table is not None:
+    local = None  # on Spark: the DuckDB connection reading the sources Spark does not read itself
+    try:
+        for name, src in sorted(table_sources(params).items()):
+            label = source_label(src)
+            target = con
             try:
-                canonical[name] = con.create_table(name, table, temp=True)
-            except Exception as e:  # noqa: BLE001 - a bad row deep in a large file surfaces only here
-                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-                lines.append(f"{name} ({label}): cannot be read: {first}")
+                if engines.is_spark(con) and not readers.read_by_spark(name, src, params):
+                    local = local or engines.duckdb_connect(params.engine)
+                    target = local
+                raw = readers.read_source(target, name, src, params)
+            except DataError as e:
+                lines.extend(e.problems)
+                continue
+            table, found = mapping.to_canonical(target, name, raw, src, params, label)
+            problems.extend(found)
+            if table is not None:
+                try:
+                    if engines.is_spark(con):  # a view over the cached mapped table: no second copy
+                        canonical[name] = table if target is con else _ship(con, name, target, table, src, label)
+                    elif _scan_again(name, src, params):
+                        canonical[name] = con.create_view(name, table, overwrite=True)
+                    else:
+                        canonical[name] = engines.materialize(con, name, table)
+                except DataError as e:
+                    lines.extend(e.problems)
+                except Exception as e:  # noqa: BLE001 - a bad row deep in a large file surfaces only here
+                    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                    lines.append(f"{name} ({label}): cannot be read: {first}")
+    finally:
+        if local is not None:
+            local.disconnect()
     tables, found = derive.derive_tables(con, canonical, params)
     problems.extend(found)
     if not lines and not any(p.hard for p in problems):
@@ -137,6 +150,41 @@ def stage_tables(con, params: CampaignParams) -> tuple[dict, list[Problem]]:
     if hard:
         raise DataError(hard)
     return tables, [p for p in problems if not p.hard]
+
+
+def _scan_again(name: str, src: TableSource, params: CampaignParams) -> bool:
+    """Whether the engine should read a mapped table from its files at each use instead of copying it.
+
+    A copy is read fastest by the many marts that use it, but a copy of a log of a hundred million events
+    outgrows any memory limit and spills gigabytes to disk. So Parquet sources (columnar: a scan reads only
+    the columns a query needs) larger than an eighth of the engine's memory limit are scanned where they are;
+    everything else (smaller files, text, spreadsheets, databases) is read once and kept.
+    """
+    from . import engines, readers
+
+    if readers.is_database(src):
+        return False
+    files = readers.resolve_files(name, src, params)
+    if readers.file_format(src, files) != "parquet":
+        return False
+    size = sum(f.stat().st_size for p in files for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
+    return size > engines.memory_bytes(params.engine.memory_limit) / 8
+
+
+def _ship(con, name: str, local, table, src: TableSource, label: str):
+    """A table read and mapped on this machine (``local`` DuckDB), sent to Spark; refused when too large."""
+    from .engines import local_rows_limit, ship_arrow
+
+    limit = local_rows_limit()
+    rows = int(local.execute(table.count()))
+    if rows > limit:
+        fmt = "database" if src.url or src.format in ("duckdb", "sql") else "file"
+        raise DataError(
+            f"{name} ({label}): {rows:,} rows from a {fmt} source are too many to read on this machine "
+            f"and send to Spark (limit {limit:,}); fix: store it as Parquet where the cluster reads it "
+            f"(data.tables.{name}.path) or as a catalogue table (data.tables.{name}.table)"
+        )
+    return ship_arrow(con, name, local.to_pyarrow(table))
 
 
 def describe_demo(params: CampaignParams) -> dict:

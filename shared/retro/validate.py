@@ -462,6 +462,7 @@ def _orphans(tables: dict, labels: dict) -> list[Problem]:
 
 def check_data(params: CampaignParams) -> list[Problem]:
     """Stage every table in a throwaway engine and return the soft problems; raises DataError on hard ones."""
+    from .engines import disconnect
     from .sources import connect, stage_tables
 
     check_campaign(params)
@@ -469,5 +470,5 @@ def check_data(params: CampaignParams) -> list[Problem]:
     try:
         _, problems = stage_tables(con, params)
     finally:
-        con.disconnect()
+        disconnect(con)
     return problems

@@ -3,7 +3,8 @@
 A mart is a function ``(t: Tables, p: CampaignParams) -> ibis.Table`` registered with ``@mart``. Marts
 hold parts (sums, counts, distinct counts at each level a section shows), not ratios: ratios are computed
 from the parts by ``retro.metrics`` at display time. Because they are Ibis expressions, the same definitions
-can run on another engine (Spark) later.
+run on DuckDB or on Spark (``engine.kind``, ``retro.engines``) with the same results; only the mart tables
+come back from the engine, through Arrow, to be written here.
 
 Each mart file is reused while its fingerprint holds: the mart module's code, the YAML values marts depend
 on, and the identity of the data files of the tables it reads. A stale mart is never used.
@@ -18,8 +19,10 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +66,7 @@ class Tables:
     def __init__(self, tables: dict):
         self._tables = tables
         self._shared: dict = {}
+        self._lock = threading.RLock()  # marts may be built in threads (Spark); a shared table builds once
 
     def shared(self, key: str, build: Callable):
         """An intermediate table several marts read, computed and materialised once per build.
@@ -70,9 +74,10 @@ class Tables:
         ``build()`` returns an Ibis expression; the engine keeps its result (Ibis ``cache``) so the marts
         that share it do not reduce the raw events again.
         """
-        if key not in self._shared:
-            self._shared[key] = build().cache()
-        return self._shared[key]
+        with self._lock:
+            if key not in self._shared:
+                self._shared[key] = build().cache()
+            return self._shared[key]
 
     def release(self) -> None:
         """Drop the materialised intermediates (before the connection closes)."""
@@ -116,6 +121,7 @@ _SHARED_CODE = (
     "retro.marts.common",
     "retro.marts.visits",
     "retro.schema",
+    "retro.engines",
     "retro.sources",
     "retro.readers",
     "retro.mapping",
@@ -162,7 +168,7 @@ def build_marts(
     progress=None,
 ) -> dict:
     """Build the stale marts of the given sections (all enabled ones by default); return the manifest."""
-    from .. import sources
+    from .. import engines, sources
     from ..quality import write_quality
 
     sections = sections or params.enabled_sections
@@ -187,9 +193,8 @@ def build_marts(
         staged, problems = sources.stage_tables(con, params)  # raises on hard problems: nothing written yet
         tables = Tables(staged)
         mart_dir.mkdir(parents=True, exist_ok=True)
-        for m, fp in todo:
-            if not all(tables.has(t) for t in m.needs):
-                continue
+
+        def build_one(m: MartDef, fp: str) -> None:
             t0 = time.perf_counter()
             expr = m.build(tables, params)
             tmp = mart_dir / f"{m.name}.parquet.tmp{os.getpid()}"
@@ -197,12 +202,27 @@ def build_marts(
             # sums (HUGEINT) as double
             pq.write_table(con.to_pyarrow(expr), tmp)
             os.replace(tmp, mart_dir / f"{m.name}.parquet")
-            manifest[m.name] = {"fingerprint": fp, "section": m.section, "seconds": round(time.perf_counter() - t0, 3)}
+            manifest[m.name] = {
+                "fingerprint": fp,
+                "section": m.section,
+                "seconds": round(time.perf_counter() - t0, 3),
+                "engine": params.engine.kind,
+            }
+
+        jobs = [(m, fp) for m, fp in todo if all(tables.has(t) for t in m.needs)]
+        workers = engines.concurrent_marts(con)  # DuckDB: one at a time, each query uses every core
+        if workers == 1:
+            for m, fp in jobs:
+                build_one(m, fp)
+        else:  # Spark: several small jobs overlap
+            with ThreadPoolExecutor(workers) as pool:
+                for done in [pool.submit(build_one, m, fp) for m, fp in jobs]:
+                    done.result()
         write_quality(mart_dir, problems)
     finally:
         if tables is not None:
             tables.release()
-        con.disconnect()
+        engines.disconnect(con)
         shutil.rmtree(spill, ignore_errors=True)
     _write_json_atomic(mart_dir / MANIFEST, manifest)
     if progress:

@@ -42,6 +42,24 @@ def phase_of(col, p: CampaignParams):
     return ibis.cases(*branches, else_=ibis.null("string"))
 
 
+def first_by(value, *keys, where=None):
+    """``value`` on the row with the smallest ``keys``, compared in order: an argmin that breaks ties.
+
+    A plain argmin returns any of the rows tied on its key (two orders in the same second), and DuckDB and
+    Spark pick different ones; the later keys (an id) make the choice the same on every engine.
+    """
+    return value.argmin(_key(keys), where=where)
+
+
+def last_by(value, *keys, where=None):
+    """``value`` on the row with the largest ``keys``, compared in order: an argmax that breaks ties."""
+    return value.argmax(_key(keys), where=where)
+
+
+def _key(keys):
+    return keys[0] if len(keys) == 1 else ibis.struct({f"k{i}": k for i, k in enumerate(keys)})
+
+
 def is_paid(orders):
     """Orders that count as sales: status paid (cancelled and refunded excluded)."""
     return orders.status == "paid"
@@ -59,7 +77,8 @@ def campaign_buyers(t, p: CampaignParams):
     A buyer is a user with at least one paid order placed in the campaign window. A buyer is new when they
     have no paid order in the ``settings.new_customer_lookback_days`` before the campaign starts (whether the
     data reaches that far back is the users section's to say). ``first_channel`` is the channel of their first
-    paid campaign order, used to attribute new customers (CAC by channel).
+    paid campaign order (the smallest order id among orders placed in the same second), used to attribute new
+    customers (CAC by channel).
     """
     o = t.orders
     paid = o.filter(is_paid(o))
@@ -71,7 +90,7 @@ def campaign_buyers(t, p: CampaignParams):
         paid_orders=camp.order_id.count(),
         net_sales=camp.paid_amount.sum(),
         first_order_time=camp.order_time.min(),
-        first_channel=camp.channel.argmin(camp.order_time),
+        first_channel=first_by(camp.channel, camp.order_time, camp.order_id),
     )
     j = buyers.left_join(prior_users, "user_id")
     return j.select(

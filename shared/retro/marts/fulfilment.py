@@ -20,14 +20,18 @@ from __future__ import annotations
 import ibis
 
 from . import mart
-from .common import in_campaign, is_paid, phase_of, ts
+from .common import first_by, in_campaign, is_paid, last_by, phase_of, ts
 
 HOUR = 3600.0
 
 
 def _hours(later, earlier):
-    """Hours between two timestamp columns (fractional; null when either is null)."""
-    return (later.epoch_seconds() - earlier.epoch_seconds()) / HOUR
+    """Hours between two timestamp columns (fractional; null when either is null).
+
+    The seconds are cast to float64 first: Spark reads the literal 3600.0 as a decimal and would round the
+    quotient to six decimals.
+    """
+    return (later.epoch_seconds() - earlier.epoch_seconds()).cast("float64") / HOUR
 
 
 def _due_orders(t, p):
@@ -138,10 +142,11 @@ def _stock_by_sku(t, p):
     valid_until = ibis.least(camp.next_time.coalesce(camp.snapshot_time + ibis.interval(hours=1)), camp_end)
     camp = camp.mutate(span=_hours(valid_until, camp.snapshot_time), out=camp.stock_on_hand <= 0)
     g = camp.group_by("sku").aggregate(
-        opening_stock=camp.stock_on_hand.argmin(camp.snapshot_time),
+        # a SKU's snapshots taken at the same time (duplicates): the smallest stock, on every engine
+        opening_stock=first_by(camp.stock_on_hand, camp.snapshot_time, camp.stock_on_hand),
         # receipts recorded at the opening snapshot arrived before the campaign started
-        received=camp.replenished.sum() - camp.replenished.argmin(camp.snapshot_time),
-        closing_stock=camp.stock_on_hand.argmax(camp.snapshot_time),
+        received=camp.replenished.sum() - first_by(camp.replenished, camp.snapshot_time, camp.replenished),
+        closing_stock=last_by(camp.stock_on_hand, camp.snapshot_time, camp.stock_on_hand),
         hours_in_stock=camp.span.sum(where=~camp.out).fill_null(0.0),
         hours_out_of_stock=camp.span.sum(where=camp.out).fill_null(0.0),
         sellout_time=camp.snapshot_time.min(where=camp.out),
