@@ -2,8 +2,9 @@
 
 A section is re-executed only when something it depends on changed: its notebook, the campaign YAML
 (the report title aside, which only the export shows), the kit's code and templates, or the marts (their
-manifest fingerprints). Sections that read other sections' figures (the summary, the appendix) also depend
-on those figures. The report is re-exported only when a notebook, a status or the YAML changed.
+manifest fingerprints), and the compared runs' figures and marts when the YAML names comparisons. Sections
+that read other sections' figures (the summary, the appendix) also depend on those figures. The report is
+re-exported only when a notebook, a status or the YAML changed.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ def section_fingerprint(
         "marts": _hash_file(run_dir / "marts" / "manifest.json"),
         "quality": _hash_file(run_dir / "marts" / "quality.json"),
     }
+    if params.compare:  # the compared runs' figures, snapshot and marts (retro.comparison)
+        from .comparison import inputs_fingerprint
+
+        payload["compare"] = inputs_fingerprint(params)
     if reads_figures:  # the other sections' figures; the late sections' own files are written as they run
         payload["figures"] = {
             p.name: _hash_file(p) for p in sorted((run_dir / "figures").glob("*.json")) if p.stem not in LATE

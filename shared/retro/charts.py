@@ -195,3 +195,64 @@ def line(
             ax.legend()
     fig.autofmt_xdate() if pd.api.types.is_datetime64_any_dtype(df[x]) else None
     return finish(fig, ax, title, xlabel, ylabel)
+
+
+PHASE_COLORS = {"warmup": "#e8eef8", "burst": "#fde9d9", "tail": "#eaf3e3"}
+
+
+def phase_day_lines(
+    aligned: pd.DataFrame,
+    lines: list[dict],
+    *,
+    title: str,
+    unit: str,
+    lang: str,
+    currency: str = "CNY",
+    xlabel: str = "",
+    ylabel: str = "",
+    reference: float | None = None,
+    reference_label: str = "",
+) -> Chart:
+    """Campaigns against each other by phase day: x is warm-up day 1, 2 … burst day 1 …, never a date.
+
+    ``aligned`` comes from ``retro.comparison.align_daily`` (phase, phase_day, slot and one column per line);
+    ``lines`` are dicts with ``column``, ``label`` and optional ``dashed``. A missing day is a gap, not 0.
+    """
+    fig, ax = new_figure()
+    for phase, days in aligned.groupby("phase", sort=False):
+        lo, hi = days["slot"].min() - 0.5, days["slot"].max() + 0.5
+        ax.axvspan(lo, hi, color=PHASE_COLORS.get(phase, "#eeeeee"), alpha=0.6, zorder=0)
+        ax.text(
+            (lo + hi) / 2,
+            0.97,
+            tr(f"phase.{phase}", lang),
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="top",
+            fontsize=8,
+            color="#555555",
+        )
+    top = 0.0
+    for i, spec in enumerate(lines):
+        values = aligned[spec["column"]]
+        ax.plot(
+            aligned["slot"],
+            values,
+            color=spec.get("color", PALETTE[i % len(PALETTE)]),
+            linestyle="--" if spec.get("dashed") else "-",
+            marker="o",
+            markersize=3,
+            label=spec["label"],
+        )
+        top = max(top, float(values.max()) if values.notna().any() else 0.0)
+    if reference is not None and not fmt.is_missing(reference):
+        ax.axhline(reference, color="#C00000", linestyle=":", linewidth=1, label=reference_label or None)
+        top = max(top, float(reference))
+    ax.set_ylim(0, (top or 1.0) * 1.15)  # room for the phase names
+    ax.set_xlim(-0.5, len(aligned) - 0.5)
+    ax.set_xticks(list(aligned["slot"]), [str(d) for d in aligned["phase_day"]], fontsize=8)
+    ax.grid(axis="x", visible=False)
+    ax.yaxis.set_major_formatter(axis_formatter(unit, lang, currency))
+    ncols = min(len(lines) + (reference is not None), 4)
+    ax.legend(fontsize=8, ncols=ncols, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    return finish(fig, ax, title, xlabel, ylabel)

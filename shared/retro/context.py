@@ -62,6 +62,16 @@ class SectionContext:
         self.currency = params.campaign.currency
         self.figures: list[Recorded] = []
         self._marts: dict[str, pd.DataFrame] = {}
+        self._comparisons = None
+
+    @property
+    def comparisons(self) -> list:
+        """The finished runs the YAML's ``compare`` names (retro.comparison.ComparedRun), read once."""
+        if self._comparisons is None:
+            from .comparison import load_comparisons
+
+            self._comparisons = load_comparisons(self.params) if self.params.compare else []
+        return self._comparisons
 
     # --- data ------------------------------------------------------------------------------------
     def mart(self, name: str) -> pd.DataFrame:
@@ -118,8 +128,12 @@ class SectionContext:
         return Table(df, units, lang=self.lang, currency=self.currency, **kw)
 
     def figures_table(self, values: dict, title: str, names: dict | None = None, note: str = "") -> Table:
-        """Headline figures as a two-column table: each figure's catalog label (or a given name) and its value."""
+        """Headline figures: each figure's catalog label (or a given name) and its value.
+
+        With comparisons in the YAML, each adds its value and the change (n/a where it lacks the figure).
+        """
         from .catalog import label
+        from .comparison import delta
 
         keys = list(values)
         df = pd.DataFrame(
@@ -129,7 +143,18 @@ class SectionContext:
             }
         )
         labels = {"figure": tr("figure", self.lang), "value": tr("value", self.lang)}
-        return self.table(df, labels=labels, title=title, note=note, right=("value",))
+        right = ["value"]
+        for i, other in enumerate(self.comparisons):
+            refs = [other.figure(k, section=self.section.name) for k in keys]
+            changes = [delta(k, values[k], r, other.currency == self.currency) for k, r in zip(keys, refs, strict=True)]
+            df[f"compare{i}"] = [
+                fmt.value(r, FIGURES[k].unit, self.lang, other.currency) for k, r in zip(keys, refs, strict=True)
+            ]
+            df[f"change{i}"] = [self.fmt(d, unit) for d, unit in changes]
+            labels[f"compare{i}"] = other.label
+            labels[f"change{i}"] = tr("compare.vs", self.lang, label=other.label)
+            right += [f"compare{i}", f"change{i}"]
+        return self.table(df, labels=labels, title=title, note=note, right=tuple(right))
 
     def note(self, text: str, kind: str = "info") -> Note:
         """A generated sentence shown as a paragraph."""

@@ -2,8 +2,9 @@
 
 Rules, not typed text: a figure with a target is a highlight when attainment reaches
 ``settings.attainment_good`` and a problem below ``settings.attainment_poor``; a figure with a benchmark
-is a highlight when it is better and a problem when it is worse (direction from the catalog). Each finding
-cites its number, carries the catalog's recommended action when it is a problem, and links to its section.
+is a highlight when it is better and a problem when it is worse (direction from the catalog); with
+``compare`` in the YAML, the largest changes against each comparison are findings too. Each finding cites its
+number, carries the catalog's recommended action when it is a problem, and links to its section.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class Finding:
     @property
     def anchor(self) -> str:
         base = f"finding-{self.key}-{self.segment or 'overall'}"
+        if self.versus is not None:
+            return f"{base}-vs{self.versus}"
         return base if self.rule is None else f"{base}-rule{self.rule}"
 
     @property
@@ -45,6 +48,7 @@ class Finding:
 
     section_title: str = ""
     rule: int | None = None  # index of the YAML rule behind a custom finding
+    versus: int | None = None  # index of the comparison (YAML ``compare``) behind a change finding
 
 
 def _segment_label(segment: str | None, lang: str) -> str:
@@ -137,15 +141,53 @@ def evaluate(figures: list[Recorded], params: CampaignParams) -> list[Finding]:
     return out
 
 
+def comparison_findings(figures: list[Recorded], comparisons: list, lang: str, currency: str) -> list[Finding]:
+    """The largest changes against each comparison, for better and worse ("AOV +22.0% vs Double 11 2025").
+
+    Only whole-campaign figures with a direction count (the catalog's ``better``); a change is notable from
+    ``retro.comparison.NOTABLE_CHANGE`` (relative to the comparison's value), the largest few of each kind.
+    """
+    from .comparison import figure_changes, notable_changes
+
+    out = []
+    for i, other in enumerate(comparisons):
+        for c in notable_changes(figure_changes(figures, other, currency)):
+            spec = FIGURES[c.key]
+            text = tr(
+                "compare.finding",
+                lang,
+                label=label(c.key, lang),
+                change=fmt.value(c.delta, c.unit, lang, currency),
+                versus=other.label,
+                value=fmt.value(c.value, spec.unit, lang, currency),
+                reference=fmt.value(c.reference, spec.unit, lang, other.currency),
+            )
+            kind = "highlight" if c.improved else "problem"
+            action = _action(c.key, lang) if kind == "problem" else ""
+            out.append(Finding(kind, c.key, c.section, None, c.value, c.reference, text, action, c.size, versus=i))
+    for f in out:
+        f.section_title = SECTIONS[f.section].title(lang)
+    return out
+
+
+def _with_comparisons(found: list[Finding], figures: list[Recorded], ctx: SectionContext) -> list[Finding]:
+    if not ctx.params.compare:
+        return found
+    found = found + comparison_findings(figures, ctx.comparisons, ctx.lang, ctx.currency)
+    found.sort(key=lambda x: (x.kind != "problem", -x.severity))
+    return found
+
+
 def section_findings(ctx: SectionContext) -> FindingsList:
     """The findings of the figures this section recorded, shown at the end of its page."""
-    found = evaluate(ctx.figures, ctx.params)
+    found = _with_comparisons(evaluate(ctx.figures, ctx.params), ctx.figures, ctx)
     return FindingsList(found, ctx.lang, empty_text=tr("section.no_findings", ctx.lang))
 
 
 def campaign_findings(ctx: SectionContext) -> list[Finding]:
-    """Findings over every section's recorded figures (for the executive summary)."""
-    return evaluate(load_figures(ctx.run_dir), ctx.params)
+    """Findings over every section's recorded figures (for the executive summary), changes included."""
+    figures = load_figures(ctx.run_dir)
+    return _with_comparisons(evaluate(figures, ctx.params), figures, ctx)
 
 
 def _custom(figures: list[Recorded], params: CampaignParams) -> list[Finding]:

@@ -60,8 +60,8 @@ def pct(value, decimals: int = 1, signed: bool = False) -> str:
     """A share or rate as a percentage with one decimal: 0.1234 -> 12.3%."""
     if is_missing(value):
         return NA
-    s = f"{float(value) * 100:+.{decimals}f}%" if signed else f"{float(value) * 100:.{decimals}f}%"
-    return s
+    shown = round(float(value) * 100, decimals) + 0.0  # + 0.0: a change that rounds to zero is +0.0%, not -0.0%
+    return f"{shown:+.{decimals}f}%" if signed else f"{shown:.{decimals}f}%"
 
 
 def duration(seconds, lang: str) -> str:
@@ -83,10 +83,22 @@ def hours(value, lang: str) -> str:
     return f"{float(value):.1f}小时" if lang == "zh" else f"{float(value):.1f} h"
 
 
+def points(value, lang: str) -> str:
+    """A difference between two rates in percentage points: 0.021 -> +2.1 pt (zh: +2.1个百分点)."""
+    if is_missing(value):
+        return NA
+    shown = round(float(value) * 100, 1) + 0.0  # never "-0.0"
+    return f"{shown:+.1f}" + ("个百分点" if lang == "zh" else " pt")
+
+
 def value(v, unit: str, lang: str, currency: str = "CNY") -> str:
-    """Format a value by unit: money, count, pct, change (signed pct), ratio, seconds, hours, score."""
+    """Format a value by unit: money, count, pct, change (signed pct), pp (points), diff (signed), ratio, ..."""
     if unit == "change":
         return pct(v, signed=True)
+    if unit == "pp":
+        return points(v, lang)
+    if unit == "diff":
+        return NA if is_missing(v) else f"{round(float(v), 1) + 0.0:+.1f}"
     if unit == "money":
         return money(v, lang, currency)
     if unit == "pct":

@@ -244,6 +244,36 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
     return final / "index.html"
 
 
+def write_standalone_page(path: Path, *, lang: str, title: str, period: str, body: str, stamp: dict) -> Path:
+    """One self-contained page outside a run's bundle (``retro compare``): same template, CSS, script and font."""
+    labels = {k: tr(f"report.{k}", lang) for k in ("index", "nav", "kit", "run_at", "params", "data")}
+    text = page_text(body) + title + period + "".join(str(v) for v in [*labels.values(), *stamp.values()])
+    html_text = (
+        _env()
+        .get_template("page.html.j2")
+        .render(
+            lang=lang,
+            css=jinja2.utils.markupsafe.Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
+            script=jinja2.utils.markupsafe.Markup((TEMPLATES / "sort.js").read_text(encoding="utf-8")),
+            font=font_subset(text),
+            campaign_name=title,
+            page_title=title,
+            period=period,
+            labels=labels,
+            stamp=stamp,
+            index_href=path.name,
+            prev=None,
+            next=None,
+            body=jinja2.utils.markupsafe.Markup(body),
+        )
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(html_text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
 def _cached(cache: Path, name: str, content: bytes, make) -> str:
     """``make()`` for this content, kept in ``cache`` and reused while the content and the kit's code are the same."""
     from .cache import code_version

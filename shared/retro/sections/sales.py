@@ -12,6 +12,7 @@ import pandas as pd
 
 from .. import charts, metrics
 from .. import formatting as fmt
+from ..comparison import align_daily, phases_of
 from ..context import SectionContext
 from ..display import Note, Table
 from ..i18n import label_values, register
@@ -44,6 +45,10 @@ register(
         "sales.daily_title": (
             "Daily GMV and net sales ({currency}, by order date)",
             "每日GMV与净销售额（{currency}，按下单日）",
+        ),
+        "sales.daily_title_vs": (
+            "Daily GMV and net sales ({currency}) against {labels}, by phase day",
+            "每日GMV与净销售额（{currency}）对比{labels}，按阶段内天数对齐",
         ),
         "sales.hourly_title": (
             "Hourly GMV over the campaign (by order time)",
@@ -191,7 +196,9 @@ def _shade_phases(ax, ctx: SectionContext) -> None:
 
 
 def daily_chart(ctx: SectionContext) -> charts.Chart:
-    """GMV and net sales per day over the campaign, phases shaded."""
+    """GMV and net sales per day over the campaign, phases shaded; with comparisons, by phase day."""
+    if ctx.comparisons:
+        return _daily_chart_vs(ctx)
     d = ctx.mart("sales_daily")
     d = d[d["period"] != "baseline"].copy()
     d["day"] = pd.to_datetime(d["day"]) + pd.Timedelta(hours=12)
@@ -212,6 +219,37 @@ def daily_chart(ctx: SectionContext) -> charts.Chart:
     fig.autofmt_xdate()
     return charts.finish(
         fig, ax, ctx.tr("sales.daily_title", currency=ctx.currency), ctx.tr("date"), ctx.tr("sales.axis.gmv")
+    )
+
+
+def _daily_chart_vs(ctx: SectionContext) -> charts.Chart:
+    """GMV and net sales by phase day, each comparison's GMV dashed (one in another currency is left out)."""
+    d = ctx.mart("sales_daily")
+    d["net_sales"] = d["net_sales"].fillna(0.0)  # a day with only cancelled orders has no net sales: 0
+    phases = phases_of(ctx.params)
+    series = [("gmv", d, phases, "gmv"), ("net_sales", d, phases, "net_sales")]
+    lines = [
+        {"column": "gmv", "label": ctx.tr("sales.series.gmv")},
+        {"column": "net_sales", "label": ctx.tr("sales.series.net")},
+    ]
+    shown = []
+    for i, other in enumerate(ctx.comparisons):
+        theirs = other.mart("sales_daily")
+        if theirs is None or other.currency != ctx.currency:
+            continue
+        series.append((f"compare{i}", theirs, other.phases, "gmv"))
+        label = ctx.tr("compare.series", series=ctx.tr("sales.series.gmv"), label=other.label)
+        lines.append({"column": f"compare{i}", "label": label, "dashed": True, "color": charts.PALETTE[2 + i % 6]})
+        shown.append(other.label)
+    return charts.phase_day_lines(
+        align_daily(series),
+        lines,
+        title=ctx.tr("sales.daily_title_vs", currency=ctx.currency, labels=", ".join(shown) or "-"),
+        unit="money",
+        lang=ctx.lang,
+        currency=ctx.currency,
+        xlabel=ctx.tr("compare.phase_day"),
+        ylabel=ctx.tr("sales.axis.gmv"),
     )
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import formatting as fmt
 from .. import metrics
 from ..catalog import FIGURES, label
+from ..comparison import delta
 from ..consistency import check_findings, run_checks
 from ..context import Recorded, SectionContext, load_figures
 from ..display import Cards, FindingsList, Note, Table
@@ -36,6 +38,7 @@ register(
         "summary.target_line": ("target {target} · {attainment}", "目标 {target} · 达成 {attainment}"),
         "summary.bench_line": ("benchmark {reference}", "基准 {reference}"),
         "summary.vs_baseline_line": ("daily avg {change} vs baseline", "日均较日常 {change}"),
+        "summary.vs_compare_line": ("{change} vs {label} ({reference})", "较{label} {change}（{reference}）"),
         "summary.carry_title": ("What to carry into the next campaign", "带入下次大促的经验"),
     }
 )
@@ -66,7 +69,10 @@ def _overall(figures: list[Recorded]) -> dict[str, Recorded]:
 
 
 def kpi_cards(ctx: SectionContext) -> Cards | Note:
-    """Headline figures as cards, coloured by target attainment or, without a target, by benchmark."""
+    """Headline figures as cards, coloured by target attainment or, without a target, by benchmark.
+
+    With comparisons in the YAML, each card also shows its change against the first one (n/a if it lacks it).
+    """
     figs = _overall(load_figures(ctx.run_dir))
     if not figs:
         return Note(ctx.tr("summary.no_figures"), "warn")
@@ -74,6 +80,7 @@ def kpi_cards(ctx: SectionContext) -> Cards | Note:
     from .goals import daily_vs_baseline
 
     daily = {k: v[2] for k, v in daily_vs_baseline(ctx).items()}
+    versus = ctx.comparisons[0] if ctx.comparisons else None  # the first comparison in the YAML
     if "uv_lift" in figs:
         daily["uv"] = figs["uv_lift"].value  # daily UV vs the baseline's, recorded by traffic
     cards = []
@@ -102,6 +109,17 @@ def kpi_cards(ctx: SectionContext) -> Cards | Note:
             lines.append(ctx.tr("summary.bench_line", reference=ctx.fmt(bench, spec.unit)))
         if daily.get(key) is not None:
             lines.append(ctx.tr("summary.vs_baseline_line", change=ctx.fmt(daily[key], "change")))
+        if versus is not None:
+            ref = versus.figure(key)
+            change, unit = delta(key, f.value, ref, versus.currency == ctx.currency)
+            lines.append(
+                ctx.tr(
+                    "summary.vs_compare_line",
+                    change=ctx.fmt(change, unit),
+                    label=versus.label,
+                    reference=fmt.value(ref, spec.unit, ctx.lang, versus.currency),
+                )
+            )
         cards.append(
             {
                 "label": label(key, ctx.lang),

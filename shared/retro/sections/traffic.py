@@ -13,6 +13,7 @@ import pandas as pd
 
 from .. import charts, metrics
 from .. import formatting as fmt
+from ..comparison import align_daily, phases_of
 from ..context import SectionContext
 from ..display import Note, Table
 from ..i18n import label_values, register
@@ -68,6 +69,10 @@ register(
         "traffic.daily_channel_title": (
             "Daily UV by channel (distinct visitors per day and channel; top {n})",
             "每日分渠道UV（按日、按渠道去重；前{n}）",
+        ),
+        "traffic.daily_uv_title_vs": (
+            "Daily UV against {labels}, by phase day (distinct visitors per day)",
+            "每日UV对比{labels}，按阶段内天数对齐（按日去重访客）",
         ),
         "traffic.daily_uv_title": (
             "Daily UV vs the baseline average (distinct visitors per day)",
@@ -538,7 +543,12 @@ def phase_table(ctx: SectionContext) -> Table:
 
 
 def daily_uv_chart(ctx: SectionContext) -> charts.Chart:
-    """UV per campaign day (all channels) against the baseline's average daily UV as a dashed line."""
+    """UV per campaign day (all channels) against the baseline's average daily UV as a dashed line.
+
+    With comparisons in the YAML, by phase day, each comparison's daily UV dashed beside it.
+    """
+    if ctx.comparisons:
+        return _daily_uv_chart_vs(ctx)
     d = _campaign_days(ctx.mart("traffic_daily"))
     d = d[d["channel"] == ALL].sort_values("day")
     _, base_daily = _daily_average_uv(ctx)
@@ -566,6 +576,39 @@ def daily_uv_chart(ctx: SectionContext) -> charts.Chart:
     ax.legend(fontsize=8, ncols=3, loc="upper left")
     fig.autofmt_xdate()
     return charts.finish(fig, ax, ctx.tr("traffic.daily_uv_title"), ctx.tr("date"), ctx.tr("traffic.axis.uv"))
+
+
+def _daily_uv_chart_vs(ctx: SectionContext) -> charts.Chart:
+    """Daily UV (all channels) by phase day against each comparison's, and this campaign's baseline average."""
+
+    def pooled(daily: pd.DataFrame) -> pd.DataFrame:
+        return daily[daily["channel"] == ALL]
+
+    series = [("uv", pooled(ctx.mart("traffic_daily")), phases_of(ctx.params), "uv")]
+    lines = [{"column": "uv", "label": ctx.tr("traffic.series.uv")}]
+    shown = []
+    for i, other in enumerate(ctx.comparisons):
+        theirs = other.mart("traffic_daily")
+        if theirs is None:
+            continue
+        series.append((f"compare{i}", pooled(theirs), other.phases, "uv"))
+        label = ctx.tr("compare.series", series=ctx.tr("traffic.series.uv"), label=other.label)
+        lines.append({"column": f"compare{i}", "label": label, "dashed": True, "color": charts.PALETTE[2 + i % 6]})
+        shown.append(other.label)
+    _, base_daily = _daily_average_uv(ctx)
+    return charts.phase_day_lines(
+        align_daily(series),
+        lines,
+        title=ctx.tr("traffic.daily_uv_title_vs", labels=", ".join(shown) or "-"),
+        unit="count",
+        lang=ctx.lang,
+        xlabel=ctx.tr("compare.phase_day"),
+        ylabel=ctx.tr("traffic.axis.uv"),
+        reference=base_daily,
+        reference_label=(
+            ctx.tr("traffic.baseline_avg", value=ctx.fmt(round(base_daily), "count")) if base_daily else ""
+        ),
+    )
 
 
 def baseline_note(ctx: SectionContext) -> Note:
