@@ -3,6 +3,7 @@ be checked against numbers computed by hand."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -120,3 +121,18 @@ def built(demo):
     run_dir = root / "run"
     r = retro("run", params_file, "--output", run_dir, "--jobs", "2")
     return root, params_file, data, run_dir, r
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A temporary project folder (kit and templates linked, notebooks copied) for `retro` subprocesses.
+
+    RETRO_PROJECT_ROOT points there, so scaffolded plug-ins and default outputs never land in the real tree.
+    """
+    root = tmp_path / "project"
+    (root / "shared").mkdir(parents=True)
+    for sub in ("retro", "templates"):
+        (root / "shared" / sub).symlink_to(PROJECT_ROOT / "shared" / sub)
+    shutil.copytree(PROJECT_ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    monkeypatch.setenv("RETRO_PROJECT_ROOT", str(root))
+    return root

@@ -2,7 +2,8 @@
 
 Sections record figures under these keys; the YAML's targets and benchmarks may only name these keys
 (a typo is an error, not a silently ignored target); findings and KPI cards read labels and directions
-from here. The definition text is what the report's glossary and the docs show.
+from here. The definition text is what the report's glossary and the docs show. Plug-in sections add
+their own figures through ``register_figures`` when they are discovered (retro.plugins).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ class FigureSpec:
 
     key: str
     section: str
-    unit: str  # money | count | pct | ratio | seconds | hours | score
-    better: str  # higher | lower | neutral
+    unit: str  # one of UNITS
+    better: str  # one of DIRECTIONS
     en: str
     zh: str
     definition: str
@@ -663,6 +664,16 @@ _SPECS = [
 ]
 
 FIGURES: dict[str, FigureSpec] = {s.key: s for s in _SPECS}
+UNITS = ("money", "count", "pct", "ratio", "seconds", "hours", "score")
+DIRECTIONS = ("higher", "lower", "neutral")
+
+
+def register_figures(specs: list[FigureSpec]) -> None:
+    """Add a plug-in section's figures (retro.plugins), all or none; a key already defined is refused."""
+    taken = [s.key for s in specs if s.key in FIGURES]
+    if taken:
+        raise ValueError(f"figure {taken[0]!r} is already defined")
+    FIGURES.update({s.key: s for s in specs})
 
 
 def label(key: str, lang: str) -> str:

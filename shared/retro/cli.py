@@ -1,4 +1,4 @@
-"""The ``retro`` command: run, check, new, demo. Thin over the library.
+"""The ``retro`` command: run, check, new, demo, compare … Thin over the library.
 
 Problems the user can fix print one line each on stderr and exit 2; a failed section exits 1 naming it;
 anything else is a bug and says so (set RETRO_DEBUG=1 for the traceback).
@@ -86,12 +86,25 @@ def run(params_file, only, output, jobs, force):
     """Validate, build marts, execute every section notebook and export the HTML report."""
     from .run import run_campaign
 
+    skipped = _print_plugin_problems()
     t0 = time.perf_counter()
     result = run_campaign(params_file, only=_sections_option(only), run_dir=output, jobs=jobs, force=force, echo=_echo)
     failed = result.failed
     click.echo(f"report: {result.report}  ({time.perf_counter() - t0:.1f}s)")
-    if failed:
-        _fail([f"section(s) failed: {', '.join(failed)} (see their pages in the report)"], 1)
+    problems = [f"section(s) failed: {', '.join(failed)} (see their pages in the report)"] if failed else []
+    if skipped:
+        problems.append(f"{skipped} plug-in section(s) skipped (see above); the rest of the report is built")
+    if problems:
+        _fail(problems, 1)
+
+
+def _print_plugin_problems() -> int:
+    """Print one line per plug-in section that cannot be used (it is left out; the rest runs); return how many."""
+    from .plugins import problems
+
+    for problem in problems():
+        click.echo(f"error: {problem}", err=True)
+    return len(problems())
 
 
 @main.command()
@@ -103,6 +116,7 @@ def check(params_file):
     from .params import load_params
     from .validate import check_data
 
+    skipped = _print_plugin_problems()
     params = load_params(params_file)
     for problem in check_data(params):
         click.echo(f"warning: {problem.line()}")
@@ -110,6 +124,8 @@ def check(params_file):
         missing = missing_tables(SECTIONS[name], params)
         if missing:
             click.echo(f"note: section {name} will say it has no data ({', '.join(missing)} not provided)")
+    if skipped:
+        _fail([f"{params_file} is valid, but plug-in section(s) would be skipped (see above)"])
     click.echo(f"ok: {params_file} is valid; sections: {', '.join(params.enabled_sections)}")
 
 
@@ -192,6 +208,77 @@ def demo(size, seed, params_file, out):
     t0 = time.perf_counter()
     written = generate_demo(params, out, size=size, seed=seed, progress=_echo)
     click.echo(f"wrote {len(written)} tables to {out} in {time.perf_counter() - t0:.1f}s")
+
+
+def _run_folder(target: Path) -> Path:
+    """A run folder given as itself or as the campaign YAML whose default run folder it is."""
+    if target.suffix not in (".yaml", ".yml"):
+        return target
+    from .comparison import yaml_run_dir
+
+    run_dir, why = yaml_run_dir(target)
+    if run_dir is None:
+        raise RetroError(f"{target}: {why}")
+    return run_dir
+
+
+@main.command()
+@click.argument("run_a", type=click.Path(path_type=Path))
+@click.argument("run_b", type=click.Path(path_type=Path))
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for index.html (default outputs/compare/<a id>-vs-<b id>).",
+)
+@_guard
+def compare(run_a, run_b, output):
+    """Compare two finished runs (RUN_A against RUN_B) from their figures and marts, without raw data."""
+    from .comparison_report import build_comparison_report
+
+    page = build_comparison_report(_run_folder(run_a), _run_folder(run_b), output)
+    click.echo(f"comparison: {page}")
+
+
+@main.group()
+def section():
+    """Add report sections of your own (plug-ins in shared/plugins/, no change to the kit)."""
+
+
+@section.command("new")
+@click.argument("title")
+@click.option("--name", help="File and page name (lowercase letters and _; default: from the title).")
+@click.option("--en", "en_title", help="English title (default: the title).")
+@click.option("--zh", "zh_title", help="Chinese title (default: the title).")
+@click.option("--requires", help="Comma-separated tables it cannot run without (default: orders).")
+@click.option("--force", is_flag=True, help="Overwrite the plug-in's files if they exist.")
+@_guard
+def section_new(title, name, en_title, zh_title, requires, force):
+    """Scaffold a plug-in section: shared/plugins/<name>.py and notebooks/NN_<name>.ipynb (+ .py twin)."""
+    from .scaffold import new_section
+
+    made = new_section(title, name=name, en=en_title, zh=zh_title, requires=requires, force=force)
+    click.echo(f"wrote {made.module}: its declaration, an example mart and table (your computations go here)")
+    click.echo(f"wrote {made.notebook} and {made.twin.name}: the narrative, one call per cell")
+    click.echo(f"next: retro run params/demo_double11.yaml --only {made.name}, then open {made.notebook} in JupyterLab")
+
+
+@main.command()
+@click.argument("params_files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for index.html (default outputs/rollup/<year>).",
+)
+@click.option("--year", type=click.IntRange(2000, 2100), help="Campaigns starting that year (default: the latest).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Page language (default: the first campaign's).")
+@click.option("--no-run", is_flag=True, help="Do not run campaigns that have not been run; show them as n/a.")
+@_guard
+def rollup(params_files, output, year, lang, no_run):
+    """One page with every campaign of a year: GMV, attainment, ROI, new customers, CAC, retention."""
+    from .rollup import build_rollup
+
+    page = build_rollup(list(params_files), output=output, year=year, lang=lang, run=not no_run, echo=_echo)
+    click.echo(f"rollup: {page}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .cache import report_fingerprint, section_fingerprint
+from . import plugins
+from .cache import _hash_file, report_fingerprint, section_fingerprint
+from .comparison import write_snapshot
 from .context import default_run_dir, missing_tables
 from .params import PROJECT_ROOT, CampaignParams, load_params
 from .sections import LATE, SECTIONS
@@ -131,32 +133,36 @@ def run_campaign(
     check_campaign(params, echo=echo)  # raises RetroError before anything is written
 
     enabled = params.enabled_sections
+    # plug-ins' marts register on import; one that fails to import fails its section, with the same reason
+    plugins.load_all([s for s in enabled if SECTIONS[s].plugin])
     # the summary and the data-quality appendix read every other section's output: always refreshed
     chosen = [s for s in enabled if (not only or s in only or s in LATE)]
     t0 = time.perf_counter()
     # stages and checks the data first: on a hard problem it raises before creating anything
     build_marts(params, run_dir, sections=enabled, force=force, progress=echo)
     run_dir.mkdir(parents=True, exist_ok=True)
+    write_snapshot(params, run_dir)  # name, currency, phases: what `compare` needs besides figures and marts
     echo(f"marts ready ({time.perf_counter() - t0:.1f}s)")
 
     statuses = {k: v for k, v in read_statuses(run_dir).items() if k in enabled}
+    width = max([11, *map(len, enabled)])  # progress lines align on the longest (plug-in) section name
     runnable = []
     for name in chosen:
         missing = missing_tables(SECTIONS[name], params)
         if missing:
             statuses[name] = SectionStatus(name, "missing", 0.0, ", ".join(missing))
-            echo(f"  {name:<11} not built: no {', '.join(missing)} table")
+            echo(f"  {name:<{width}} not built: no {', '.join(missing)} table")
         else:
             runnable.append(name)
     sections = [s for s in runnable if s not in LATE]
     workers = max(1, jobs or os.cpu_count() or 1)
 
     def run_one(name, fingerprint):
-        echo(f"  {name:<11} started")
+        echo(f"  {name:<{width}} started")
         st = execute_section(name, params_file, run_dir, notebook_dir)
         st.fingerprint = fingerprint if st.status == "done" else ""
         word = "done" if st.status == "done" else "FAILED"
-        echo(f"  {name:<11} {word} in {st.seconds:.1f}s" + (f": {st.reason}" if st.reason else ""))
+        echo(f"  {name:<{width}} {word} in {st.seconds:.1f}s" + (f": {st.reason}" if st.reason else ""))
         return st
 
     def current(name, fingerprint) -> bool:
@@ -175,8 +181,10 @@ def run_campaign(
                 fp = section_fingerprint(
                     name, params, run_dir, notebook_dir / SECTIONS[name].notebook, reads_figures=name in LATE
                 )
+                if SECTIONS[name].plugin:  # the kit's code version does not cover the project's plug-ins
+                    fp = f"{fp}-{_hash_file(SECTIONS[name].plugin)}"
                 if current(name, fp):
-                    echo(f"  {name:<11} unchanged")
+                    echo(f"  {name:<{width}} unchanged")
                 else:
                     todo.append((name, fp))
             with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -189,7 +197,7 @@ def run_campaign(
     stamp = run_dir / REPORT_STAMP
     index = run_dir / "report" / "index.html"
     if not force and index.is_file() and stamp.is_file() and stamp.read_text() == fingerprint:
-        echo("  report      unchanged")
+        echo(f"  {'report':<{width}} unchanged")
         return RunResult(run_dir, statuses, index)
     report = export_report(params, run_dir, statuses)
     stamp.write_text(fingerprint)

@@ -2,12 +2,14 @@
 
 The runner, the navigation and the summary all read this list, so a section is added in one place.
 The modules beside this file hold each section's presentation code (tables, charts, figures), which the
-section's notebook calls.
+section's notebook calls. The project's plug-in sections (``shared/plugins/``, see retro.plugins) join the
+list here, numbered from 10 and placed before the executive summary and the appendix.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class Section:
     zh: str
     requires: tuple[str, ...]
     optional: tuple[str, ...] = ()
+    plugin: Path | None = None  # the plug-in module that declares it; None for the kit's own sections
 
     @property
     def notebook(self) -> str:
@@ -33,7 +36,7 @@ class Section:
         return self.zh if lang == "zh" else self.en
 
 
-SECTIONS: dict[str, Section] = {
+_KIT_SECTIONS: dict[str, Section] = {
     s.name: s
     for s in (
         Section("goals", 0, "Goals and attainment", "目标达成", ("orders",), ("events", "marketing")),
@@ -67,6 +70,19 @@ SUMMARY = "summary"
 QUALITY = "quality"
 # Sections that read what the others produced (figures, marts, quality.json); run after them, each on its own.
 LATE = (SUMMARY, QUALITY)
+
+
+def _with_plugins(kit: dict[str, Section]) -> dict[str, Section]:
+    """The kit's sections with the project's plug-in sections inserted before the late ones."""
+    from ..plugins import PLUGIN_DIR, discover
+
+    plugins = discover(kit)
+    __path__.append(str(PLUGIN_DIR))  # a plug-in's module imports as retro.sections.<name>, like the kit's own
+    ordered = [s for s in kit.values() if s.name not in LATE] + plugins + [kit[n] for n in LATE]
+    return {s.name: s for s in ordered}
+
+
+SECTIONS: dict[str, Section] = _with_plugins(_KIT_SECTIONS)
 
 
 def section_names() -> list[str]:

@@ -277,13 +277,21 @@ KPI_KEYS = (
 def kpi_table(ctx: SectionContext) -> Table:
     """Headline users figures, recorded for the summary (per phase where a benchmark can be per phase)."""
     t = totals(ctx)
+    rr = retention_rates(ctx)
+    n = ctx.params.settings.retention_days
     for key in KPI_KEYS:
-        ctx.record(key, t[key])
+        if key == "retention_30d":  # with its parts, so a year's roll-up can total it
+            ctx.record(
+                key,
+                t[key],
+                retained=_get(rr, f"retained_{n}", cohort="overall", customer_type="all"),
+                buyers=_get(rr, "buyers", cohort="overall", customer_type="all"),
+            )
+        else:
+            ctx.record(key, t[key])
     # per-phase segments: new customers by phase of first order, visitor conversion per phase,
     # retention by cohort (phase of first campaign order)
     acq = ctx.mart("users_acquisition")
-    rr = retention_rates(ctx)
-    n = ctx.params.settings.retention_days
     for ph in ctx.params.phases:
         first = acq[(acq["first_phase"] == ph.name) & (acq["customer_type"] == "new")]
         ctx.record("new_customers", int(first["buyers"].sum()), segment=ph.name)
