@@ -14,7 +14,7 @@ from __future__ import annotations
 import ibis
 
 from . import mart
-from .common import phase_of
+from .common import first_by, phase_of
 from .visits import LEVELS, int_sum, period_of_day, union, visitor_rows, visits, with_level_keys
 
 ALL = "all"  # channel value of rows pooling every channel
@@ -136,7 +136,7 @@ def traffic_sessions(t, p):
     )
     s = e.group_by(["session_id", "day_visitor", "day"]).aggregate(
         start=e.event_time.min(),
-        channel=e.channel.argmin(e.event_time),
+        channel=first_by(e.channel, e.event_time, e.channel),  # ties (same second): the first channel by name
         events=e.count(),
         dwell=e.dwell_seconds.sum(),
         derived=e.derived.max(),

@@ -12,7 +12,7 @@ from datetime import timedelta
 import ibis
 
 from . import mart
-from .common import between_days, campaign_buyers, in_campaign, is_paid, phase_of, ts
+from .common import between_days, campaign_buyers, first_by, in_campaign, is_paid, phase_of, ts
 from .visits import period_of_day, union, visits
 
 RETENTION_WINDOWS = (7, 14, 30)
@@ -233,7 +233,7 @@ def users_city_tier(t, p):
     o = t.orders
     o = o.filter(is_paid(o) & in_campaign(o.order_time, p))
     per_user = o.group_by("user_id").aggregate(
-        order_tier=o.city_tier.argmin(o.order_time, where=o.city_tier.notnull()),
+        order_tier=first_by(o.city_tier, o.order_time, o.order_id, where=o.city_tier.notnull()),
         sales=o.paid_amount.sum(),
     )
     if t.has("users"):
