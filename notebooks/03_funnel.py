@@ -52,6 +52,9 @@ funnel.kpi_table(ctx)
 # %%
 funnel.funnel_chart(ctx)
 
+# %%
+funnel.rates_table(ctx)
+
 # %% [markdown] tags=["en"]
 # ## Largest drop-off
 

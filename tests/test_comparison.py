@@ -8,6 +8,7 @@ year earlier with a warm-up two days shorter, so phase-day alignment differs fro
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -301,9 +302,12 @@ def test_run_with_compare_shows_it_on_the_pages(built, last_year, tmp_path):
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     copy = tmp_path / "run"
     shutil.copytree(run_dir, copy)
-    r = retro("run", path, "--output", copy, "--only", "sales", "--jobs", "2")
+    r = retro("run", path, "--output", copy, "--only", "sales,funnel", "--jobs", "2")
     assert r.returncode == 0, r.stdout + r.stderr
     sales_page = (copy / "report" / SECTIONS["sales"].page).read_text(encoding="utf-8")
     assert ">较D11 2025</th>" in sales_page and "GMV（成交总额）较D11 2025 +25.0%" in sales_page
+    # the funnel's whole-campaign rates too (last year's copy has the same rates: +0.0 points)
+    funnel_page = re.sub(r"<[^>]+>", " ", (copy / "report" / SECTIONS["funnel"].page).read_text(encoding="utf-8"))
+    assert re.search(r"浏览→加购转化率\s+(\d+\.\d%)\s+\1\s+\+0\.0个百分点", funnel_page)
     index = (copy / "report" / "index.html").read_text(encoding="utf-8")
     assert "较D11 2025 +25.0%" in index

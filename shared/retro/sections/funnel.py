@@ -64,6 +64,10 @@ register(
             "漏斗为封闭口径：访客须在同一渠道、同一阶段内经过之前所有环节才计入该环节，因此转化率不会超过100%。"
             "预售买家在预热期下单、爆发期付尾款，计入全周期漏斗，但不计入任一阶段的支付环节。",
         ),
+        "funnel.rates_title": (
+            "Conversion rates over the whole campaign",
+            "全周期转化率",
+        ),
         "funnel.overall_title": (
             "The funnel over the whole campaign (distinct visitors per step)",
             "全周期转化漏斗（各环节去重访客）",
@@ -209,6 +213,11 @@ def kpi_table(ctx: SectionContext) -> Table:
         labels={c: ctx.tr(f"funnel.col.{c}") for c in df.columns},
         title=ctx.tr("funnel.overall_title"),
     )
+
+
+def rates_table(ctx: SectionContext) -> Table:
+    """The four whole-campaign rates, beside each comparison campaign's (YAML ``compare:``) and the change."""
+    return ctx.figures_table(totals(ctx), title=ctx.tr("funnel.rates_title"))
 
 
 def funnel_chart(ctx: SectionContext) -> charts.Chart:
