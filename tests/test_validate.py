@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import TINY_YAML, ts
+from retro.mapping import IBIS_TYPES
 from retro.params import load_params
 from retro.schema import TABLES
-from retro.sources import IBIS_TYPES
 from retro.validate import check_tables
 
 # Tiny calendar (conftest): baseline Oct 1-2, warm-up Nov 1-2, burst Nov 3, tail Nov 4.

@@ -106,16 +106,20 @@ def derive_tables(con, tables: dict, params: CampaignParams) -> tuple[dict, list
     return tables, problems
 
 
-def users_from_orders(con, orders) -> tuple:
-    """One row per customer from their first order (province, city tier); membership and registration unknown."""
+def _first_order_users(orders):
+    """One row per named customer: province and city tier of their first order (ties broken by order id)."""
     named = orders.filter(orders.user_id.notnull())
-    users = named.group_by("user_id").aggregate(
+    return named.group_by("user_id").aggregate(
         registered_at=ibis.null("timestamp"),
         is_member=ibis.null("boolean"),
         city_tier=first_by(named.city_tier, named.order_time, named.order_id),
         province=first_by(named.province, named.order_time, named.order_id),
     )
-    table = materialize(con, "users", users)
+
+
+def users_from_orders(con, orders) -> tuple:
+    """One row per customer from their first order (province, city tier); membership and registration unknown."""
+    table = materialize(con, "users", _first_order_users(orders))
     n = int(table.count().execute())
     what = "derived from first orders, one row per customer (no membership or registration data)"
     return table, [_derived("users", what, n, "orders")]
@@ -234,15 +238,7 @@ def derive_from_lines(con, lines, src: TableSource, params: CampaignParams, want
         out["products"] = products
         problems.extend(found)
     if "users" in wanted:
-        o = kept
-        named = o.filter(o.user_id.notnull())
-        users = named.group_by("user_id").aggregate(
-            registered_at=ibis.null("timestamp"),
-            is_member=ibis.null("boolean"),
-            city_tier=first_by(named.city_tier, named.order_time, named.order_id),
-            province=first_by(named.province, named.order_time, named.order_id),
-        )
-        out["users"] = materialize(con, "users", users)
+        out["users"] = materialize(con, "users", _first_order_users(kept))
         n = out["users"].count().execute()
         what = "derived from first orders, one row per customer (no membership or registration data)"
         problems.append(_derived("users", what, int(n), label))

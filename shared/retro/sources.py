@@ -21,15 +21,6 @@ from .params import PROJECT_ROOT, CampaignParams, TableSource
 from .quality import Problem
 from .schema import TABLES
 
-IBIS_TYPES = {
-    "string": "string",
-    "int": "int64",
-    "float": "float64",
-    "bool": "boolean",
-    "timestamp": "timestamp",
-    "date": "date",
-}
-
 
 def demo_dir(params: CampaignParams) -> Path:
     """Folder of the generated demo data for this campaign's size and seed."""
