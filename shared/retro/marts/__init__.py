@@ -63,26 +63,33 @@ def mart(name: str, *, section: str, needs: tuple[str, ...], optional: tuple[str
 class Tables:
     """The staged canonical tables, by attribute (``t.orders``); ``t.has('events')`` for optional ones."""
 
-    def __init__(self, tables: dict):
+    def __init__(self, tables: dict, con=None):
         self._tables = tables
+        self._con = con  # the engine the tables live on: where shared intermediates are kept
         self._shared: dict = {}
         self._lock = threading.RLock()  # marts may be built in threads (Spark); a shared table builds once
 
     def shared(self, key: str, build: Callable):
         """An intermediate table several marts read, computed and materialised once per build.
 
-        ``build()`` returns an Ibis expression; the engine keeps its result (Ibis ``cache``) so the marts
+        ``build()`` returns an Ibis expression; the engine keeps its result (``engines.cache``) so the marts
         that share it do not reduce the raw events again.
         """
+        from ..engines import cache
+
         with self._lock:
             if key not in self._shared:
-                self._shared[key] = build().cache()
-            return self._shared[key]
+                expr = build()
+                name = f"__shared_{len(self._shared)}"
+                self._shared[key] = (name, cache(self._con, name, expr))
+            return self._shared[key][1]
 
     def release(self) -> None:
         """Drop the materialised intermediates (before the connection closes)."""
-        for table in self._shared.values():
-            table.release()
+        from ..engines import uncache
+
+        for name, table in self._shared.values():
+            uncache(self._con, name, table)
         self._shared.clear()
 
     def __getattr__(self, name):
@@ -191,7 +198,7 @@ def build_marts(
     tables = None
     try:
         staged, problems = sources.stage_tables(con, params)  # raises on hard problems: nothing written yet
-        tables = Tables(staged)
+        tables = Tables(staged, con)
         mart_dir.mkdir(parents=True, exist_ok=True)
 
         def build_one(m: MartDef, fp: str) -> None:
