@@ -93,3 +93,19 @@ def test_rfm_scores_by_quantile():
     assert list(r["f"]) == [5, 4, 3, 2, 1] and list(r["m"]) == [5, 4, 3, 2, 1]
     assert r["segment"].iloc[0] == "champions" and r["segment"].iloc[-1] == "hibernating"
     assert m.rfm_scores(c.iloc[:0]).empty
+
+
+def test_rfm_segments_take_the_first_rule_that_holds():
+    # (r, f, m) -> segment, one case per rule and the boundaries between them
+    cases = {
+        (4, 4, 4): "champions",
+        (5, 5, 3): "loyal",  # f >= 4 without m: loyal, not champions
+        (3, 1, 4): "loyal",  # m >= 4 and r >= 3
+        (2, 1, 4): "at_risk",  # m >= 4 but r < 3: not loyal; r <= 2 and m >= 3
+        (4, 3, 3): "promising",
+        (1, 3, 1): "at_risk",
+        (3, 3, 3): "hibernating",  # r = 3 is neither promising nor at risk
+        (1, 2, 2): "hibernating",
+    }
+    r, f, mon = (pd.Series([k[i] for k in cases]) for i in range(3))
+    assert list(m.rfm_segments(r, f, mon)) == list(cases.values())

@@ -35,6 +35,9 @@ class Recorded:
 
 
 LAB_PARAMS_ENV = "RETRO_PARAMS"  # set by `retro lab` for the notebooks it opens
+# set by `retro run` for the kernels it starts: the run folder whose marts it has just built, so that a
+# notebook of that run does not check them again (and import the engine to do so)
+MARTS_BUILT_ENV = "RETRO_MARTS_BUILT"
 DEMO_PARAMS = PROJECT_ROOT / "params" / "demo_double11.yaml"
 
 
@@ -183,7 +186,7 @@ def open_section(
     missing = missing_tables(section, params)
     if missing:
         raise SectionMissingData(tr("section.missing_data", params.lang, tables=", ".join(missing)))
-    if build and name != "summary":
+    if build and name != "summary" and os.environ.get(MARTS_BUILT_ENV) != str(run.resolve()):
         from .marts import build_marts
 
         build_marts(params, run)  # every enabled section's marts: goals reads other sections' marts

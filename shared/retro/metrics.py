@@ -153,6 +153,14 @@ def share(part: pd.Series) -> pd.Series:
     return ratio_column(part, pd.Series(total, index=part.index))
 
 
+RETENTION_WINDOWS = (7, 14, 30)  # days after the campaign a cohort is always followed
+
+
+def retention_windows(p) -> list[int]:
+    """Days after the campaign a cohort is followed: 7, 14, 30 and the YAML's retention_days."""
+    return sorted({*RETENTION_WINDOWS, p.settings.retention_days})
+
+
 def rfm_scores(customers: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
     """Score recency, frequency and monetary value 1-5 by quantile (5 is best).
 
@@ -174,18 +182,20 @@ def rfm_scores(customers: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
     out["r"] = score(-out["recency_days"].astype("float64"), ascending=True)
     out["f"] = score(out["frequency"].astype("float64"), ascending=True)
     out["m"] = score(out["monetary"].astype("float64"), ascending=True)
-    out["segment"] = [rfm_segment(r, f, m) for r, f, m in zip(out["r"], out["f"], out["m"], strict=True)]
+    out["segment"] = rfm_segments(out["r"], out["f"], out["m"])
     return out
 
 
-def rfm_segment(r: int, f: int, m: int) -> str:
-    """Named RFM group: champions, loyal, promising, at_risk, hibernating."""
-    if r >= 4 and f >= 4 and m >= 4:
-        return "champions"
-    if f >= 4 or (m >= 4 and r >= 3):
-        return "loyal"
-    if r >= 4:
-        return "promising"
-    if r <= 2 and (f >= 3 or m >= 3):
-        return "at_risk"
-    return "hibernating"
+def rfm_segments(r: pd.Series, f: pd.Series, m: pd.Series) -> np.ndarray:
+    """Named RFM group of each customer, the first rule that holds (vectorised: millions of customers).
+
+    champions: r, f and m all >= 4; loyal: f >= 4, or m >= 4 and r >= 3; promising: r >= 4;
+    at_risk: r <= 2 and (f >= 3 or m >= 3); everyone else hibernating.
+    """
+    rules = [
+        (r >= 4) & (f >= 4) & (m >= 4),
+        (f >= 4) | ((m >= 4) & (r >= 3)),
+        r >= 4,
+        (r <= 2) & ((f >= 3) | (m >= 3)),
+    ]
+    return np.select(rules, ["champions", "loyal", "promising", "at_risk"], default="hibernating").astype(object)

@@ -21,7 +21,7 @@ from pathlib import Path
 from . import plugins
 from .cache import _hash_file, report_fingerprint, section_fingerprint
 from .comparison import write_snapshot
-from .context import default_run_dir, missing_tables
+from .context import MARTS_BUILT_ENV, default_run_dir, missing_tables
 from .params import PROJECT_ROOT, CampaignParams, load_params
 from .sections import LATE, SECTIONS
 
@@ -174,7 +174,7 @@ def run_campaign(
         return last is not None and last.status == "done" and last.fingerprint == fingerprint and out.is_file()
 
     # the summary and the appendix run after the sections, side by side: neither reads the other
-    with kernel_stderr_to(run_dir / KERNEL_LOG):
+    with kernel_stderr_to(run_dir / KERNEL_LOG), environment(MARTS_BUILT_ENV, str(run_dir)):
         for batch in (sections, [s for s in runnable if s in LATE]):
             todo = []
             for name in batch:
@@ -202,6 +202,20 @@ def run_campaign(
     report = export_report(params, run_dir, statuses)
     stamp.write_text(fingerprint)
     return RunResult(run_dir, statuses, report)
+
+
+@contextmanager
+def environment(name: str, value: str):
+    """Set an environment variable meanwhile (kernels started meanwhile inherit it), then restore it."""
+    saved = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = saved
 
 
 @contextmanager

@@ -165,7 +165,7 @@ def _read_until(name: str, params: CampaignParams) -> date | None:
     Orders are followed for repurchase and retention after the campaign; other tables end with it.
     """
     if name == "orders":
-        from .marts.users import retention_windows
+        from .metrics import retention_windows
 
         return params.end_exclusive + timedelta(days=max(retention_windows(params)))
     return params.end_exclusive

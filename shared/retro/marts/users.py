@@ -11,16 +11,10 @@ from datetime import timedelta
 
 import ibis
 
+from ..metrics import retention_windows
 from . import mart
 from .common import between_days, campaign_buyers, first_by, in_campaign, is_paid, phase_of, ts
 from .visits import period_of_day, union, visits
-
-RETENTION_WINDOWS = (7, 14, 30)
-
-
-def retention_windows(p) -> list[int]:
-    """Days after the campaign a cohort is followed: 7, 14, 30 and the YAML's retention_days."""
-    return sorted({*RETENTION_WINDOWS, p.settings.retention_days})
 
 
 def _customer_type(is_new):

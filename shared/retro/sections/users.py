@@ -16,7 +16,6 @@ from .. import charts, metrics
 from ..context import SectionContext
 from ..display import Note, Table
 from ..i18n import label_values, register
-from ..marts.users import retention_windows
 
 LOWER_TIERS = ("tier3", "tier4+")
 
@@ -197,7 +196,7 @@ def retention_rates(ctx: SectionContext) -> pd.DataFrame:
     r = ctx.mart("users_retention")
     last = history(ctx)["last"]
     out = None
-    for n in retention_windows(ctx.params):
+    for n in metrics.retention_windows(ctx.params):
         w = r[r["window_days"] == n].copy()
         ok = _matured(ctx, n, last)
         w[f"retained_{n}"] = w["retained"].astype("float64") if ok else np.nan
@@ -449,7 +448,7 @@ def repurchase(ctx: SectionContext) -> Table:
 def retention_cohort(ctx: SectionContext) -> Table:
     """Retention by cohort (phase of first campaign order) and customer type; immature cells stay blank."""
     rr = retention_rates(ctx)
-    windows = retention_windows(ctx.params)
+    windows = metrics.retention_windows(ctx.params)
     df = pd.DataFrame(
         {
             "cohort": label_values(rr["cohort"], "phase", ctx.lang),
