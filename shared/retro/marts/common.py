@@ -80,24 +80,28 @@ def campaign_buyers(t, p: CampaignParams):
     paid campaign order (the smallest order id among orders placed in the same second), used to attribute new
     customers (CAC by channel).
     """
-    o = t.orders
-    paid = o.filter(is_paid(o))
-    camp = paid.filter(in_campaign(paid.order_time, p))
-    lookback_start = p.start - timedelta(days=p.settings.new_customer_lookback_days)
-    prior = paid.filter((paid.order_time >= ts(lookback_start)) & (paid.order_time < ts(p.start)))
-    prior_users = prior.select("user_id").distinct().mutate(has_prior=ibis.literal(True))
-    buyers = camp.group_by("user_id").aggregate(
-        paid_orders=camp.order_id.count(),
-        net_sales=camp.paid_amount.sum(),
-        first_order_time=camp.order_time.min(),
-        first_channel=first_by(camp.channel, camp.order_time, camp.order_id),
-    )
-    j = buyers.left_join(prior_users, "user_id")
-    return j.select(
-        "user_id",
-        "paid_orders",
-        "net_sales",
-        "first_order_time",
-        "first_channel",
-        is_new=j.has_prior.isnull(),
-    )
+
+    def build():
+        o = t.orders
+        paid = o.filter(is_paid(o))
+        camp = paid.filter(in_campaign(paid.order_time, p))
+        lookback_start = p.start - timedelta(days=p.settings.new_customer_lookback_days)
+        prior = paid.filter((paid.order_time >= ts(lookback_start)) & (paid.order_time < ts(p.start)))
+        prior_users = prior.select("user_id").distinct().mutate(has_prior=ibis.literal(True))
+        buyers = camp.group_by("user_id").aggregate(
+            paid_orders=camp.order_id.count(),
+            net_sales=camp.paid_amount.sum(),
+            first_order_time=camp.order_time.min(),
+            first_channel=first_by(camp.channel, camp.order_time, camp.order_id),
+        )
+        j = buyers.left_join(prior_users, "user_id")
+        return j.select(
+            "user_id",
+            "paid_orders",
+            "net_sales",
+            "first_order_time",
+            "first_channel",
+            is_new=j.has_prior.isnull(),
+        )
+
+    return t.shared("campaign_buyers", build)  # six users and marketing marts read it
