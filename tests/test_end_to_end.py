@@ -218,6 +218,31 @@ def test_warm_rerun_executes_nothing(built):
     assert re.search(r"^\s+report\s+unchanged$", r.stdout, re.M)
 
 
+def test_a_yaml_value_reruns_only_the_sections_that_read_it(built, tmp_path):
+    """A new GMV target re-executes the sales section (which owns GMV), the goals page, the summary and the
+    appendix, and nothing else; the engine's memory limit re-executes nothing and rebuilds no mart."""
+    root, params_file, _, run_dir, _ = built
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    assert "sales_daily" in json.loads((copy / "reads" / "sales.json").read_text())
+
+    def run(change) -> set[str]:
+        doc = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+        change(doc)
+        p = root / "changed.yaml"  # beside the original: the data paths are relative to it
+        p.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+        r = retro("run", p, "--output", copy)
+        assert r.returncode == 0, r.stderr
+        assert "built " not in r.stdout, r.stdout  # no mart rebuilt
+        return set(re.findall(r"^\s+(\w+)\s+started", r.stdout, re.M))
+
+    target = yaml.safe_load(params_file.read_text(encoding="utf-8"))["targets"]["gmv"] * 2
+    assert fmt.money(target, "zh") not in page(copy, "goals")
+    assert run(lambda d: d["targets"].update(gmv=target)) == {"goals", "sales", "summary", "quality"}
+    assert fmt.money(target, "zh") in page(copy, "goals")  # the goals page shows the new target
+    assert run(lambda d: (d["targets"].update(gmv=target), d.update(engine={"memory_limit": "2GB"}))) == set()
+
+
 def test_editing_one_data_row_changes_the_report(demo, tmp_path):
     """A stale cache is never used: one order's amount changes, the GMV shown changes by exactly that much."""
     root, params_file, data = demo

@@ -1,10 +1,17 @@
 """Whether an executed section notebook, or the exported report, is still current.
 
-A section is re-executed only when something it depends on changed: its notebook, the campaign YAML
-(the report title aside, which only the export shows), the kit's code and templates, or the marts (their
-manifest fingerprints), and the compared runs' figures and marts when the YAML names comparisons. Sections
-that read other sections' figures (the summary, the appendix) also depend on those figures. The report is
-re-exported only when a notebook, a status or the YAML changed.
+A section is re-executed only when something it depends on changed: its notebook, the kit's code and
+templates, the marts it read when it last ran (their manifest fingerprints; every mart when that is not
+known), the campaign YAML less what it does not read, and the compared runs' figures and marts when the
+YAML names comparisons. What a section does not read: the report title (only the export shows it), the
+engine (the marts' fingerprints cover what it computed), the list of sections, and the targets,
+benchmarks, findings rules and budget of figures other sections own; the goals page, the summary and the
+appendix read all of those. Sections that read other sections' figures (the summary, the appendix) also
+depend on those figures. The report is re-exported only when a notebook, a status or the YAML changed.
+
+Which marts a section read is recorded by its notebook as it runs under ``retro run``
+(``<run>/reads/<section>.json``, see ``SectionContext.mart``), so the fingerprint stored after an
+execution covers exactly the marts that execution used.
 """
 
 from __future__ import annotations
@@ -16,6 +23,10 @@ from pathlib import Path
 
 from .params import PROJECT_ROOT, CampaignParams
 from .sections import LATE
+
+READS_DIR = "reads"  # <run>/reads/<section>.json: the marts a section's last execution read
+# sections that show every figure's target or benchmark, or every other section's output
+READS_ALL_PARAMS = frozenset({"goals", *LATE})
 
 _CODE_SUFFIXES = (".py", ".j2", ".css", ".yaml", ".js")
 _CODE_DIRS = (PROJECT_ROOT / "shared" / "retro", PROJECT_ROOT / "shared" / "templates")
@@ -41,10 +52,46 @@ def _hash_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else "-"
 
 
-def _params_payload(params: CampaignParams) -> dict:
+def _params_payload(params: CampaignParams, section: str) -> dict:
+    """The YAML values ``section`` reads."""
+    from .catalog import FIGURES
+
     data = params.model_dump(mode="json")
     data["campaign"].pop("name", None)  # shown by the export only
+    data.pop("engine", None)  # where the marts were computed: their fingerprints cover the result
+    if section in READS_ALL_PARAMS:
+        return data
+
+    def own(key: str) -> bool:  # a figure of this section, or one the catalog does not know (kept, to be safe)
+        return key not in FIGURES or FIGURES[key].section == section
+
+    data["targets"] = {k: v for k, v in data["targets"].items() if own(k)}
+    data["benchmarks"] = {k: v for k, v in data["benchmarks"].items() if own(k)}
+    data["findings"] = [rule for rule in data["findings"] if own(rule["figure"])]
+    data["budget"] = data["budget"] if section == "marketing" else {}
+    data.pop("sections", None)
     return data
+
+
+def read_marts(run_dir: Path, section: str) -> list[str] | None:
+    """The marts the section's last execution under ``retro run`` read or looked for (None: not recorded)."""
+    path = run_dir / READS_DIR / f"{section}.json"
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def _marts_payload(run_dir: Path, section: str):
+    """The manifest entries of the marts the section read; the whole manifest when that is not known."""
+    from .marts import read_manifest
+
+    reads = read_marts(run_dir, section)
+    if reads is None:
+        return _hash_file(run_dir / "marts" / "manifest.json")
+    manifest = read_manifest(run_dir / "marts")
+    # a mart that was looked for and is absent is an input too: "-" until it is built
+    return {m: (manifest.get(m) or {}).get("fingerprint", "-") for m in sorted(reads)}
 
 
 def section_fingerprint(
@@ -53,9 +100,9 @@ def section_fingerprint(
     """The inputs of one section's executed notebook, hashed."""
     payload = {
         "notebook": _hash_file(notebook),
-        "params": _params_payload(params),
+        "params": _params_payload(params, name),
         "code": code_version(),
-        "marts": _hash_file(run_dir / "marts" / "manifest.json"),
+        "marts": _marts_payload(run_dir, name),
         "quality": _hash_file(run_dir / "marts" / "quality.json"),
     }
     if params.compare:  # the compared runs' figures, snapshot and marts (retro.comparison)

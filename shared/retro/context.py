@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import formatting as fmt
+from .cache import READS_DIR
 from .catalog import FIGURES
 from .display import Note, Table
 from .errors import SectionMissingData
@@ -65,6 +66,7 @@ class SectionContext:
         self.currency = params.campaign.currency
         self.figures: list[Recorded] = []
         self._marts: dict[str, pd.DataFrame] = {}
+        self._reads: set[str] = set()  # marts read or looked for, recorded under `retro run` (retro.cache)
         self._comparisons = None
 
     @property
@@ -79,6 +81,7 @@ class SectionContext:
     # --- data ------------------------------------------------------------------------------------
     def mart(self, name: str) -> pd.DataFrame:
         """A built mart as a DataFrame (cached per notebook)."""
+        self._read(name)
         if name not in self._marts:
             path = self.run_dir / "marts" / f"{name}.parquet"
             if not path.is_file():
@@ -88,7 +91,24 @@ class SectionContext:
 
     def has_mart(self, name: str) -> bool:
         """Whether a mart was built (optional tables may be absent)."""
+        self._read(name)
         return (self.run_dir / "marts" / f"{name}.parquet").is_file()
+
+    def _read(self, name: str) -> None:
+        if name not in self._reads:
+            self._reads.add(name)
+            self._save_reads()
+
+    def _save_reads(self) -> None:
+        """Record the marts read so far, when `retro run` executes this notebook: its inputs for the next run."""
+        if os.environ.get(MARTS_BUILT_ENV) != str(self.run_dir.resolve()):
+            return  # opened in JupyterLab: what an analyst's edited cells read says nothing of the saved notebook
+        out = self.run_dir / READS_DIR
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{self.section.name}.json"
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(sorted(self._reads)))
+        os.replace(tmp, path)
 
     # --- figures ---------------------------------------------------------------------------------
     def record(self, key: str, value, segment: str | None = None, **parts) -> float | None:
@@ -193,6 +213,7 @@ def open_section(
     setup_theme()
     ctx = SectionContext(section, params, run)
     ctx._save()  # start from an empty record so a re-run never shows stale figures
+    ctx._save_reads()  # and from no marts read
     return ctx
 
 

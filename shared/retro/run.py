@@ -157,10 +157,19 @@ def run_campaign(
     sections = [s for s in runnable if s not in LATE]
     workers = max(1, jobs or os.cpu_count() or 1)
 
-    def run_one(name, fingerprint):
+    def fingerprint_of(name):
+        fp = section_fingerprint(
+            name, params, run_dir, notebook_dir / SECTIONS[name].notebook, reads_figures=name in LATE
+        )
+        if SECTIONS[name].plugin:  # the kit's code version does not cover the project's plug-ins
+            fp = f"{fp}-{_hash_file(SECTIONS[name].plugin)}"
+        return fp
+
+    def run_one(name):
         echo(f"  {name:<{width}} started")
         st = execute_section(name, params_file, run_dir, notebook_dir)
-        st.fingerprint = fingerprint if st.status == "done" else ""
+        # taken after the execution: it covers the marts this execution read (retro.cache)
+        st.fingerprint = fingerprint_of(name) if st.status == "done" else ""
         word = "done" if st.status == "done" else "FAILED"
         echo(f"  {name:<{width}} {word} in {st.seconds:.1f}s" + (f": {st.reason}" if st.reason else ""))
         return st
@@ -178,17 +187,12 @@ def run_campaign(
         for batch in (sections, [s for s in runnable if s in LATE]):
             todo = []
             for name in batch:
-                fp = section_fingerprint(
-                    name, params, run_dir, notebook_dir / SECTIONS[name].notebook, reads_figures=name in LATE
-                )
-                if SECTIONS[name].plugin:  # the kit's code version does not cover the project's plug-ins
-                    fp = f"{fp}-{_hash_file(SECTIONS[name].plugin)}"
-                if current(name, fp):
+                if current(name, fingerprint_of(name)):
                     echo(f"  {name:<{width}} unchanged")
                 else:
-                    todo.append((name, fp))
+                    todo.append(name)
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                for fut in as_completed([pool.submit(run_one, n, fp) for n, fp in todo]):
+                for fut in as_completed([pool.submit(run_one, n) for n in todo]):
                     st = fut.result()
                     statuses[st.name] = st
     write_statuses(run_dir, statuses)
