@@ -84,6 +84,21 @@ def derivable(provided: set[str], params: CampaignParams) -> set[str]:
     return out - provided
 
 
+def sources_of(name: str, provided: set[str]) -> set[str] | None:
+    """The provided sources a staged table is made from (None: it is neither provided nor derivable).
+
+    Mirrors ``derive_tables``: order-line tables and shipments come from the order lines, users without a
+    users source from the orders (themselves perhaps from order lines); a provided table only from itself.
+    """
+    if name in provided:
+        return {name}
+    if "order_lines" in provided and (name in ORDER_LINE_TABLES or name == "shipments"):
+        return {"order_lines"}
+    if name == "users":
+        return sources_of("orders", provided)
+    return None
+
+
 def derive_tables(con, tables: dict, params: CampaignParams) -> tuple[dict, list[Problem]]:
     """Add derived canonical tables to ``tables`` (order_lines is replaced by what it implies).
 

@@ -7,7 +7,12 @@ run on DuckDB or on Spark (``engine.kind``, ``retro.engines``) with the same res
 come back from the engine, through Arrow, to be written here.
 
 Each mart file is reused while its fingerprint holds: the mart module's code, the YAML values marts depend
-on, and the identity of the data files of the tables it reads. A stale mart is never used.
+on, and the identity of the data files of the tables it reads. Which tables a mart reads is recorded as it
+is built (``Tables`` notes every table a definition touches, also through a shared intermediate) and kept in
+the manifest, so the next run fingerprints exactly those tables' files and YAML sources: new service data
+rebuilds the service marts, not the sales ones. A derived table (orders from order lines, users from
+orders) counts as every source, and a mart not built before counts on every source too. A stale mart is
+never used.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +73,26 @@ class Tables:
         self._tables = tables
         self._con = con  # the engine the tables live on: where shared intermediates are kept
         self._shared: dict = {}
+        self._shared_reads: dict[str, set[str]] = {}  # tables each shared intermediate was built from
         self._lock = threading.RLock()  # marts may be built in threads (Spark); a shared table builds once
+        self._local = threading.local()  # the tables the mart being defined in this thread has touched
+
+    @contextmanager
+    def tracking(self):
+        """The set of tables touched (read or looked for) by the definitions run meanwhile in this thread."""
+        outer = getattr(self._local, "reads", None)
+        self._local.reads = reads = set()
+        try:
+            yield reads
+        finally:
+            self._local.reads = outer
+            if outer is not None:
+                outer |= reads
+
+    def _touch(self, name: str) -> None:
+        reads = getattr(self._local, "reads", None)
+        if reads is not None:
+            reads.add(name)
 
     def shared(self, key: str, build: Callable):
         """An intermediate table several marts read, computed and materialised once per build.
@@ -79,9 +104,13 @@ class Tables:
 
         with self._lock:
             if key not in self._shared:
-                expr = build()
+                with self.tracking() as reads:
+                    expr = build()
+                self._shared_reads[key] = reads
                 name = f"__shared_{len(self._shared)}"
                 self._shared[key] = (name, cache(self._con, name, expr))
+            for table in self._shared_reads[key]:  # a later user of the table reads what it was built from
+                self._touch(table)
             return self._shared[key][1]
 
     def release(self) -> None:
@@ -93,12 +122,16 @@ class Tables:
         self._shared.clear()
 
     def __getattr__(self, name):
+        if name.startswith("_"):  # attributes of the object itself (before __init__ has set them, too)
+            raise AttributeError(name)
+        self._touch(name)
         try:
             return self._tables[name]
         except KeyError:
             raise AttributeError(f"table {name!r} is not loaded") from None
 
     def has(self, name: str) -> bool:
+        self._touch(name)
         return name in self._tables
 
 
@@ -115,12 +148,37 @@ def marts_for(sections: list[str], available: set[str]) -> list[MartDef]:
     return [m for m in MARTS.values() if m.section in sections and set(m.needs) <= available]
 
 
-def _params_fingerprint(params: CampaignParams) -> dict:
-    # Values marts depend on; targets, benchmarks, names and language only affect presentation.
-    return params.model_dump(mode="json", include={"phases", "baseline", "settings", "data"}) | {
+def _params_fingerprint(params: CampaignParams, sources: list[str] | None = None) -> dict:
+    """Values marts depend on (targets, benchmarks, names and language only affect presentation).
+
+    ``sources``: the data sources the mart reads (their YAML entries only); None: the whole data section.
+    """
+    out = params.model_dump(mode="json", include={"phases", "baseline", "settings", "data"}) | {
         "timezone": params.campaign.timezone,
         "currency": params.campaign.currency,
     }
+    if sources is not None:
+        out["data"]["tables"] = {k: v for k, v in out["data"]["tables"].items() if k in sources}
+    return out
+
+
+def _sources_read(reads: list[str] | None, table_prints: dict[str, str]) -> list[str] | None:
+    """The sources behind the tables a mart read (a derived table: the ones it comes from); None: every source.
+
+    Every source when the tables are not known (a mart not built before) and for a table the data does
+    not provide (an optional one looked for): adding its source later must rebuild the mart.
+    """
+    from ..derive import sources_of
+
+    if reads is None:
+        return None
+    out: set[str] = set()
+    for table in reads:
+        found = sources_of(table, set(table_prints))
+        if found is None:
+            return None
+        out |= found
+    return sorted(out)
 
 
 # Modules whose code shapes every mart: shared expressions, canonical types, staging.
@@ -137,17 +195,20 @@ _SHARED_CODE = (
 )
 
 
-def fingerprint(m: MartDef, params: CampaignParams, table_prints: dict[str, str]) -> str:
-    """The cache key of one mart: its module's code and the shared mart code, params, input files."""
+def fingerprint(m: MartDef, params: CampaignParams, table_prints: dict[str, str], reads: list[str] | None) -> str:
+    """The cache key of one mart: its module's code and the shared mart code, params, input files.
+
+    ``reads``: the tables the mart's definition touched when it was last built (None: not known).
+    """
     code = inspect.getsource(inspect.getmodule(m.build)) + "".join(
         inspect.getsource(importlib.import_module(name)) for name in _SHARED_CODE
     )
+    sources = _sources_read(reads, table_prints)
     payload = {
         "mart": m.name,
         "code": hashlib.sha256(code.encode()).hexdigest(),
-        "params": _params_fingerprint(params),
-        # every source: a mart's input may be derived from another table (orders from order lines)
-        "tables": dict(sorted(table_prints.items())),
+        "params": _params_fingerprint(params, sources),
+        "tables": {k: v for k, v in sorted(table_prints.items()) if sources is None or k in sources},
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
@@ -186,10 +247,10 @@ def build_marts(
     manifest = read_manifest(mart_dir)
     todo = []
     for m in marts_for(sections, available):
-        fp = fingerprint(m, params, prints)
-        entry = manifest.get(m.name)
-        if force or not entry or entry.get("fingerprint") != fp or not (mart_dir / f"{m.name}.parquet").is_file():
-            todo.append((m, fp))
+        entry = manifest.get(m.name) or {}
+        fp = fingerprint(m, params, prints, entry.get("tables"))
+        if force or entry.get("fingerprint") != fp or not (mart_dir / f"{m.name}.parquet").is_file():
+            todo.append(m)
     if not todo:
         return manifest
     started = time.perf_counter()
@@ -201,29 +262,31 @@ def build_marts(
         tables = Tables(staged, con)
         mart_dir.mkdir(parents=True, exist_ok=True)
 
-        def build_one(m: MartDef, fp: str) -> None:
+        def build_one(m: MartDef) -> None:
             t0 = time.perf_counter()
-            expr = m.build(tables, params)
+            with tables.tracking() as reads:
+                expr = m.build(tables, params)
             tmp = mart_dir / f"{m.name}.parquet.tmp{os.getpid()}"
             # through Arrow, cast to the expression's schema: DuckDB's own Parquet writer stores integer
             # sums (HUGEINT) as double
             pq.write_table(con.to_pyarrow(expr), tmp)
             os.replace(tmp, mart_dir / f"{m.name}.parquet")
             manifest[m.name] = {
-                "fingerprint": fp,
+                "fingerprint": fingerprint(m, params, prints, sorted(reads)),
+                "tables": sorted(reads),
                 "section": m.section,
                 "seconds": round(time.perf_counter() - t0, 3),
                 "engine": params.engine.kind,
             }
 
-        jobs = [(m, fp) for m, fp in todo if all(tables.has(t) for t in m.needs)]
+        jobs = [m for m in todo if all(tables.has(t) for t in m.needs)]
         workers = engines.concurrent_marts(con)  # DuckDB: one at a time, each query uses every core
         if workers == 1:
-            for m, fp in jobs:
-                build_one(m, fp)
+            for m in jobs:
+                build_one(m)
         else:  # Spark: several small jobs overlap
             with ThreadPoolExecutor(workers) as pool:
-                for done in [pool.submit(build_one, m, fp) for m, fp in jobs]:
+                for done in [pool.submit(build_one, m) for m in jobs]:
                     done.result()
         write_quality(mart_dir, problems)
     finally:
