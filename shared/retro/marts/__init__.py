@@ -10,9 +10,9 @@ Each mart file is reused while its fingerprint holds: the mart module's code, th
 on, and the identity of the data files of the tables it reads. Which tables a mart reads is recorded as it
 is built (``Tables`` notes every table a definition touches, also through a shared intermediate) and kept in
 the manifest, so the next run fingerprints exactly those tables' files and YAML sources: new service data
-rebuilds the service marts, not the sales ones. A derived table (orders from order lines, users from
-orders) counts as every source, and a mart not built before counts on every source too. A stale mart is
-never used.
+rebuilds the service marts, not the sales ones. A derived table counts as the sources it comes from
+(orders from order lines, users from orders: ``derive.sources_of``); a mart not built before, or one that
+looked for a table the data lacks, counts on every source. A stale mart is never used.
 """
 
 from __future__ import annotations
