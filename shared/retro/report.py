@@ -78,6 +78,9 @@ def make_exporter(lang: str):
     c.HTMLExporter.exclude_input_prompt = True
     c.HTMLExporter.exclude_output_prompt = True
     c.HTMLExporter.anchor_link_text = ""
+    # validate the notebook once after the preprocessors, not after each of them (nbformat compiles its
+    # relaxed schema at every validation: seconds over a report's pages)
+    c.HTMLExporter.optimistic_validation = True
     exporter = HTMLExporter(config=c, template_name="basic")
     exporter.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
     exporter.register_preprocessor(_CleanOutputs(), enabled=True)
