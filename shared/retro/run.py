@@ -124,7 +124,6 @@ def run_campaign(
 ) -> RunResult:
     """Validate, build marts, execute sections and export the report; returns statuses and report path."""
     from .marts import build_marts
-    from .report import export_report
     from .validate import check_campaign
 
     params_file = Path(params_file).resolve()
@@ -203,6 +202,8 @@ def run_campaign(
     if not force and index.is_file() and stamp.is_file() and stamp.read_text() == fingerprint:
         echo(f"  {'report':<{width}} unchanged")
         return RunResult(run_dir, statuses, index)
+    from .report import export_report  # imports nbformat (1.5 s): only when a page changed
+
     report = export_report(params, run_dir, statuses)
     stamp.write_text(fingerprint)
     return RunResult(run_dir, statuses, report)
