@@ -95,11 +95,20 @@ def _marts_payload(run_dir: Path, section: str):
 
 
 def section_fingerprint(
-    name: str, params: CampaignParams, run_dir: Path, notebook: Path, reads_figures: bool = False
+    name: str,
+    params: CampaignParams,
+    run_dir: Path,
+    notebook: Path,
+    reads_figures: bool = False,
+    notebook_hash: str | None = None,
 ) -> str:
-    """The inputs of one section's executed notebook, hashed."""
+    """The inputs of one section's executed notebook, hashed.
+
+    ``notebook_hash``: the notebook's hash as it was when its execution started (a fingerprint taken after the
+    execution must not take in an edit saved meanwhile).
+    """
     payload = {
-        "notebook": _hash_file(notebook),
+        "notebook": notebook_hash or _hash_file(notebook),
         "params": _params_payload(params, name),
         "code": code_version(),
         "marts": _marts_payload(run_dir, name),

@@ -156,19 +156,19 @@ def run_campaign(
     sections = [s for s in runnable if s not in LATE]
     workers = max(1, jobs or os.cpu_count() or 1)
 
-    def fingerprint_of(name):
-        fp = section_fingerprint(
-            name, params, run_dir, notebook_dir / SECTIONS[name].notebook, reads_figures=name in LATE
-        )
+    def fingerprint_of(name, notebook_hash=None):
+        notebook = notebook_dir / SECTIONS[name].notebook
+        fp = section_fingerprint(name, params, run_dir, notebook, name in LATE, notebook_hash)
         if SECTIONS[name].plugin:  # the kit's code version does not cover the project's plug-ins
             fp = f"{fp}-{_hash_file(SECTIONS[name].plugin)}"
         return fp
 
     def run_one(name):
         echo(f"  {name:<{width}} started")
+        executed = _hash_file(notebook_dir / SECTIONS[name].notebook)
         st = execute_section(name, params_file, run_dir, notebook_dir)
-        # taken after the execution: it covers the marts this execution read (retro.cache)
-        st.fingerprint = fingerprint_of(name) if st.status == "done" else ""
+        # taken after the execution, to cover the marts it read (retro.cache), of the notebook it started with
+        st.fingerprint = fingerprint_of(name, executed) if st.status == "done" else ""
         word = "done" if st.status == "done" else "FAILED"
         echo(f"  {name:<{width}} {word} in {st.seconds:.1f}s" + (f": {st.reason}" if st.reason else ""))
         return st

@@ -1,0 +1,40 @@
+"""retro.run: which sections a run executes, on a tiny campaign with the notebook execution stubbed out."""
+
+import json
+import shutil
+
+from retro import run
+from retro.sections import SECTIONS
+from test_marts_traffic import EVENTS, ORDERS
+
+
+def test_a_notebook_saved_while_it_runs_runs_again(tiny, tmp_path, monkeypatch):
+    """The fingerprint kept after an execution is of the notebook as it started, not of an edit saved meanwhile."""
+    camp = tiny({"events": EVENTS, "orders": ORDERS}, {"sections": ["traffic", "summary"]})
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(run.NOTEBOOK_DIR, notebooks)
+    executed, edits = [], []
+
+    def execute(name, params_file, run_dir, notebook_dir):
+        executed.append(name)
+        out = run_dir / "notebooks" / SECTIONS[name].notebook
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(notebook_dir / SECTIONS[name].notebook, out)
+        if name == "traffic" and not edits:  # the analyst saves an edit during the first run
+            edits.append(name)
+            path = notebook_dir / SECTIONS[name].notebook
+            nb = json.loads(path.read_text(encoding="utf-8"))
+            nb["cells"].append({"id": "edit", "cell_type": "markdown", "metadata": {}, "source": "edited"})
+            path.write_text(json.dumps(nb), encoding="utf-8")
+        return run.SectionStatus(name, "done")
+
+    monkeypatch.setattr(run, "execute_section", execute)
+
+    def run_once() -> list[str]:
+        executed.clear()
+        run.run_campaign(camp.params_file, run_dir=camp.run_dir, notebook_dir=notebooks, echo=lambda s: None)
+        return sorted(executed)
+
+    assert run_once() == ["summary", "traffic"]
+    assert run_once() == ["traffic"]  # the saved edit had not been executed
+    assert run_once() == []
