@@ -4,7 +4,7 @@ from event logs. Every expected number is computed by hand in the comments."""
 import ibis
 import pandas as pd
 import pytest
-from retro.derive import derivable, derive_tables, sessionize
+from retro.derive import derivable, derive_tables, sessionize, sources_of
 from retro.mapping import to_canonical
 from retro.params import CampaignParams
 
@@ -88,6 +88,16 @@ def test_derivable_tables():
     assert "shipments" in derivable({"order_lines"}, ship)
     assert derivable({"orders", "events"}, p) == {"users"}  # from first orders when no users table is given
     assert derivable({"orders", "users"}, p) == set()
+
+
+def test_sources_of_a_staged_table():
+    """What a mart's cache key covers when it reads a table: the sources that table is made from."""
+    p = make_params({"order_lines": RETAIL})
+    assert sources_of("orders", {"order_lines", "events"}, p) == {"order_lines"}
+    assert sources_of("users", {"orders", "events"}, p) == {"orders"}
+    assert sources_of("users", {"orders", "users"}, p) == {"users"}
+    assert sources_of("events", {"orders", "events"}, p) == {"events"}
+    assert sources_of("shipments", {"order_lines"}, p) is None  # the lines carry no ship date here
 
 
 def test_online_retail_orders(con):

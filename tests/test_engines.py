@@ -3,6 +3,7 @@
 import ibis
 import pandas as pd
 from retro import engines
+from retro.marts import Tables
 from retro.params import Engine
 
 
@@ -20,8 +21,9 @@ def test_materialized_tables_keep_declared_types_and_rows():
         "first": [pd.Timestamp("2026-11-11")] * 2,
         "any_big": [False, True],
     }
-    shared = engines.cache(con, "__shared_test", expr)
-    assert shared.schema()["n"] == ibis.dtype("int64") and con.execute(shared.count()) == 2
-    engines.uncache(con, "__shared_test", shared)
-    assert "__shared_test" not in con.list_tables()
+    # a shared intermediate is kept the same way, built once however many marts ask for it
+    tables, builds = Tables({"t": t}, con), []
+    first = tables.shared("sums", lambda: builds.append(1) or expr)
+    assert tables.shared("sums", lambda: builds.append(1) or expr) is first and builds == [1]
+    assert first.schema()["n"] == ibis.dtype("int64") and con.execute(first.count()) == 2
     con.disconnect()

@@ -285,9 +285,7 @@ def test_ties_are_broken_the_same_way_on_both_engines(spark):
     duck = ibis.duckdb.connect()
     for con in (duck, engines.spark_connect(LOCAL)):
         table = engines.ship_arrow(con, "tie_orders", pa_table(orders))
-        tables = Tables({"orders": table}, con)
-        buyers = con.execute(campaign_buyers(tables, PARAMS)).sort_values("user_id")
-        tables.release()
+        buyers = con.execute(campaign_buyers(Tables({"orders": table}, con), PARAMS)).sort_values("user_id")
         assert list(buyers["first_channel"]) == ["y", "x"], con.name
         assert list(buyers["net_sales"]) == [30.0, 5.0]
     duck.disconnect()

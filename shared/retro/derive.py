@@ -84,19 +84,15 @@ def derivable(provided: set[str], params: CampaignParams) -> set[str]:
     return out - provided
 
 
-def sources_of(name: str, provided: set[str]) -> set[str] | None:
+def sources_of(name: str, provided: set[str], params: CampaignParams) -> set[str] | None:
     """The provided sources a staged table is made from (None: it is neither provided nor derivable).
 
-    Mirrors ``derive_tables``: order-line tables and shipments come from the order lines, users without a
-    users source from the orders (themselves perhaps from order lines); a provided table only from itself.
+    A provided table comes from itself; a derived one from every source ``derivable`` derives it from
+    (users from orders or from order lines: both, when both are given).
     """
     if name in provided:
         return {name}
-    if "order_lines" in provided and (name in ORDER_LINE_TABLES or name == "shipments"):
-        return {"order_lines"}
-    if name == "users":
-        return sources_of("orders", provided)
-    return None
+    return {src for src in provided if name in derivable({src}, params)} or None
 
 
 def derive_tables(con, tables: dict, params: CampaignParams) -> tuple[dict, list[Problem]]:

@@ -223,24 +223,6 @@ def _duckdb_table_as(con, name: str, expr):
     return materialize_sql(con, name, f"SELECT {cols} FROM ({con.compile(expr)}) AS __q")
 
 
-def cache(con, name: str, expr):
-    """An intermediate several marts read, computed once and kept for the build (dropped by ``uncache``).
-
-    DuckDB: a temporary table written in one CREATE TABLE AS; Spark: Ibis's cache (memory, then disk).
-    """
-    if is_spark(con):
-        return expr.cache()
-    return _duckdb_table_as(con, name, expr)
-
-
-def uncache(con, name: str, table) -> None:
-    """Drop an intermediate kept by ``cache``."""
-    if is_spark(con):
-        table.release()
-    else:
-        con.raw_sql(f"DROP TABLE IF EXISTS {dialect(con).q(name)}")
-
-
 def materialize_sql(con, name: str, sql: str):
     """Like ``materialize`` for a SELECT statement in the engine's own dialect."""
     if not is_spark(con):

@@ -69,7 +69,7 @@ def mart(name: str, *, section: str, needs: tuple[str, ...], optional: tuple[str
 class Tables:
     """The staged canonical tables, by attribute (``t.orders``); ``t.has('events')`` for optional ones."""
 
-    def __init__(self, tables: dict, con=None):
+    def __init__(self, tables: dict, con):
         self._tables = tables
         self._con = con  # the engine the tables live on: where shared intermediates are kept
         self._shared: dict = {}
@@ -86,8 +86,6 @@ class Tables:
             yield reads
         finally:
             self._local.reads = outer
-            if outer is not None:
-                outer |= reads
 
     def _touch(self, name: str) -> None:
         reads = getattr(self._local, "reads", None)
@@ -97,29 +95,21 @@ class Tables:
     def shared(self, key: str, build: Callable):
         """An intermediate table several marts read, computed and materialised once per build.
 
-        ``build()`` returns an Ibis expression; the engine keeps its result (``engines.cache``) so the marts
-        that share it do not reduce the raw events again.
+        ``build()`` returns an Ibis expression; the engine keeps its result like a staged table
+        (``engines.materialize``, gone with the connection) so the marts that share it do not reduce the raw
+        events again.
         """
-        from ..engines import cache
+        from ..engines import materialize
 
         with self._lock:
             if key not in self._shared:
                 with self.tracking() as reads:
                     expr = build()
                 self._shared_reads[key] = reads
-                name = f"__shared_{len(self._shared)}"
-                self._shared[key] = (name, cache(self._con, name, expr))
-            for table in self._shared_reads[key]:  # a later user of the table reads what it was built from
+                self._shared[key] = materialize(self._con, f"__shared_{len(self._shared)}", expr)
+            for table in self._shared_reads[key]:  # whoever reads the intermediate reads what it was built from
                 self._touch(table)
-            return self._shared[key][1]
-
-    def release(self) -> None:
-        """Drop the materialised intermediates (before the connection closes)."""
-        from ..engines import uncache
-
-        for name, table in self._shared.values():
-            uncache(self._con, name, table)
-        self._shared.clear()
+            return self._shared[key]
 
     def __getattr__(self, name):
         if name.startswith("_"):  # attributes of the object itself (before __init__ has set them, too)
@@ -162,7 +152,7 @@ def _params_fingerprint(params: CampaignParams, sources: list[str] | None = None
     return out
 
 
-def _sources_read(reads: list[str] | None, table_prints: dict[str, str]) -> list[str] | None:
+def _sources_read(reads: list[str] | None, table_prints: dict[str, str], params: CampaignParams) -> list[str] | None:
     """The sources behind the tables a mart read (a derived table: the ones it comes from); None: every source.
 
     Every source when the tables are not known (a mart not built before) and for a table the data does
@@ -174,7 +164,7 @@ def _sources_read(reads: list[str] | None, table_prints: dict[str, str]) -> list
         return None
     out: set[str] = set()
     for table in reads:
-        found = sources_of(table, set(table_prints))
+        found = sources_of(table, set(table_prints), params)
         if found is None:
             return None
         out |= found
@@ -203,7 +193,7 @@ def fingerprint(m: MartDef, params: CampaignParams, table_prints: dict[str, str]
     code = inspect.getsource(inspect.getmodule(m.build)) + "".join(
         inspect.getsource(importlib.import_module(name)) for name in _SHARED_CODE
     )
-    sources = _sources_read(reads, table_prints)
+    sources = _sources_read(reads, table_prints, params)
     payload = {
         "mart": m.name,
         "code": hashlib.sha256(code.encode()).hexdigest(),
@@ -256,7 +246,6 @@ def build_marts(
     started = time.perf_counter()
     spill = Path(tempfile.mkdtemp(prefix="retro-spill-"))  # outside outputs/: a failed check leaves no trace
     con = sources.connect(params, temp_dir=spill)
-    tables = None
     try:
         staged, problems = sources.stage_tables(con, params)  # raises on hard problems: nothing written yet
         tables = Tables(staged, con)
@@ -290,8 +279,6 @@ def build_marts(
                     done.result()
         write_quality(mart_dir, problems)
     finally:
-        if tables is not None:
-            tables.release()
         engines.disconnect(con)
         shutil.rmtree(spill, ignore_errors=True)
     _write_json_atomic(mart_dir / MANIFEST, manifest)
