@@ -194,7 +194,7 @@ def marts_on_engine(params: Path, size: str, engine: dict) -> float:
     run_dir = WORK / "runs" / f"{size}-marts-{engine['kind']}"
     shutil.rmtree(run_dir, ignore_errors=True)
     code = (
-        "from pathlib import Path; from retro.params import load_params; from retro.marts import build_marts; "
+        "from pathlib import Path; from retro.params import load_params; from retro.marts.build import build_marts; "
         f"build_marts(load_params({str(path)!r}), Path({str(run_dir)!r}))"
     )
     secs, _, _ = timed([sys.executable, "-c", code])

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 import yaml
 from retro.context import SectionContext
-from retro.marts import build_marts
-from retro.params import PROJECT_ROOT, load_params
+from retro.marts.build import build_marts
+from retro.params import load_params
+from retro.paths import PROJECT_ROOT
 from retro.sections import SECTIONS
 
 # A short calendar: baseline Oct 1-2, warm-up Nov 1-2, burst Nov 3, tail Nov 4.

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from retro.cli import lab_command
 from retro.context import LAB_PARAMS_ENV, campaign_file, open_section
-from retro.params import PROJECT_ROOT
+from retro.paths import PROJECT_ROOT
 
 
 def test_lab_opens_the_notebooks_on_the_given_campaign(tmp_path):

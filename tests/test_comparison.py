@@ -17,13 +17,15 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import DEMO_YAML, retro
-from retro import cache, comparison
-from retro.comparison import align_daily, delta, load_run, phase_days, relative_change
+from retro import comparison, freshness, rundir
+from retro.comparison import align_daily, delta, phase_days, relative_change
 from retro.context import Recorded, SectionContext
 from retro.errors import ParamsError
 from retro.findings import comparison_findings
-from retro.params import PROJECT_ROOT, load_params
+from retro.params import load_params
+from retro.paths import PROJECT_ROOT
 from retro.run import NOTEBOOK_DIR
+from retro.rundir import load_run
 from retro.sections import SECTIONS
 
 PHASES_2026 = [
@@ -154,7 +156,7 @@ def test_compare_key_errors_name_the_key(tmp_path, monkeypatch):
     # a campaign YAML that has run is read from its default run folder outputs/<id>/
     fake_run(tmp_path / "project" / "outputs" / "never_run", [Recorded("gmv", 1.0, "sales")], name="Never")
     params = load_params(campaign_yaml(tmp_path, [{"params": "never.yaml"}]))
-    (run,) = comparison.load_comparisons(params)
+    (run,) = rundir.load_comparisons(params)
     assert run.label == "Never" and run.figure("gmv") == 1.0
 
 
@@ -182,7 +184,7 @@ def test_a_section_reruns_when_the_comparisons_figures_change(tmp_path):
     nb = NOTEBOOK_DIR / SECTIONS["sales"].notebook
 
     def fingerprint():
-        return cache.section_fingerprint("sales", params, tmp_path / "run", nb)
+        return freshness.section_fingerprint("sales", params, tmp_path / "run", nb)
 
     before = fingerprint()
     assert fingerprint() == before

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from conftest import ts
 from retro.consistency import agree, check_findings, exact, run_checks
-from retro.quality import Problem, write_quality
+from retro.quality import Problem
+from retro.rundir import RunDir
 from retro.sections import quality, summary
 
 ORDERS = pd.DataFrame(
@@ -151,7 +152,7 @@ def test_appendix_lists_soft_problems_excluded_rows_and_non_merchandise_lines(ca
         Problem("orders", None, "<script>alert(1)</script>", None, [], "", False, "", "empty_phase"),
         Problem("orders", "user_id", "empty in a required column, rows dropped", 3, [], "", False, "", "null_required"),
     ]
-    write_quality(camp.run_dir / "marts", problems)
+    RunDir(camp.run_dir).write_quality(problems)
     ctx = camp.ctx("quality")
     table = quality.problems_table(ctx)
     assert list(table.df["table"]) == [
@@ -180,7 +181,7 @@ def test_appendix_lists_soft_problems_excluded_rows_and_non_merchandise_lines(ca
 
 
 def test_appendix_says_so_when_the_check_found_nothing(camp):
-    write_quality(camp.run_dir / "marts", [])
+    RunDir(camp.run_dir).write_quality([])
     ctx = camp.ctx("quality")
     assert "found nothing to report" in quality.problems_table(ctx).text
     assert quality.excluded_rows(ctx).text == "No row was left out of the figures."

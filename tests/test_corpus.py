@@ -178,7 +178,7 @@ MAKERS = {
 def assert_roi_reads_na(root: Path) -> None:
     """Zero spend: ROI and ROAS read n/a on the marketing section, never inf or 0."""
     from retro.context import SectionContext
-    from retro.marts import build_marts
+    from retro.marts.build import build_marts
     from retro.params import load_params
     from retro.sections import SECTIONS, marketing
 
@@ -221,7 +221,7 @@ def assert_top_n_plus_other(root: Path) -> None:
 def assert_sales_section_renders(root: Path) -> None:
     """Every table and chart of the sales section renders on the case's data."""
     from retro.context import SectionContext
-    from retro.marts import build_marts
+    from retro.marts.build import build_marts
     from retro.params import load_params
     from retro.sections import SECTIONS, sales
 
@@ -336,7 +336,7 @@ def assert_staged(root: Path, wanted: dict) -> None:
     import ibis
     from retro.params import load_params
     from retro.schema import TABLES
-    from retro.sources import stage_tables
+    from retro.staging.stage import stage_tables
 
     params = load_params(root / "campaign.yaml")
     con = ibis.duckdb.connect()

@@ -9,9 +9,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from retro.demo import ARROW_TYPES, generate_demo
 from retro.params import load_params
 from retro.schema import TABLES
+from retro.staging.demo import ARROW_TYPES, generate_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 C0, C1 = "timestamp '2026-11-04'", "timestamp '2026-11-19'"  # campaign window of the demo YAML

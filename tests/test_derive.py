@@ -4,9 +4,10 @@ from event logs. Every expected number is computed by hand in the comments."""
 import ibis
 import pandas as pd
 import pytest
-from retro.derive import derivable, derive_tables, sessionize, sources_of
-from retro.mapping import to_canonical
 from retro.params import CampaignParams
+from retro.staging.derive import derive_tables, sessionize
+from retro.staging.mapping import to_canonical
+from retro.staging.plan import derivable, sources_of
 
 
 def make_params(tables: dict, **settings) -> CampaignParams:

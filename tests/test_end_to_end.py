@@ -14,7 +14,8 @@ import pytest
 import yaml
 from conftest import retro
 from retro import formatting as fmt
-from retro.params import PROJECT_ROOT, load_params
+from retro.params import load_params
+from retro.paths import PROJECT_ROOT
 from retro.sections import SECTIONS
 
 pytestmark = pytest.mark.e2e

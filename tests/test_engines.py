@@ -2,9 +2,9 @@
 
 import ibis
 import pandas as pd
-from retro import engines
 from retro.marts import Tables
 from retro.params import Engine
+from retro.staging import engines
 
 
 def test_materialized_tables_keep_declared_types_and_rows():

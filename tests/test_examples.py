@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from conftest import retro
 from retro.cli import main
 from retro.params import load_params
-from retro.samples import EXAMPLES, EXAMPLES_DIR, write_example
 from retro.sections import SECTIONS
+from retro.staging.samples import EXAMPLES, EXAMPLES_DIR, write_example
 
 # per example: sections built, and sections missing with the tables they lack
 EXPECTED = {

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from retro.context import Recorded
 from retro.findings import evaluate
 from retro.params import load_params
+from retro.rundir import Recorded
 
 DEMO = Path(__file__).resolve().parents[1] / "params" / "demo_double11.yaml"
 

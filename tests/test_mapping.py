@@ -9,8 +9,8 @@ from datetime import date, datetime
 import ibis
 import pandas as pd
 import pytest
-from retro.mapping import to_canonical
 from retro.params import CampaignParams, TableSource
+from retro.staging.mapping import to_canonical
 
 PARAMS = CampaignParams.model_validate(
     {

@@ -2,8 +2,9 @@
 
 import yaml
 from conftest import TinyCampaign
-from retro.marts import build_marts, read_manifest
+from retro.marts.build import build_marts
 from retro.params import load_params
+from retro.rundir import RunDir
 from test_marts_traffic import EVENTS, ORDERS
 
 SECTIONS = {"sections": ["sales", "traffic", "funnel", "users", "summary"]}
@@ -11,7 +12,7 @@ SECTIONS = {"sections": ["sales", "traffic", "funnel", "users", "summary"]}
 
 def test_a_new_event_log_rebuilds_the_event_marts_only(tmp_path):
     camp = TinyCampaign(tmp_path, {"events": EVENTS, "orders": ORDERS}, SECTIONS)
-    before = read_manifest(camp.run_dir / "marts")
+    before = RunDir(camp.run_dir).read_manifest()
     assert before["sales_daily"]["tables"] == ["orders"]
     # the new-visitor flag of the shared reduction looks at prior buyers: read through it, orders count too
     assert before["traffic_by_channel"]["tables"] == ["events", "orders"]
@@ -36,7 +37,7 @@ def test_a_new_event_log_rebuilds_the_event_marts_only(tmp_path):
 
 def test_a_mapping_change_of_one_table_rebuilds_its_marts(tmp_path):
     camp = TinyCampaign(tmp_path, {"events": EVENTS, "orders": ORDERS}, SECTIONS)
-    before = read_manifest(camp.run_dir / "marts")
+    before = RunDir(camp.run_dir).read_manifest()
     doc = yaml.safe_load(camp.params_file.read_text(encoding="utf-8"))
     doc["data"]["tables"]["events"]["defaults"] = {"dwell_seconds": 1}  # fills the two empty dwell times
     camp.params_file.write_text(yaml.safe_dump(doc), encoding="utf-8")

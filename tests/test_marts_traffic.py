@@ -200,18 +200,18 @@ def test_zero_sessions_segment_is_na(tiny):
 def test_large_parquet_sources_are_scanned_in_place_with_the_same_marts(tmp_path, monkeypatch):
     """Parquet larger than an eighth of the memory limit stays in its files (a copy of a huge log would spill
     gigabytes), and so does a Parquet event log of any size; every mart must read the same either way."""
-    from retro import sources
+    from retro.staging import plan, stage
 
     scanned = TinyCampaign(tmp_path / "scanned", {"events": EVENTS, "orders": ORDERS}, SECTIONS)
-    assert sources._scan_again("events", sources.table_sources(scanned.params)["events"], scanned.params)
-    assert not sources._scan_again("orders", sources.table_sources(scanned.params)["orders"], scanned.params)
+    assert stage._scan_again("events", plan.table_sources(scanned.params)["events"], scanned.params)
+    assert not stage._scan_again("orders", plan.table_sources(scanned.params)["orders"], scanned.params)
     size = (scanned.root / "data" / "orders" / "part-0.parquet").stat().st_size
     limit = f"{size * 8 // 1024 - 1}KB"  # an eighth of it is just under the file's size
     engine = scanned.params.engine.model_copy(update={"memory_limit": limit})
     small = scanned.params.model_copy(update={"engine": engine})
-    assert sources._scan_again("orders", sources.table_sources(small)["orders"], small)
+    assert stage._scan_again("orders", plan.table_sources(small)["orders"], small)
 
-    monkeypatch.setattr(sources, "_scan_again", lambda *a: False)
+    monkeypatch.setattr(stage, "_scan_again", lambda *a: False)
     copied = TinyCampaign(tmp_path / "copied", {"events": EVENTS, "orders": ORDERS}, SECTIONS)
     for name in ("traffic_by_channel", "traffic_daily", "traffic_by_site", "traffic_sessions", "traffic_gmv"):
         pd.testing.assert_frame_equal(scanned.mart(name), copied.mart(name), check_exact=True)

@@ -4,7 +4,7 @@ import ast
 import json
 
 import pytest
-from retro.params import PROJECT_ROOT
+from retro.paths import PROJECT_ROOT
 from retro.sections import SECTIONS
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"

@@ -18,7 +18,8 @@ from conftest import retro
 from retro import formatting as fmt
 from retro.catalog import FIGURES
 from retro.errors import RetroError
-from retro.params import PROJECT_ROOT, load_params
+from retro.params import load_params
+from retro.paths import PROJECT_ROOT
 from retro.plugins import PluginError, read_plugin
 from retro.scaffold import new_section, slug
 from retro.sections import _KIT_SECTIONS, SECTIONS

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 import yaml
 from pg_server import pg_server  # noqa: F401  (the fixture)
-from retro import readers
 from retro.errors import DataError
 from retro.params import load_params
-from retro.sources import stage_tables
+from retro.staging import readers
+from retro.staging.stage import stage_tables
 
 CAMPAIGN = {
     "campaign": {"id": "src", "name": "Sources", "language": "en", "timezone": "Asia/Shanghai"},

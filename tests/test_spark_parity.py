@@ -17,11 +17,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from retro import engines
 from retro.errors import DataError, ParamsError
-from retro.mapping import to_canonical
-from retro.marts import build_marts
+from retro.marts.build import build_marts
 from retro.params import CampaignParams, Engine, TableSource, load_params
+from retro.staging import engines
+from retro.staging.mapping import to_canonical
 from retro.validate import check_data
 
 HAS_JAVA = shutil.which("java") is not None or bool(os.environ.get("JAVA_HOME"))

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import TINY_YAML, ts
-from retro.mapping import IBIS_TYPES
 from retro.params import load_params
 from retro.schema import TABLES
-from retro.validate import check_tables
+from retro.staging.checks import check_tables
+from retro.staging.mapping import IBIS_TYPES
 
 # Tiny calendar (conftest): baseline Oct 1-2, warm-up Nov 1-2, burst Nov 3, tail Nov 4.
 ORDERS = pd.DataFrame(

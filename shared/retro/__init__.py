@@ -4,8 +4,8 @@ from . import findings
 from .context import SectionContext, open_section
 from .errors import RetroError
 from .params import CampaignParams, load_params
+from .version import __version__
 
-__version__ = "0.1.0"
 __all__ = [
     "findings",
     "CampaignParams",

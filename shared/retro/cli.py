@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from .errors import RetroError
-from .sections import SECTIONS
+from .registry import SECTIONS
 
 
 def _echo(line: str) -> None:
@@ -112,16 +112,19 @@ def _print_plugin_problems() -> int:
 @_guard
 def check(params_file):
     """Validate the YAML and the data without executing anything."""
-    from .context import missing_tables
     from .params import load_params
+    from .staging.demo import ensure_demo_data
+    from .staging.plan import TablePlan
     from .validate import check_data
 
     skipped = _print_plugin_problems()
     params = load_params(params_file)
-    for problem in check_data(params):
+    ensure_demo_data(params, _echo)
+    plan = TablePlan.of(params)
+    for problem in check_data(params, plan):
         click.echo(f"warning: {problem.line()}")
     for name in params.enabled_sections:
-        missing = missing_tables(SECTIONS[name], params)
+        missing = plan.missing(SECTIONS[name].requires)
         if missing:
             click.echo(f"note: section {name} will say it has no data ({', '.join(missing)} not provided)")
     if skipped:
@@ -147,7 +150,7 @@ def new(path, force):
 def lab_command(params_file: Path, port: int | None = None) -> tuple[list[str], dict]:
     """The JupyterLab command and environment that open the notebooks on one campaign."""
     from .context import LAB_PARAMS_ENV
-    from .params import PROJECT_ROOT
+    from .paths import PROJECT_ROOT
 
     argv = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={PROJECT_ROOT / 'notebooks'}"]
     if port:
@@ -174,12 +177,12 @@ def lab(params_file, port):
 @_guard
 def pdf(target):
     """Print a built report to PDF (TARGET: the campaign YAML or its run folder)."""
-    from .context import default_run_dir
     from .params import load_params
     from .report import print_pdf
+    from .rundir import RunDir, default_run_dir
 
     run_dir = default_run_dir(load_params(target)) if target.suffix in (".yaml", ".yml") else target
-    out = print_pdf(run_dir / "report")
+    out = print_pdf(RunDir(run_dir).report)
     click.echo(f"pdf: {out}")
 
 
@@ -200,10 +203,11 @@ def pdf(target):
 @_guard
 def demo(size, seed, params_file, out):
     """Generate the deterministic demo data set as Parquet."""
-    from .demo import generate_demo
-    from .params import PROJECT_ROOT, load_params
+    from .params import load_params
+    from .paths import DEMO_PARAMS, PROJECT_ROOT
+    from .staging.demo import generate_demo
 
-    params = load_params(params_file or PROJECT_ROOT / "params" / "demo_double11.yaml")
+    params = load_params(params_file or DEMO_PARAMS)
     out = out or PROJECT_ROOT / "data" / "demo" / f"{size}-seed{seed}"
     t0 = time.perf_counter()
     written = generate_demo(params, out, size=size, seed=seed, progress=_echo)
@@ -214,7 +218,7 @@ def _run_folder(target: Path) -> Path:
     """A run folder given as itself or as the campaign YAML whose default run folder it is."""
     if target.suffix not in (".yaml", ".yml"):
         return target
-    from .comparison import yaml_run_dir
+    from .rundir import yaml_run_dir
 
     run_dir, why = yaml_run_dir(target)
     if run_dir is None:

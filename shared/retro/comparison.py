@@ -1,10 +1,7 @@
-"""Other campaigns to show this one against: finished runs, read from their figures and marts only.
+"""Other campaigns shown against this one: the changes of their figures, and their days aligned by phase.
 
-A comparison (YAML ``compare:``) is a run folder (``run: ../outputs/x``) or a campaign YAML whose default run
-folder ``outputs/<its id>/`` is read. Either must have been run already: this module never reads raw data and
-never starts a run, so comparing costs no more than reading a few small files. ``retro run`` leaves a snapshot
-of the campaign's parameters (``campaign.json``: name, language, currency, phases) beside the figures so a run
-folder can be compared without its YAML.
+A comparison (YAML ``compare:``) is a finished run folder, read through ``retro.rundir`` (``ComparedRun``:
+its snapshot, figures and marts; never its raw data). This module computes what the pages show of it.
 
 Days are aligned by phase day (warm-up day 1, burst day 1, ...), never by calendar date: a 7-day warm-up lines
 up with a 5-day one from its first day. Changes are relative, (this - that) / |that|, except for rates, which
@@ -14,21 +11,16 @@ a zero base gives None, shown "n/a", never 0.
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from .catalog import FIGURES
-from .context import Recorded, default_run_dir, load_figures
-from .errors import RetroError
+from .formatting import is_missing
 from .i18n import register
-from .params import PROJECT_ROOT, Campaign, CampaignParams
+from .params import CampaignParams
+from .rundir import ComparedRun, Recorded, snapshot
 
-SNAPSHOT = "campaign.json"
 PHASE_ORDER = ("warmup", "burst", "tail")
 # a change this large (relative to the comparison's value) is worth a finding
 NOTABLE_CHANGE = 0.10
@@ -49,163 +41,9 @@ register(
 )
 
 
-# --- the snapshot a run leaves ---------------------------------------------------------------------
-def snapshot(params: CampaignParams) -> dict:
-    """What a comparison needs to know about a campaign besides its figures and marts."""
-    c = params.campaign
-    return {
-        "id": c.id,
-        "name": c.name,
-        "language": c.language,
-        "currency": c.currency,
-        "phases": [{"name": p.name, "start": p.start.isoformat(), "end": p.end.isoformat()} for p in params.phases],
-        "baseline": (
-            {"start": params.baseline.start.isoformat(), "end": params.baseline.end.isoformat()}
-            if params.baseline
-            else None
-        ),
-    }
-
-
-def write_snapshot(params: CampaignParams, run_dir: Path) -> None:
-    """Record the campaign's identity and calendar in its run folder (``retro run`` calls this)."""
-    path = Path(run_dir) / SNAPSHOT
-    text = json.dumps(snapshot(params), ensure_ascii=False, indent=1)
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-# --- a finished run ----------------------------------------------------------------------------------
-@dataclass
-class ComparedRun:
-    """A finished run shown against this one: its label, snapshot and recorded figures."""
-
-    label: str
-    run_dir: Path
-    campaign: dict
-    figures: list[Recorded]
-
-    @property
-    def currency(self) -> str:
-        return self.campaign["currency"]
-
-    @property
-    def phases(self) -> list[dict]:
-        return self.campaign["phases"]
-
-    def figure(self, key: str, segment: str | None = None, section: str | None = None) -> float | None:
-        """The value it recorded for a figure: from the given section if it recorded one, else the owner's."""
-        found = [f for f in self.figures if f.key == key and f.segment == segment]
-        for want in (section, FIGURES[key].section if key in FIGURES else None):
-            for f in found:
-                if f.section == want:
-                    return f.value
-        return found[0].value if found else None
-
-    def mart(self, name: str) -> pd.DataFrame | None:
-        """One of its marts, or None when that run did not build it."""
-        path = self.run_dir / "marts" / f"{name}.parquet"
-        return pd.read_parquet(path) if path.is_file() else None
-
-
-def run_problems(run_dir: Path, shown: str) -> list[str]:
-    """Why a folder cannot be compared (not there, no figures, no campaign snapshot); empty when it can."""
-    if not run_dir.is_dir():
-        return [f"{shown}: run folder not found"]
-    if not any((run_dir / "figures").glob("*.json")):
-        return [f"{shown}: no recorded figures (figures/*.json): is it a finished run folder?"]
-    if not (run_dir / SNAPSHOT).is_file():
-        return [f"{shown}: no {SNAPSHOT} (runs made before comparisons existed lack it): run that campaign again"]
-    return []
-
-
-def load_run(run_dir: Path, label: str | None = None, shown: str | None = None) -> ComparedRun:
-    """A finished run folder as a comparison; RetroError naming the folder when it is not one."""
-    run_dir = Path(run_dir).resolve()
-    problems = run_problems(run_dir, shown or str(run_dir))
-    if problems:
-        raise RetroError(problems)
-    campaign = json.loads((run_dir / SNAPSHOT).read_text(encoding="utf-8"))
-    return ComparedRun(label or campaign["name"], run_dir, campaign, load_figures(run_dir))
-
-
-def yaml_run_dir(path: Path) -> tuple[Path | None, str]:
-    """The default run folder of a campaign YAML (outputs/<its id>/), read without validating the rest of it."""
-    if not path.is_file():
-        return None, "file not found"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        campaign = Campaign.model_validate(raw["campaign"])
-    except Exception:  # noqa: BLE001 - any unreadable file gets the same one-line answer
-        return None, "not a campaign YAML with a valid campaign.id"
-    return PROJECT_ROOT / "outputs" / campaign.id, ""
-
-
-def _resolve(params: CampaignParams, shown: str) -> tuple[list[tuple[str | None, Path]], list[str]]:
-    """Each comparison's (label, run folder), and the problems found on the way."""
-    found, problems = [], []
-    own = default_run_dir(params).resolve()
-    for i, entry in enumerate(params.compare):
-        where = f"{shown}: compare[{i}]"
-        if entry.run is not None:
-            run_dir = params.resolve(entry.run)
-            bad = run_problems(run_dir, f"{where}.run: {entry.run}")
-        else:
-            run_dir, why = yaml_run_dir(params.resolve(entry.params))
-            if run_dir is None:
-                problems.append(f"{where}.params: {entry.params}: {why}")
-                continue
-            bad = run_problems(run_dir, f"{where}.params: {entry.params}")
-            if bad and not (run_dir / "figures").is_dir():
-                bad = [f"{where}.params: {entry.params} has not been run: run `retro run {entry.params}` first"]
-        if run_dir.resolve() == own:
-            bad = [f"{where}: this is the campaign's own run folder; compare with another campaign's run"]
-        problems += bad
-        if not bad:
-            found.append((entry.label, run_dir.resolve()))
-    return found, problems
-
-
-def check_comparisons(params: CampaignParams, shown: str) -> list[str]:
-    """Problems with the YAML's ``compare`` entries, one line each naming the key (empty when all can be read)."""
-    found, problems = _resolve(params, shown)
-    labels = [label or json.loads((d / SNAPSHOT).read_text(encoding="utf-8"))["name"] for label, d in found]
-    for label in dict.fromkeys(x for x in labels if labels.count(x) > 1):
-        problems.append(f"{shown}: compare: label {label!r} is used twice; give each comparison its own label")
-    return problems
-
-
-def load_comparisons(params: CampaignParams) -> list[ComparedRun]:
-    """The campaign's comparisons, in YAML order (already checked when the YAML was loaded)."""
-    found, problems = _resolve(params, str(params.source or "campaign"))
-    if problems:
-        raise RetroError(problems)
-    return [load_run(run_dir, label) for label, run_dir in found]
-
-
-def inputs_fingerprint(params: CampaignParams) -> list:
-    """What of the comparisons a section reads (figures, snapshot, mart manifest), hashed for section caching."""
-    import hashlib
-
-    def digest(path: Path) -> str:
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else "-"
-
-    found, problems = _resolve(params, "")
-    out: list = [sorted(problems)]
-    for label, run_dir in found:
-        files = [run_dir / SNAPSHOT, run_dir / "marts" / "manifest.json", *sorted(run_dir.glob("figures/*.json"))]
-        out.append([label, str(run_dir), {p.name: digest(p) for p in files}])
-    return out
-
-
 # --- changes -----------------------------------------------------------------------------------------
 def relative_change(current, reference) -> float | None:
     """(current - reference) / |reference|; None when either is missing or the reference is 0."""
-    from .formatting import is_missing
-
     if is_missing(current) or is_missing(reference) or float(reference) == 0:
         return None
     return (float(current) - float(reference)) / abs(float(reference))
@@ -216,8 +54,6 @@ def delta(key: str, current, reference, same_currency: bool = True) -> tuple[flo
 
     Money in two different currencies has no change (None).
     """
-    from .formatting import is_missing
-
     unit = FIGURES[key].unit
     if unit in ("pct", "score"):
         diff = None if is_missing(current) or is_missing(reference) else float(current) - float(reference)

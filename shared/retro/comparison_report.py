@@ -8,7 +8,6 @@ phase day (warm-up day 1, burst day 1 …), not by calendar date.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -16,13 +15,13 @@ import pandas as pd
 from . import charts
 from . import formatting as fmt
 from .catalog import FIGURES, label
-from .comparison import ComparedRun, align_daily, delta, figure_changes, load_run
+from .comparison import align_daily, delta, figure_changes
 from .display import Cards, FindingsList, Note, Table, esc
 from .findings import comparison_findings
 from .i18n import register, tr
-from .params import PROJECT_ROOT
-from .report import write_standalone_page
-from .sections import SECTIONS
+from .registry import SECTIONS
+from .report import stamp, write_standalone_page
+from .rundir import OUTPUTS, ComparedRun, load_run
 
 register(
     {
@@ -61,26 +60,25 @@ CARD_KEYS = ("gmv", "net_sales", "paid_orders", "aov", "uv", "conversion_rate", 
 
 def default_output(a: ComparedRun, b: ComparedRun) -> Path:
     """outputs/compare/<a id>-vs-<b id>/."""
-    return PROJECT_ROOT / "outputs" / "compare" / f"{a.campaign['id']}-vs-{b.campaign['id']}"
+    return OUTPUTS / "compare" / f"{a.campaign['id']}-vs-{b.campaign['id']}"
 
 
 def build_comparison_report(run_a: Path, run_b: Path, output: Path | None = None) -> Path:
     """Write ``index.html`` comparing two finished runs and return its path."""
-    a, b = load_run(run_a, shown=str(run_a)), load_run(run_b, shown=str(run_b))
+    order = list(SECTIONS)
+    a = load_run(run_a, shown=str(run_a), sections=order)
+    b = load_run(run_b, shown=str(run_b), sections=order)
     lang = a.campaign["language"]
     title = tr("compare.title", lang, a=a.label, b=b.label)
     period = " · ".join(f"{r.phases[0]['start']} – {r.phases[-1]['end']}" for r in (a, b))
-    from . import __version__
-
-    stamp = {
-        "version": __version__,
-        "run_at": datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "params": f"{a.campaign['id']} / {b.campaign['id']}",
-        "data": "-",
-    }
     out = Path(output) if output else default_output(a, b)
     return write_standalone_page(
-        out / "index.html", lang=lang, title=title, period=period, body=comparison_body(a, b), stamp=stamp
+        out / "index.html",
+        lang=lang,
+        title=title,
+        period=period,
+        body=comparison_body(a, b),
+        stamp=stamp(f"{a.campaign['id']} / {b.campaign['id']}"),
     )
 
 

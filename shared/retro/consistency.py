@@ -26,7 +26,7 @@ from .context import SectionContext
 from .findings import Finding
 from .i18n import register, tr
 from .quality import Check
-from .sections import SECTIONS
+from .registry import SECTIONS
 
 QUALITY_SECTION = "quality"
 
@@ -120,7 +120,7 @@ def _overall(df, column: str, **where):
 
 def orders_from_events(ctx: SectionContext) -> bool:
     """Whether the orders were derived from the event log (no orders or order-line source of their own)."""
-    from .sources import table_sources
+    from .staging.plan import table_sources
 
     given = table_sources(ctx.params)
     return "events" in given and "orders" not in given and "order_lines" not in given

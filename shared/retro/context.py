@@ -2,57 +2,91 @@
 
 ``open_section`` is the first call of every notebook. Run by ``retro run`` it finds the marts already
 built; opened in JupyterLab it builds whatever is missing or stale first, so "Run all" works with no edits.
-Figures recorded here are written to ``<run>/figures/<section>.json`` for the executive summary.
+A section's figures are computed by one function of its module, ``figures(ctx)`` (a ``FigureSet``), over its
+marts; ``open_section`` records them in ``<run>/figures/<section>.json`` for the executive summary, whatever
+cells the notebook keeps. The cells only show them.
 """
 
 from __future__ import annotations
 
-import json
+import importlib
 import os
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from . import formatting as fmt
-from .cache import READS_DIR
 from .catalog import FIGURES
 from .display import Note, Table
 from .errors import SectionMissingData
 from .i18n import tr
-from .params import PROJECT_ROOT, CampaignParams, load_params
-from .sections import SECTIONS, Section
+from .params import CampaignParams, load_params
+from .paths import DEMO_PARAMS
+from .registry import SECTIONS, Section
+from .rundir import Recorded, RunDir, default_run_dir, load_comparisons
+from .staging.plan import TablePlan
 
-
-@dataclass
-class Recorded:
-    """One headline figure as a section measured it; ``parts`` keeps numerator and denominator."""
-
-    key: str
-    value: float | None
-    section: str
-    segment: str | None = None
-    parts: dict | None = None
-
+__all__ = ["FigureSet", "Recorded", "SectionContext", "default_run_dir", "open_section", "section_figures"]
 
 LAB_PARAMS_ENV = "RETRO_PARAMS"  # set by `retro lab` for the notebooks it opens
 # set by `retro run` for the kernels it starts: the run folder whose marts it has just built, so that a
 # notebook of that run does not check them again (and import the engine to do so)
 MARTS_BUILT_ENV = "RETRO_MARTS_BUILT"
-DEMO_PARAMS = PROJECT_ROOT / "params" / "demo_double11.yaml"
 
 
-def default_run_dir(params: CampaignParams) -> Path:
-    """Where a campaign's run artefacts live unless told otherwise: outputs/<campaign id>/."""
-    return PROJECT_ROOT / "outputs" / params.campaign.id
-
-
-def missing_tables(section: Section, params: CampaignParams) -> list[str]:
+def missing_tables(section: Section, params: CampaignParams, plan: TablePlan | None = None) -> list[str]:
     """Required tables of a section that the campaign's data does not provide."""
-    from .sources import available_tables
+    return (plan or TablePlan.of(params)).missing(section.requires)
 
-    have = available_tables(params)
-    return [t for t in section.requires if t not in have]
+
+def _recorded(key: str, value, section: str, segment: str | None, parts: dict) -> Recorded:
+    if key not in FIGURES:
+        raise KeyError(f"figure {key!r} is not in retro.catalog.FIGURES")
+    v = None if fmt.is_missing(value) else float(value)
+    clean = {k: (None if fmt.is_missing(x) else float(x)) for k, x in parts.items()} or None
+    return Recorded(key, v, section, segment, clean)
+
+
+def _put(figures: list[Recorded], rec: Recorded) -> None:
+    """Add a figure, replacing an earlier one of the same key and segment."""
+    figures[:] = [f for f in figures if not (f.key == rec.key and f.segment == rec.segment)]
+    figures.append(rec)
+
+
+class FigureSet(list):
+    """The figures one section measures, as its ``figures(ctx)`` function returns them (a list of Recorded)."""
+
+    def __init__(self, section: str):
+        super().__init__()
+        self.section = section
+
+    def add(self, key: str, value, segment: str | None = None, **parts) -> float | None:
+        """Add a figure (numerator and denominator as ``parts``); returns its value as recorded."""
+        rec = _recorded(key, value, self.section, segment, parts)
+        _put(self, rec)
+        return rec.value
+
+    def value(self, key: str, segment: str | None = None) -> float | None:
+        return next((f.value for f in self if f.key == key and f.segment == segment), None)
+
+    def overall(self) -> dict[str, float | None]:
+        """The whole-campaign figures by key."""
+        return {f.key: f.value for f in self if f.segment is None}
+
+
+def section_module(name: str):
+    """The module holding a section's code: the kit's ``retro.sections.<name>``, or the plug-in's."""
+    if SECTIONS[name].plugin is not None:
+        from .plugins import load
+
+        return load(name)
+    return importlib.import_module(f"retro.sections.{name}")
+
+
+def section_figures(ctx: SectionContext, name: str | None = None) -> list[Recorded]:
+    """The figures a section's ``figures(ctx)`` computes from its marts ([] for a section without one)."""
+    fn = getattr(section_module(name or ctx.section.name), "figures", None)
+    return list(fn(ctx)) if fn else []
 
 
 class SectionContext:
@@ -61,21 +95,21 @@ class SectionContext:
     def __init__(self, section: Section, params: CampaignParams, run_dir: Path):
         self.section = section
         self.params = params
-        self.run_dir = run_dir
+        self.run_dir = Path(run_dir)
+        self.rundir = RunDir(run_dir)
         self.lang = params.lang
         self.currency = params.campaign.currency
-        self.figures: list[Recorded] = []
+        self._figures: list[Recorded] = []
+        self._computed = False  # whether the section's own figures(ctx) has been recorded yet
         self._marts: dict[str, pd.DataFrame] = {}
-        self._reads: set[str] = set()  # marts read or looked for, recorded under `retro run` (retro.cache)
+        self._reads: set[str] = set()  # marts read or looked for, recorded under `retro run` (retro.freshness)
         self._comparisons = None
 
     @property
     def comparisons(self) -> list:
-        """The finished runs the YAML's ``compare`` names (retro.comparison.ComparedRun), read once."""
+        """The finished runs the YAML's ``compare`` names (retro.rundir.ComparedRun), read once."""
         if self._comparisons is None:
-            from .comparison import load_comparisons
-
-            self._comparisons = load_comparisons(self.params) if self.params.compare else []
+            self._comparisons = load_comparisons(self.params, list(SECTIONS)) if self.params.compare else []
         return self._comparisons
 
     # --- data ------------------------------------------------------------------------------------
@@ -83,16 +117,16 @@ class SectionContext:
         """A built mart as a DataFrame (cached per notebook)."""
         self._read(name)
         if name not in self._marts:
-            path = self.run_dir / "marts" / f"{name}.parquet"
-            if not path.is_file():
+            df = self.rundir.read_mart(name)
+            if df is None:
                 raise SectionMissingData(f"mart {name!r} has not been built: is its table configured?")
-            self._marts[name] = pd.read_parquet(path)
+            self._marts[name] = df
         return self._marts[name].copy()
 
     def has_mart(self, name: str) -> bool:
         """Whether a mart was built (optional tables may be absent)."""
         self._read(name)
-        return (self.run_dir / "marts" / f"{name}.parquet").is_file()
+        return self.rundir.has_mart(name)
 
     def _read(self, name: str) -> None:
         if name not in self._reads:
@@ -103,35 +137,36 @@ class SectionContext:
         """Record the marts read so far, when `retro run` executes this notebook: its inputs for the next run."""
         if os.environ.get(MARTS_BUILT_ENV) != str(self.run_dir.resolve()):
             return  # opened in JupyterLab: what an analyst's edited cells read says nothing of the saved notebook
-        out = self.run_dir / READS_DIR
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / f"{self.section.name}.json"
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(sorted(self._reads)))
-        os.replace(tmp, path)
+        self.rundir.write_reads(self.section.name, self._reads)
 
     # --- figures ---------------------------------------------------------------------------------
-    def record(self, key: str, value, segment: str | None = None, **parts) -> float | None:
-        """Record a headline figure for findings and the summary; returns the value."""
-        if key not in FIGURES:
-            raise KeyError(f"figure {key!r} is not in retro.catalog.FIGURES")
-        v = None if fmt.is_missing(value) else float(value)
-        clean = {k: (None if fmt.is_missing(x) else float(x)) for k, x in parts.items()} or None
-        self.figures = [f for f in self.figures if not (f.key == key and f.segment == segment)]
-        self.figures.append(Recorded(key, v, self.section.name, segment, clean))
+    @property
+    def figures(self) -> list[Recorded]:
+        """Every figure this section recorded: its ``figures(ctx)``, then any the cells added (``record``)."""
+        self.record_section_figures()
+        return self._figures
+
+    def record_section_figures(self) -> None:
+        """Compute and record the section's own figures once (``open_section`` does it first thing)."""
+        if self._computed:
+            return
+        self._computed = True  # before computing: figures(ctx) reading ctx.figure sees an empty record
+        for rec in section_figures(self):
+            _put(self._figures, rec)
         self._save()
-        return v
+
+    def record(self, key: str, value, segment: str | None = None, **parts) -> float | None:
+        """Record a further headline figure for findings and the summary (plug-ins' cells); returns the value."""
+        rec = _recorded(key, value, self.section.name, segment, parts)
+        _put(self._figures, rec)
+        self._save()
+        return rec.value
 
     def _save(self) -> None:
-        out = self.run_dir / "figures"
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / f"{self.section.name}.json"
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps([asdict(f) for f in self.figures], ensure_ascii=False, indent=1))
-        os.replace(tmp, path)
+        self.rundir.write_figures(self.section.name, self._figures)
 
     def figure(self, key: str, segment: str | None = None) -> float | None:
-        """A figure this section recorded earlier."""
+        """A figure this section recorded."""
         for f in self.figures:
             if f.key == key and f.segment == segment:
                 return f.value
@@ -197,31 +232,30 @@ def open_section(
     run_dir: str | os.PathLike | None = None,
     build: bool = True,
 ) -> SectionContext:
-    """Load and validate the campaign, make sure this section's marts are current, and start recording."""
+    """Load and validate the campaign, make sure this section's marts are current, and record its figures."""
     from .charts import setup_theme
 
     section = SECTIONS[name]
     params = load_params(campaign_file(params_file))
     run = Path(run_dir) if run_dir else default_run_dir(params)
-    missing = missing_tables(section, params)
+    plan = TablePlan.of(params)
+    missing = plan.missing(section.requires)
     if missing:
         raise SectionMissingData(tr("section.missing_data", params.lang, tables=", ".join(missing)))
     if build and name != "summary" and os.environ.get(MARTS_BUILT_ENV) != str(run.resolve()):
-        from .marts import build_marts
+        from .marts.build import build_marts
+        from .staging.demo import ensure_demo_data
 
-        build_marts(params, run)  # every enabled section's marts: goals reads other sections' marts
+        ensure_demo_data(params)
+        build_marts(params, run, plan=plan)  # every enabled section's marts: goals reads other sections' marts
     setup_theme()
     ctx = SectionContext(section, params, run)
     ctx._save()  # start from an empty record so a re-run never shows stale figures
     ctx._save_reads()  # and from no marts read
+    ctx.record_section_figures()
     return ctx
 
 
 def load_figures(run_dir: Path) -> list[Recorded]:
     """Every figure recorded by any section of a run, in section order."""
-    out = []
-    for name in SECTIONS:
-        path = Path(run_dir) / "figures" / f"{name}.json"
-        if path.is_file():
-            out.extend(Recorded(**r) for r in json.loads(path.read_text(encoding="utf-8")))
-    return out
+    return RunDir(run_dir).load_figures(SECTIONS)

@@ -18,7 +18,7 @@ from .display import FindingsList
 from .i18n import has, tr
 from .metrics import ratio
 from .params import CampaignParams
-from .sections import SECTIONS
+from .registry import SECTIONS
 
 
 @dataclass

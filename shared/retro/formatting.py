@@ -6,6 +6,7 @@ one decimal. A missing or undefined value is "n/a", never "nan" or "inf".
 
 from __future__ import annotations
 
+import difflib
 import math
 
 SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
@@ -112,3 +113,16 @@ def value(v, unit: str, lang: str, currency: str = "CNY") -> str:
     if unit == "score":
         return NA if is_missing(v) else f"{float(v):.1f}"
     return number(v, lang)
+
+
+# --- message text ----------------------------------------------------------------------------------
+def short(value, limit: int = 40) -> str:
+    """A value as text, cut to ``limit`` characters with an ellipsis: examples in one-line messages."""
+    s = str(value)
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def suggest(word: str, choices) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, or nothing: the tail of an "unknown" message."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

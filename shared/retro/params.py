@@ -7,7 +7,6 @@ holds its password.
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,9 +26,10 @@ from pydantic import (
 
 from .catalog import FIGURES
 from .errors import ParamsError
-from .paths import PROJECT_ROOT
+from .formatting import suggest
+from .paths import shown
+from .registry import SECTIONS
 from .schema import INPUT_TABLES, TABLES
-from .sections import SECTIONS
 
 PhaseKind = Literal["warmup", "burst", "tail"]
 SPARK_MASTER = r"local(\[(\*|\d+)(,\d+)?\])?|spark://\S+|yarn|k8s://\S+|mesos://\S+"
@@ -157,7 +157,7 @@ class Data(_Model):
     @classmethod
     def _known_tables(cls, v: dict) -> dict:
         known = {**TABLES, **INPUT_TABLES}
-        unknown = [f"unknown table {name!r}{_suggest(name, known)}" for name in v if name not in known]
+        unknown = [f"unknown table {name!r}{suggest(name, known)}" for name in v if name not in known]
         if unknown:
             raise ValueError("; ".join(unknown))
         return v
@@ -245,7 +245,7 @@ class FindingRule(_Model):
     @classmethod
     def _known_figure(cls, v: str) -> str:
         if v not in FIGURES:
-            raise ValueError(f"unknown figure {v!r}{_suggest(v, FIGURES)}")
+            raise ValueError(f"unknown figure {v!r}{suggest(v, FIGURES)}")
         return v
 
     @model_validator(mode="after")
@@ -295,7 +295,7 @@ class CampaignParams(_Model):
     def _known_figures(cls, v: dict) -> dict:
         for key in v:
             if key not in FIGURES:
-                raise ValueError(f"unknown figure {key!r}{_suggest(key, FIGURES)}")
+                raise ValueError(f"unknown figure {key!r}{suggest(key, FIGURES)}")
         return v
 
     @field_validator("sections")
@@ -304,7 +304,7 @@ class CampaignParams(_Model):
         if v is not None:
             for name in v:
                 if name not in SECTIONS:
-                    raise ValueError(f"unknown section {name!r}{_suggest(name, SECTIONS)}")
+                    raise ValueError(f"unknown section {name!r}{suggest(name, SECTIONS)}")
         return v
 
     @model_validator(mode="after")
@@ -378,11 +378,6 @@ def _spark_only_sources(data: Data) -> list[str]:
     return out
 
 
-def _suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _format_errors(err: ValidationError, file: str, raw: dict) -> list[str]:
     lines = []
     for e in err.errors():
@@ -396,7 +391,7 @@ def _format_errors(err: ValidationError, file: str, raw: dict) -> list[str]:
         if e["type"] == "extra_forbidden":
             parent = _lookup(raw, loc[:-1])
             known = _known_keys(loc[:-1])
-            msg = f"unknown key{_suggest(str(loc[-1]), known) if known else ''}"
+            msg = f"unknown key{suggest(str(loc[-1]), known) if known else ''}"
             del parent
         elif e["type"] == "missing":
             msg = "required key is missing"
@@ -465,41 +460,27 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 def load_params(path: str | Path) -> CampaignParams:
     """Read and validate a campaign YAML; raise ParamsError listing every problem."""
     path = Path(path)
-    shown = _display_path(path)
+    where = shown(path)
     if not path.is_file():
-        raise ParamsError(f"{shown}: file not found")
+        raise ParamsError(f"{where}: file not found")
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
     except UnicodeDecodeError:
-        raise ParamsError(f"{shown}: not UTF-8 text; save the YAML as UTF-8") from None
+        raise ParamsError(f"{where}: not UTF-8 text; save the YAML as UTF-8") from None
     except _BadValue as e:
-        raise ParamsError(f"{shown}: line {e.mark.line + 1}, column {e.mark.column + 1}: {e.message}") from None
+        raise ParamsError(f"{where}: line {e.mark.line + 1}, column {e.mark.column + 1}: {e.message}") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ParamsError(f"{shown}: {where}YAML syntax error: {problem}") from None
+        raise ParamsError(f"{where}: {at}YAML syntax error: {problem}") from None
     if not isinstance(raw, dict):
         raise ParamsError(
-            f"{shown}: expected a mapping of keys (campaign, phases, data, ...), got {type(raw).__name__}"
+            f"{where}: expected a mapping of keys (campaign, phases, data, ...), got {type(raw).__name__}"
         )
     try:
         params = CampaignParams.model_validate(raw)
     except ValidationError as e:
-        raise ParamsError(_format_errors(e, shown, raw)) from None
+        raise ParamsError(_format_errors(e, where, raw)) from None
     params._source = path.resolve()
-    if params.compare:  # the compared runs must exist before anything runs (retro.comparison)
-        from .comparison import check_comparisons
-
-        problems = check_comparisons(params, shown)
-        if problems:
-            raise ParamsError(problems)
     return params
-
-
-def _display_path(path: Path) -> str:
-    """The path as the user would recognise it: relative to the project when inside it."""
-    try:
-        return str(path.resolve().relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)

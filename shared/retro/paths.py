@@ -13,3 +13,15 @@ from pathlib import Path
 
 PROJECT_ROOT_ENV = "RETRO_PROJECT_ROOT"
 PROJECT_ROOT = Path(os.environ.get(PROJECT_ROOT_ENV) or Path(__file__).resolve().parents[2]).resolve()
+NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+PLUGIN_DIR = PROJECT_ROOT / "shared" / "plugins"
+TEMPLATES = PROJECT_ROOT / "shared" / "templates"
+DEMO_PARAMS = PROJECT_ROOT / "params" / "demo_double11.yaml"
+
+
+def shown(path: Path) -> str:
+    """A path as the user sees it: relative to the project when inside it, else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)

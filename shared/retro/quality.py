@@ -2,17 +2,15 @@
 
 Hard problems stop the run before anything under outputs/ changes (exit 2). Soft problems (rows dropped,
 unmapped values, rows outside the window) are kept with their counts for the report's data-quality
-appendix, so the reader knows what was excluded. ``retro check`` prints both.
+appendix, so the reader knows what was excluded (``RunDir.write_quality`` keeps them beside the marts).
+``retro check`` prints both.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
-QUALITY_FILE = "quality.json"
+from .formatting import short
 
 
 @dataclass
@@ -38,15 +36,10 @@ class Problem:
         if self.rows is not None:
             text += f": {self.rows} row{'s' if self.rows != 1 else ''}"
         if self.examples:
-            text += " (e.g. " + ", ".join(repr(_short(x)) for x in self.examples[:3]) + ")"
+            text += " (e.g. " + ", ".join(repr(short(x)) for x in self.examples[:3]) + ")"
         if self.fix:
             text += f"; fix: {self.fix}"
         return text
-
-
-def _short(x, limit: int = 40):
-    s = str(x)
-    return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
 @dataclass
@@ -60,21 +53,3 @@ class Check:
     right: float | None
     ok: bool | None  # None: could not be checked (a side is missing)
     tolerance: float = 1e-6
-
-
-def write_quality(mart_dir: Path, problems: list[Problem], checks: list[Check] | None = None) -> None:
-    """Record soft problems (and consistency checks) next to the marts they describe."""
-    path = mart_dir / QUALITY_FILE
-    data = {"problems": [asdict(p) for p in problems], "checks": [asdict(c) for c in checks or []]}
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def read_quality(mart_dir: Path) -> tuple[list[Problem], list[Check]]:
-    """Problems and checks recorded by the last mart build ([] when none)."""
-    path = mart_dir / QUALITY_FILE
-    if not path.is_file():
-        return [], []
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return [Problem(**p) for p in data.get("problems", [])], [Check(**c) for c in data.get("checks", [])]

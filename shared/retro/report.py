@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 import re
 import shutil
 import tempfile
@@ -24,10 +23,12 @@ import nbformat
 
 from .display import esc
 from .i18n import register, tr
-from .params import PROJECT_ROOT, CampaignParams
-from .sections import SECTIONS, SUMMARY
+from .params import CampaignParams
+from .paths import TEMPLATES
+from .registry import SECTIONS, SUMMARY
+from .rundir import RunDir, hash_file, new_folder, swapped_in, write_atomic
+from .version import __version__
 
-TEMPLATES = PROJECT_ROOT / "shared" / "templates"
 LANGS = ("en", "zh")
 
 register(
@@ -129,17 +130,19 @@ def _env() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
 
 
-def _stamp(params: CampaignParams, run_dir: Path) -> dict:
-    manifest = run_dir / "marts" / "manifest.json"
-    data = hashlib.sha256(manifest.read_bytes()).hexdigest()[:12] if manifest.is_file() else "-"
-    from . import __version__
-
+def stamp(params_label: str, data: str = "-") -> dict:
+    """The line at the foot of every page: the kit's version, when it was built, from which parameters and data."""
     return {
         "version": __version__,
         "run_at": datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "params": params.source.name if params.source else "-",
+        "params": params_label,
         "data": data,
     }
+
+
+def _stamp(params: CampaignParams, run_dir: Path) -> dict:
+    manifest = RunDir(run_dir).manifest
+    return stamp(params.source.name if params.source else "-", hash_file(manifest)[:12] if manifest.is_file() else "-")
 
 
 def _status_body(name: str, status, lang: str) -> str:
@@ -177,12 +180,13 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
         index_href="index.html",
     )
 
-    cache = run_dir / ".export-cache"  # converted pages and the font, by content: a re-run converts what changed
+    rd = RunDir(run_dir)
+    cache = rd.export_cache  # converted pages and the font, by content: a re-run converts what changed
     cache.mkdir(parents=True, exist_ok=True)
     bodies: dict[str, str] = {}
     for name in names:
         st = statuses.get(name)
-        nb_path = run_dir / "notebooks" / SECTIONS[name].notebook
+        nb_path = rd.notebooks / SECTIONS[name].notebook
         if st is not None and st.status == "done" and nb_path.is_file():
             bodies[name] = _cached(
                 cache,
@@ -226,8 +230,7 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
     common["font"] = _cached(cache, "font", "".join(sorted(set(text))).encode(), lambda: font_subset(text))
     common["script"] = jinja2.utils.markupsafe.Markup((TEMPLATES / "sort.js").read_text(encoding="utf-8"))
 
-    tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=run_dir))
-    try:
+    with new_folder(rd.report) as tmp:
         for filename, page_vars in pages.items():
             page_vars = {**page_vars, "body": jinja2.utils.markupsafe.Markup(page_vars["body"])}
             (tmp / filename).write_text(page.render(**page_vars, **common), encoding="utf-8")
@@ -235,16 +238,7 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
             for f in sorted(tmp.glob("*.html")):
                 if f.name != "report.html":
                     z.write(f, f"{params.campaign.id}/{f.name}")
-        final = run_dir / "report"
-        old = run_dir / f".report-old-{os.getpid()}"
-        if final.exists():
-            final.rename(old)
-        tmp.rename(final)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return final / "index.html"
+    return rd.report / "index.html"
 
 
 def write_standalone_page(path: Path, *, lang: str, title: str, period: str, body: str, stamp: dict) -> Path:
@@ -270,16 +264,12 @@ def write_standalone_page(path: Path, *, lang: str, title: str, period: str, bod
             body=jinja2.utils.markupsafe.Markup(body),
         )
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(html_text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, html_text)
 
 
 def _cached(cache: Path, name: str, content: bytes, make) -> str:
     """``make()`` for this content, kept in ``cache`` and reused while the content and the kit's code are the same."""
-    from .cache import code_version
+    from .freshness import code_version
 
     key = hashlib.sha256(content + code_version().encode()).hexdigest()[:20]
     path = cache / f"{name}-{key}.txt"
@@ -288,9 +278,7 @@ def _cached(cache: Path, name: str, content: bytes, make) -> str:
     for old in cache.glob(f"{name}-*.txt"):  # one entry per page: the previous version is stale now
         old.unlink(missing_ok=True)
     text = make()
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, text)
     return text
 
 
@@ -353,29 +341,28 @@ def print_pdf(report_dir: Path) -> Path:
     if browser is None:
         raise RetroError("Chromium not found: install it (Debian: apt-get install chromium) to print PDFs")
     out = report_dir / "report.pdf"
-    tmp = report_dir / f".report-{os.getpid()}.pdf"
     profile = tempfile.mkdtemp(prefix="retro-chromium-")
-    cmd = [
-        browser,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-        "--no-pdf-header-footer",
-        "--virtual-time-budget=15000",
-        f"--print-to-pdf={tmp}",
-        source.as_uri(),
-    ]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-        if done.returncode != 0 or not tmp.is_file():
-            raise RetroError(f"Chromium could not print the report (exit {done.returncode})")
-        os.replace(tmp, out)
+        with swapped_in(out) as tmp:
+            cmd = [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                "--virtual-time-budget=15000",
+                f"--print-to-pdf={tmp}",
+                source.as_uri(),
+            ]
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+            if done.returncode != 0 or not tmp.is_file():
+                tmp.unlink(missing_ok=True)  # a partial file is not swapped in
+                raise RetroError(f"Chromium could not print the report (exit {done.returncode})")
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-        tmp.unlink(missing_ok=True)
     return out

@@ -10,7 +10,6 @@ over buyers, only when every campaign that ran has a matured retention window).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,11 +18,13 @@ import pandas as pd
 
 from . import metrics
 from .catalog import FIGURES, label
-from .context import Recorded, default_run_dir, load_figures
+from .context import load_figures
 from .display import Note, Table, esc
 from .errors import RetroError
 from .i18n import register, tr
-from .params import PROJECT_ROOT, CampaignParams, load_params
+from .params import CampaignParams, load_params
+from .report import stamp, write_standalone_page
+from .rundir import OUTPUTS, Recorded, RunDir, default_run_dir
 
 register(
     {
@@ -74,7 +75,7 @@ class CampaignRow:
     @property
     def as_of(self) -> date | None:
         """When the figures were recorded (the newest figures file of the run)."""
-        files = list((self.run_dir / "figures").glob("*.json"))
+        files = RunDir(self.run_dir).figure_files()
         return datetime.fromtimestamp(max(p.stat().st_mtime for p in files)).date() if files else None
 
 
@@ -204,46 +205,6 @@ def page_body(rows: list[CampaignRow], lang: str, currency: str, year: int) -> s
     )
 
 
-def write_page(body: str, out_dir: Path, *, lang: str, title: str, period: str, sources: str) -> Path:
-    """Render the body in the report's page template (inline CSS, embedded font subset, sortable tables)."""
-    import jinja2
-
-    from . import __version__
-    from .report import TEMPLATES, font_subset, page_text
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
-    markup = jinja2.utils.markupsafe.Markup
-    labels = {k: tr(f"report.{k}", lang) for k in ("index", "nav", "kit", "run_at", "params", "data")}
-    stamp = {
-        "version": __version__,
-        "run_at": datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "params": sources,
-        "data": "-",
-    }
-    text = page_text(body) + title + period + "".join(labels.values()) + "".join(stamp.values())
-    html = env.get_template("page.html.j2").render(
-        lang=lang,
-        css=markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
-        script=markup((TEMPLATES / "sort.js").read_text(encoding="utf-8")),
-        font=font_subset(text),
-        page_title=title,
-        campaign_name=title,
-        period=period,
-        labels=labels,
-        stamp=stamp,
-        index_href="index.html",
-        prev=None,
-        next=None,
-        body=markup(body),
-    )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / "index.html"
-    tmp = out.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, out)
-    return out
-
-
 def load_campaigns(params_files: list[Path]) -> list[tuple[Path, CampaignParams]]:
     """Every YAML validated first: all problems are reported together, before anything runs."""
     if not params_files:
@@ -289,6 +250,7 @@ def build_rollup(
     start, end = min(r.params.start for r in rows), max(r.params.end for r in rows)
     period = tr("rollup.period", lang, n=len(rows), start=start.isoformat(), end=end.isoformat())
     body = page_body(rows, lang, rows[0].params.campaign.currency, year)
-    out_dir = Path(output) if output else PROJECT_ROOT / "outputs" / "rollup" / str(year)
+    out_dir = Path(output) if output else OUTPUTS / "rollup" / str(year)
     sources = ", ".join(f.name for f, _ in chosen)
-    return write_page(body, out_dir, lang=lang, title=title, period=period, sources=sources)
+    page = out_dir / "index.html"
+    return write_standalone_page(page, lang=lang, title=title, period=period, body=body, stamp=stamp(sources))

@@ -8,7 +8,6 @@ Nothing under the run folder is touched before the parameters and data have pass
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -19,16 +18,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import plugins
-from .cache import _hash_file, report_fingerprint, section_fingerprint
-from .comparison import write_snapshot
-from .context import MARTS_BUILT_ENV, default_run_dir, missing_tables
-from .params import PROJECT_ROOT, CampaignParams, load_params
-from .sections import LATE, SECTIONS
-
-NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
-STATUS_FILE = "status.json"
-KERNEL_LOG = "kernels.log"  # what the kernels wrote on stderr during the last runs
-REPORT_STAMP = "report.fingerprint"  # inputs of the exported report, beside it (not inside what is sent)
+from .context import MARTS_BUILT_ENV
+from .freshness import report_fingerprint, section_fingerprint
+from .params import CampaignParams, load_params
+from .paths import NOTEBOOK_DIR, PROJECT_ROOT
+from .registry import LATE, SECTIONS
+from .rundir import RunDir, default_run_dir, hash_file, swapped_in
+from .staging.plan import TablePlan
 
 
 @dataclass
@@ -77,39 +73,39 @@ def execute_section(name: str, params_file: Path, run_dir: Path, notebook_dir: P
     import papermill as pm
 
     section = SECTIONS[name]
-    out = run_dir / "notebooks" / section.notebook
-    out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     try:
-        pm.execute_notebook(
-            str(notebook_dir / section.notebook),
-            str(out),
-            parameters={"params_file": str(params_file), "run_dir": str(run_dir)},
-            cwd=str(notebook_dir),
-            progress_bar=False,
-            log_output=False,
-            kernel_name="python3",
-            # ipykernel warns on stderr about TCP without encryption on every start; the kernel is local
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        )
+        with swapped_in(RunDir(run_dir).notebooks / section.notebook) as out:
+            pm.execute_notebook(
+                str(notebook_dir / section.notebook),
+                str(out),
+                parameters={"params_file": str(params_file), "run_dir": str(run_dir)},
+                cwd=str(notebook_dir),
+                progress_bar=False,
+                log_output=False,
+                kernel_name="python3",
+                # ipykernel warns on stderr about TCP without encryption on every start; the kernel is local
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            )
     except Exception as exc:  # noqa: BLE001 - any failure of a section becomes its status
         return SectionStatus(name, "failed", time.perf_counter() - t0, failure_reason(exc))
     return SectionStatus(name, "done", time.perf_counter() - t0)
 
 
 def read_statuses(run_dir: Path) -> dict[str, SectionStatus]:
-    """Statuses recorded by earlier runs of this campaign."""
-    path = run_dir / STATUS_FILE
-    if not path.is_file():
-        return {}
-    return {k: SectionStatus(**v) for k, v in json.loads(path.read_text()).items()}
+    """Statuses recorded by earlier runs of this campaign ({} when none, or when the record is damaged)."""
+    out = {}
+    for k, v in RunDir(run_dir).read_statuses().items():
+        try:
+            out[k] = SectionStatus(**v)
+        except TypeError:  # a record of another shape is not trusted: that section runs again
+            continue
+    return out
 
 
 def write_statuses(run_dir: Path, statuses: dict[str, SectionStatus]) -> None:
     """Record section statuses for the report and for later partial re-runs."""
-    (run_dir / STATUS_FILE).write_text(
-        json.dumps({k: asdict(v) for k, v in statuses.items()}, indent=1, ensure_ascii=False)
-    )
+    RunDir(run_dir).write_statuses({k: asdict(v) for k, v in statuses.items()})
 
 
 def run_campaign(
@@ -123,13 +119,25 @@ def run_campaign(
     notebook_dir: Path = NOTEBOOK_DIR,
 ) -> RunResult:
     """Validate, build marts, execute sections and export the report; returns statuses and report path."""
-    from .marts import build_marts
+    from .staging.demo import ensure_demo_data
     from .validate import check_campaign
 
     params_file = Path(params_file).resolve()
     params: CampaignParams = load_params(params_file)
     run_dir = Path(run_dir).resolve() if run_dir else default_run_dir(params)
-    check_campaign(params, echo=echo)  # raises RetroError before anything is written
+    rd = RunDir(run_dir)
+    ensure_demo_data(params, echo)  # the demo's generated data, on first use (nothing under outputs/)
+    plan = TablePlan.of(params)  # the tables, their sources and fingerprints: once per run
+    check_campaign(params, plan)  # raises RetroError before anything is written
+    with rd.lock():  # one run of a campaign at a time; a second one is told which process holds it
+        return _run_locked(params, params_file, rd, plan, only, jobs, force, echo, notebook_dir)
+
+
+def _run_locked(params, params_file, rd: RunDir, plan: TablePlan, only, jobs, force, echo, notebook_dir) -> RunResult:
+    """The run itself, while this process holds the run folder."""
+    from .marts.build import build_marts
+
+    run_dir = rd.path
 
     enabled = params.enabled_sections
     # plug-ins' marts register on import; one that fails to import fails its section, with the same reason
@@ -138,16 +146,15 @@ def run_campaign(
     chosen = [s for s in enabled if (not only or s in only or s in LATE)]
     t0 = time.perf_counter()
     # stages and checks the data first: on a hard problem it raises before creating anything
-    build_marts(params, run_dir, sections=enabled, force=force, progress=echo)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_snapshot(params, run_dir)  # name, currency, phases: what `compare` needs besides figures and marts
+    build_marts(params, run_dir, sections=enabled, force=force, progress=echo, plan=plan)
+    rd.write_snapshot(params)  # name, currency, phases: what `compare` needs besides figures and marts
     echo(f"marts ready ({time.perf_counter() - t0:.1f}s)")
 
     statuses = {k: v for k, v in read_statuses(run_dir).items() if k in enabled}
     width = max([11, *map(len, enabled)])  # progress lines align on the longest (plug-in) section name
     runnable = []
     for name in chosen:
-        missing = missing_tables(SECTIONS[name], params)
+        missing = plan.missing(SECTIONS[name].requires)
         if missing:
             statuses[name] = SectionStatus(name, "missing", 0.0, ", ".join(missing))
             echo(f"  {name:<{width}} not built: no {', '.join(missing)} table")
@@ -160,12 +167,12 @@ def run_campaign(
         notebook = notebook_dir / SECTIONS[name].notebook
         fp = section_fingerprint(name, params, run_dir, notebook, name in LATE, notebook_hash)
         if SECTIONS[name].plugin:  # the kit's code version does not cover the project's plug-ins
-            fp = f"{fp}-{_hash_file(SECTIONS[name].plugin)}"
+            fp = f"{fp}-{hash_file(SECTIONS[name].plugin)}"
         return fp
 
     def run_one(name):
         echo(f"  {name:<{width}} started")
-        executed = _hash_file(notebook_dir / SECTIONS[name].notebook)
+        executed = hash_file(notebook_dir / SECTIONS[name].notebook)
         st = execute_section(name, params_file, run_dir, notebook_dir)
         # taken after the execution, to cover the marts it read (retro.cache), of the notebook it started with
         st.fingerprint = fingerprint_of(name, executed) if st.status == "done" else ""
@@ -178,11 +185,11 @@ def run_campaign(
         if force or (only and name in only):
             return False
         last = statuses.get(name)
-        out = run_dir / "notebooks" / SECTIONS[name].notebook
+        out = rd.notebooks / SECTIONS[name].notebook
         return last is not None and last.status == "done" and last.fingerprint == fingerprint and out.is_file()
 
     # the summary and the appendix run after the sections, side by side: neither reads the other
-    with kernel_stderr_to(run_dir / KERNEL_LOG), environment(MARTS_BUILT_ENV, str(run_dir)):
+    with kernel_stderr_to(rd.kernel_log), environment(MARTS_BUILT_ENV, str(run_dir)):
         for batch in (sections, [s for s in runnable if s in LATE]):
             todo = []
             for name in batch:
@@ -197,15 +204,14 @@ def run_campaign(
     write_statuses(run_dir, statuses)
 
     fingerprint = report_fingerprint(params, run_dir, statuses)
-    stamp = run_dir / REPORT_STAMP
-    index = run_dir / "report" / "index.html"
-    if not force and index.is_file() and stamp.is_file() and stamp.read_text() == fingerprint:
+    index = rd.report / "index.html"
+    if not force and index.is_file() and rd.read_stamp() == fingerprint:
         echo(f"  {'report':<{width}} unchanged")
         return RunResult(run_dir, statuses, index)
     from .report import export_report  # imports nbformat (1.5 s): only when a page changed
 
     report = export_report(params, run_dir, statuses)
-    stamp.write_text(fingerprint)
+    rd.write_stamp(fingerprint)
     return RunResult(run_dir, statuses, report)
 
 

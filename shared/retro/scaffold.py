@@ -17,7 +17,7 @@ from string import Template
 
 from .errors import RetroError
 from .paths import PROJECT_ROOT
-from .plugins import FIRST_NUMBER, NAME
+from .registry import FIRST_NUMBER, NAME
 from .schema import TABLES
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

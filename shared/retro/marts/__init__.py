@@ -17,27 +17,13 @@ looked for a table the data lacks, counts on every source. A stale mart is never
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import inspect
-import json
-import os
-import shutil
-import tempfile
 import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-
-import pyarrow.parquet as pq
-
-from ..params import CampaignParams
 
 MART_MODULES = ("goals", "sales", "traffic", "funnel", "users", "marketing", "fulfilment", "service")
-MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -99,7 +85,7 @@ class Tables:
         (``engines.materialize``, gone with the connection) so the marts that share it do not reduce the raw
         events again.
         """
-        from ..engines import materialize
+        from ..staging.engines import materialize
 
         with self._lock:
             if key not in self._shared:
@@ -136,152 +122,3 @@ def marts_for(sections: list[str], available: set[str]) -> list[MartDef]:
     """Marts the given sections read whose required tables are provided."""
     load_definitions()
     return [m for m in MARTS.values() if m.section in sections and set(m.needs) <= available]
-
-
-def _params_fingerprint(params: CampaignParams, sources: list[str] | None = None) -> dict:
-    """Values marts depend on (targets, benchmarks, names and language only affect presentation).
-
-    ``sources``: the data sources the mart reads (their YAML entries only); None: the whole data section.
-    """
-    out = params.model_dump(mode="json", include={"phases", "baseline", "settings", "data"}) | {
-        "timezone": params.campaign.timezone,
-        "currency": params.campaign.currency,
-    }
-    if sources is not None:
-        out["data"]["tables"] = {k: v for k, v in out["data"]["tables"].items() if k in sources}
-    return out
-
-
-def _sources_read(reads: list[str] | None, table_prints: dict[str, str], params: CampaignParams) -> list[str] | None:
-    """The sources behind the tables a mart read (a derived table: the ones it comes from); None: every source.
-
-    Every source when the tables are not known (a mart not built before) and for a table the data does
-    not provide (an optional one looked for): adding its source later must rebuild the mart.
-    """
-    from ..derive import sources_of
-
-    if reads is None:
-        return None
-    out: set[str] = set()
-    for table in reads:
-        found = sources_of(table, set(table_prints), params)
-        if found is None:
-            return None
-        out |= found
-    return sorted(out)
-
-
-# Modules whose code shapes every mart: shared expressions, canonical types, staging.
-_SHARED_CODE = (
-    "retro.marts.common",
-    "retro.marts.visits",
-    "retro.schema",
-    "retro.engines",
-    "retro.sources",
-    "retro.readers",
-    "retro.mapping",
-    "retro.derive",
-    "retro.validate",
-)
-
-
-def fingerprint(m: MartDef, params: CampaignParams, table_prints: dict[str, str], reads: list[str] | None) -> str:
-    """The cache key of one mart: its module's code and the shared mart code, params, input files.
-
-    ``reads``: the tables the mart's definition touched when it was last built (None: not known).
-    """
-    code = inspect.getsource(inspect.getmodule(m.build)) + "".join(
-        inspect.getsource(importlib.import_module(name)) for name in _SHARED_CODE
-    )
-    sources = _sources_read(reads, table_prints, params)
-    payload = {
-        "mart": m.name,
-        "code": hashlib.sha256(code.encode()).hexdigest(),
-        "params": _params_fingerprint(params, sources),
-        "tables": {k: v for k, v in sorted(table_prints.items()) if sources is None or k in sources},
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
-
-
-def read_manifest(mart_dir: Path) -> dict:
-    """The manifest of built marts ({} when none)."""
-    path = mart_dir / MANIFEST
-    try:
-        return json.loads(path.read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
-
-
-def _write_json_atomic(path: Path, data) -> None:
-    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True, default=str))
-    os.replace(tmp, path)
-
-
-def build_marts(
-    params: CampaignParams,
-    run_dir: Path,
-    sections: list[str] | None = None,
-    force: bool = False,
-    progress=None,
-) -> dict:
-    """Build the stale marts of the given sections (all enabled ones by default); return the manifest."""
-    from .. import engines, sources
-    from ..quality import write_quality
-
-    sections = sections or params.enabled_sections
-    sources.ensure_demo_data(params, progress)
-    available = sources.available_tables(params)
-    prints = sources.table_fingerprints(params)
-    mart_dir = run_dir / "marts"
-    manifest = read_manifest(mart_dir)
-    todo = []
-    for m in marts_for(sections, available):
-        entry = manifest.get(m.name) or {}
-        fp = fingerprint(m, params, prints, entry.get("tables"))
-        if force or entry.get("fingerprint") != fp or not (mart_dir / f"{m.name}.parquet").is_file():
-            todo.append(m)
-    if not todo:
-        return manifest
-    started = time.perf_counter()
-    spill = Path(tempfile.mkdtemp(prefix="retro-spill-"))  # outside outputs/: a failed check leaves no trace
-    con = sources.connect(params, temp_dir=spill)
-    try:
-        staged, problems = sources.stage_tables(con, params)  # raises on hard problems: nothing written yet
-        tables = Tables(staged, con)
-        mart_dir.mkdir(parents=True, exist_ok=True)
-
-        def build_one(m: MartDef) -> None:
-            t0 = time.perf_counter()
-            with tables.tracking() as reads:
-                expr = m.build(tables, params)
-            tmp = mart_dir / f"{m.name}.parquet.tmp{os.getpid()}"
-            # through Arrow, cast to the expression's schema: DuckDB's own Parquet writer stores integer
-            # sums (HUGEINT) as double
-            pq.write_table(con.to_pyarrow(expr), tmp)
-            os.replace(tmp, mart_dir / f"{m.name}.parquet")
-            manifest[m.name] = {
-                "fingerprint": fingerprint(m, params, prints, sorted(reads)),
-                "tables": sorted(reads),
-                "section": m.section,
-                "seconds": round(time.perf_counter() - t0, 3),
-                "engine": params.engine.kind,
-            }
-
-        jobs = [m for m in todo if all(tables.has(t) for t in m.needs)]
-        workers = engines.concurrent_marts(con)  # DuckDB: one at a time, each query uses every core
-        if workers == 1:
-            for m in jobs:
-                build_one(m)
-        else:  # Spark: several small jobs overlap
-            with ThreadPoolExecutor(workers) as pool:
-                for done in [pool.submit(build_one, m) for m in jobs]:
-                    done.result()
-        write_quality(mart_dir, problems)
-    finally:
-        engines.disconnect(con)
-        shutil.rmtree(spill, ignore_errors=True)
-    _write_json_atomic(mart_dir / MANIFEST, manifest)
-    if progress:
-        progress(f"built {len(todo)} mart(s) in {time.perf_counter() - started:.1f}s")
-    return manifest

@@ -5,21 +5,12 @@ Written once so that "in the campaign" and "which phase" mean the same thing in 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 import ibis
 
 from ..params import CampaignParams
-
-
-def ts(d: date) -> ibis.expr.types.TimestampScalar:
-    """Midnight of a calendar day as a timestamp literal."""
-    return ibis.timestamp(datetime.combine(d, time()))
-
-
-def between_days(col, start: date, end: date):
-    """Timestamp column falls on a day in [start, end] (inclusive days, half-open in time)."""
-    return (col >= ts(start)) & (col < ts(end + timedelta(days=1)))
+from ..staging.exprs import between_days, first_by, last_by, ts  # noqa: F401 - the mart modules import them here
 
 
 def in_campaign(col, p: CampaignParams):
@@ -40,24 +31,6 @@ def phase_of(col, p: CampaignParams):
     if p.baseline is not None:
         branches.append((between_days(col, p.baseline.start, p.baseline.end), "baseline"))
     return ibis.cases(*branches, else_=ibis.null("string"))
-
-
-def first_by(value, *keys, where=None):
-    """``value`` on the row with the smallest ``keys``, compared in order: an argmin that breaks ties.
-
-    A plain argmin returns any of the rows tied on its key (two orders in the same second), and DuckDB and
-    Spark pick different ones; the later keys (an id) make the choice the same on every engine.
-    """
-    return value.argmin(_key(keys), where=where)
-
-
-def last_by(value, *keys, where=None):
-    """``value`` on the row with the largest ``keys``, compared in order: an argmax that breaks ties."""
-    return value.argmax(_key(keys), where=where)
-
-
-def _key(keys):
-    return keys[0] if len(keys) == 1 else ibis.struct({f"k{i}": k for i, k in enumerate(keys)})
 
 
 def is_paid(orders):

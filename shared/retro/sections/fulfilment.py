@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import charts, metrics
 from .. import formatting as fmt
-from ..context import SectionContext
+from ..context import FigureSet, SectionContext
 from ..display import Note, Table
 from ..i18n import label_values, register
 
@@ -250,23 +250,27 @@ def totals(ctx: SectionContext) -> dict:
     return out
 
 
-def kpi_table(ctx: SectionContext) -> Table:
-    """Headline fulfilment figures, recorded (shipping and delivery also per phase of payment)."""
+RATE_PARTS = {  # figure: (numerator, denominator) columns of the per-phase mart
+    "ship_48h_rate": ("shipped_in_time", "due_orders"),
+    "late_delivery_rate": ("late", "promise_known"),
+    "avg_delivery_hours": ("delivery_hours_sum", "delivered"),
+}
+STOCK_KEYS = ("stockout_skus", "lost_sales_estimate", "replenishment_lag_hours", "sell_through")
+
+
+def figures(ctx: SectionContext) -> FigureSet:
+    """The fulfilment figures the kit records (shipping and delivery also per phase of payment)."""
     t = totals(ctx)
+    out = FigureSet("fulfilment")
     o = _by_phase(ctx)
-    parts = {
-        "ship_48h_rate": ("shipped_in_time", "due_orders"),
-        "late_delivery_rate": ("late", "promise_known"),
-        "avg_delivery_hours": ("delivery_hours_sum", "delivered"),
-    }
-    for key, (num, den) in parts.items():
+    for key, (num, den) in RATE_PARTS.items():
         if "overall" in o.index:
-            ctx.record(key, t[key], numerator=o.loc["overall", num], denominator=o.loc["overall", den])
+            out.add(key, t[key], numerator=o.loc["overall", num], denominator=o.loc["overall", den])
         else:
-            ctx.record(key, None)
+            out.add(key, None)
         for ph in _phases(ctx):
             if ph in o.index:
-                ctx.record(
+                out.add(
                     key,
                     metrics.ratio(o.loc[ph, num], o.loc[ph, den]),
                     segment=ph,
@@ -274,11 +278,16 @@ def kpi_table(ctx: SectionContext) -> Table:
                     denominator=o.loc[ph, den],
                 )
             else:
-                ctx.record(key, None, segment=ph)
-    for key in ("stockout_skus", "lost_sales_estimate", "replenishment_lag_hours", "sell_through"):
-        ctx.record(key, t[key])
-    keys = list(parts) + ["stockout_skus", "lost_sales_estimate", "replenishment_lag_hours", "sell_through"]
-    return ctx.figures_table({k: t[k] for k in keys}, ctx.tr("fulfilment.kpis"))
+                out.add(key, None, segment=ph)
+    for key in STOCK_KEYS:
+        out.add(key, t[key])
+    return out
+
+
+def kpi_table(ctx: SectionContext) -> Table:
+    """Headline fulfilment figures, as the section recorded them."""
+    keys = (*RATE_PARTS, *STOCK_KEYS)
+    return ctx.figures_table({k: ctx.figure(k) for k in keys}, ctx.tr("fulfilment.kpis"))
 
 
 def _phase_labels(index, ctx: SectionContext) -> list[str]:

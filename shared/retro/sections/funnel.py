@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import charts, metrics
 from ..catalog import label
-from ..context import SectionContext
+from ..context import FigureSet, SectionContext
 from ..display import Note, Table
 from ..i18n import label_values, register
 
@@ -184,17 +184,23 @@ def method_note(ctx: SectionContext) -> Note:
     return Note(ctx.tr("funnel.method"))
 
 
-def kpi_table(ctx: SectionContext) -> Table:
-    """The whole-campaign funnel; records the four rates overall, per phase and per channel."""
+def figures(ctx: SectionContext) -> FigureSet:
+    """The four funnel rates the kit records, overall, per phase and per channel, with their parts."""
+    out = FigureSet("funnel")
     for segment, r in _segment_rates(ctx).items():
         for key, (_, num, den) in RATES.items():
-            ctx.record(
+            out.add(
                 key,
                 _value(r[key]),
                 segment=None if segment == OVERALL else segment,
                 numerator=r[num],
                 denominator=r[den],
             )
+    return out
+
+
+def kpi_table(ctx: SectionContext) -> Table:
+    """The whole-campaign funnel: visitors at each step, the step rate and the rate from the first step."""
     o = _level(ctx, "overall")
     counts = [o.iloc[0][s] if len(o) else 0 for s in STEPS]
     prev = [None, *counts[:-1]]

@@ -1,22 +1,21 @@
 """Goals and attainment: targets vs actuals, the daily baseline comparison, phases, cumulative pace.
 
-Actuals come from the owning sections' ``totals(ctx)`` (one computation per figure, shared with that
+Actuals come from the owning sections' ``figures(ctx)`` (one computation per figure, shared with that
 section's page); this section records nothing itself, so a figure is never counted twice in the summary.
 """
 
 from __future__ import annotations
 
-import importlib
-
 import pandas as pd
 
 from .. import charts, metrics
 from ..catalog import FIGURES, label
-from ..context import Recorded, SectionContext
+from ..context import Recorded, SectionContext, section_figures, section_module
 from ..display import Cards, FindingsList, Note, Table
 from ..errors import RetroError
 from ..findings import evaluate
 from ..i18n import register
+from ..registry import SECTIONS
 
 register(
     {
@@ -66,23 +65,24 @@ _BASELINE_FIGURES = (("gmv", "money"), ("orders", "count"), ("net_sales", "money
 
 
 def _owner_totals(ctx: SectionContext, section: str) -> dict:
-    """The owning section's totals, or {} when its data or marts are not available."""
-    from .. import plugins
-    from . import SECTIONS
+    """The owning section's whole-campaign figures, or {} when its data or marts are not available.
 
-    if section in SECTIONS and SECTIONS[section].plugin is not None:
-        # a project's own code: whatever goes wrong there leaves its figures n/a here, not the goals page
-        try:
-            fn = getattr(plugins.load(section), "totals", None)
-            return fn(ctx) if fn else {}
-        except Exception:  # noqa: BLE001 - its own page says what failed
-            return {}
+    The kit's sections: the overall figures of their ``figures(ctx)``, exactly what their pages record. A
+    plug-in: its ``figures(ctx)`` too, else its ``totals(ctx)``.
+    """
+    plugin = section in SECTIONS and SECTIONS[section].plugin is not None
     try:
-        mod = importlib.import_module(f"retro.sections.{section}")
-        fn = getattr(mod, "totals", None)
+        module = section_module(section)
+        if hasattr(module, "figures"):
+            return {f.key: f.value for f in section_figures(ctx, section) if f.segment is None}
+        fn = getattr(module, "totals", None)
         return fn(ctx) if fn else {}
     except (RetroError, FileNotFoundError, KeyError):
         return {}
+    except Exception:  # noqa: BLE001 - a project's own code: its own page says what failed
+        if plugin:
+            return {}
+        raise
 
 
 def actuals(ctx: SectionContext, keys) -> dict:

@@ -14,7 +14,7 @@ import pandas as pd
 import seaborn as sns
 
 from .. import charts, metrics
-from ..context import SectionContext
+from ..context import FigureSet, SectionContext
 from ..display import Note, Table
 from ..i18n import has, label_values, register
 
@@ -231,36 +231,42 @@ KPI_KEYS = (
 )
 
 
-def kpi_table(ctx: SectionContext) -> Table:
-    """Headline marketing figures, recorded overall and per channel and phase for benchmarks by segment."""
+def figures(ctx: SectionContext) -> FigureSet:
+    """The marketing figures the kit records: overall, per channel and per phase (benchmarks by segment)."""
+    out = FigureSet("marketing")
     t = totals(ctx)
-    ctx.record("spend", t["spend"])
-    ctx.record("roas", t["roas"], attributed_revenue=t["attributed_revenue"], spend=t["spend"])
-    ctx.record("roi", t["roi"], attributed_revenue=t["attributed_revenue"], spend=t["spend"])
-    ctx.record("cac", t["cac"], spend=t["spend"], new_customers=t["new_customers"])
+    out.add("spend", t["spend"])
+    out.add("roas", t["roas"], attributed_revenue=t["attributed_revenue"], spend=t["spend"])
+    out.add("roi", t["roi"], attributed_revenue=t["attributed_revenue"], spend=t["spend"])
+    out.add("cac", t["cac"], spend=t["spend"], new_customers=t["new_customers"])
     for key in KPI_KEYS[4:]:
-        ctx.record(key, t[key])
+        out.add(key, t[key])
     rows = channel_rows(ctx)
     for r in rows.itertuples():
         if r.channel == "overall":
             continue
-        ctx.record("spend", r.spend, segment=r.channel)
-        ctx.record("roas", r.roas, segment=r.channel, attributed_revenue=r.attributed_revenue, spend=r.spend)
-        ctx.record("roi", r.roi, segment=r.channel)
-        ctx.record("ctr", r.ctr, segment=r.channel, clicks=r.clicks, impressions=r.impressions)
-        ctx.record("ad_cvr", r.ad_cvr, segment=r.channel, attributed_orders=r.attributed_orders, clicks=r.clicks)
+        out.add("spend", r.spend, segment=r.channel)
+        out.add("roas", r.roas, segment=r.channel, attributed_revenue=r.attributed_revenue, spend=r.spend)
+        out.add("roi", r.roi, segment=r.channel)
+        out.add("ctr", r.ctr, segment=r.channel, clicks=r.clicks, impressions=r.impressions)
+        out.add("ad_cvr", r.ad_cvr, segment=r.channel, attributed_orders=r.attributed_orders, clicks=r.clicks)
         if "cac" in rows:
-            ctx.record("cac", r.cac, segment=r.channel, spend=r.spend, new_customers=r.new_customers)
+            out.add("cac", r.cac, segment=r.channel, spend=r.spend, new_customers=r.new_customers)
     for r in phase_rows(ctx).itertuples():
         if r.period != "overall":
-            ctx.record("spend", r.spend, segment=r.period)
-            ctx.record("roas", r.roas, segment=r.period, attributed_revenue=r.attributed_revenue, spend=r.spend)
-            ctx.record("roi", r.roi, segment=r.period)
+            out.add("spend", r.spend, segment=r.period)
+            out.add("roas", r.roas, segment=r.period, attributed_revenue=r.attributed_revenue, spend=r.spend)
+            out.add("roi", r.roi, segment=r.period)
     if ctx.params.budget:
         for r in _budget_rows(ctx).itertuples():
             if not pd.isna(r.budget):
-                ctx.record("budget_utilisation", r.utilisation, segment=r.channel, spend=r.spend, budget=r.budget)
-    return ctx.figures_table({k: t[k] for k in KPI_KEYS}, ctx.tr("marketing.kpis"))
+                out.add("budget_utilisation", r.utilisation, segment=r.channel, spend=r.spend, budget=r.budget)
+    return out
+
+
+def kpi_table(ctx: SectionContext) -> Table:
+    """Headline marketing figures, as the section recorded them."""
+    return ctx.figures_table({k: ctx.figure(k) for k in KPI_KEYS}, ctx.tr("marketing.kpis"))
 
 
 def channel_rows(ctx: SectionContext) -> pd.DataFrame:

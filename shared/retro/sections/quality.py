@@ -13,8 +13,7 @@ from ..consistency import UNITS, check_findings, exact, run_checks
 from ..context import SectionContext
 from ..display import FindingsList, Note, Table
 from ..i18n import register
-from ..quality import read_quality
-from ..validate import is_exclusion
+from ..staging.checks import is_exclusion
 
 register(
     {
@@ -75,7 +74,7 @@ register(
 
 
 def _problems(ctx: SectionContext) -> list:
-    problems, _ = read_quality(ctx.run_dir / "marts")
+    problems, _ = ctx.rundir.read_quality()
     return [p for p in problems if not p.hard]
 
 

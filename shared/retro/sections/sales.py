@@ -13,7 +13,7 @@ import pandas as pd
 from .. import charts, metrics
 from .. import formatting as fmt
 from ..comparison import align_daily, phases_of
-from ..context import SectionContext
+from ..context import FigureSet, SectionContext
 from ..display import Note, Table
 from ..i18n import label_values, register
 
@@ -111,39 +111,44 @@ def totals(ctx: SectionContext) -> dict:
     return out
 
 
-def kpi_table(ctx: SectionContext) -> Table:
-    """Headline sales figures, recorded for the summary, shown with their definitions' names."""
+KPI_KEYS = (
+    "gmv",
+    "net_sales",
+    "orders",
+    "paid_orders",
+    "buyers",
+    "aov",
+    "spend_per_buyer",
+    "refund_rate",
+    "presale_share",
+)
+
+
+def figures(ctx: SectionContext) -> FigureSet:
+    """The sales figures the kit records: the headline ones, attach rate, gross profit and margin, peak hour."""
     t = totals(ctx)
-    rows = []
-    for key in (
-        "gmv",
-        "net_sales",
-        "orders",
-        "paid_orders",
-        "buyers",
-        "aov",
-        "spend_per_buyer",
-        "refund_rate",
-        "presale_share",
-    ):
-        ctx.record(key, t[key])
-        rows.append((key, t[key]))
+    out = FigureSet("sales")
+    for key in KPI_KEYS:
+        out.add(key, t[key])
     basket = ctx.mart("sales_basket").set_index("period")
     if "campaign" in basket.index:
         c = basket.loc["campaign"]
-        ctx.record("attach_rate", metrics.ratio(c["units"], c["orders"]))
-        rows.append(("attach_rate", ctx.figure("attach_rate")))
+        out.add("attach_rate", metrics.ratio(c["units"], c["orders"]))
     cat = ctx.mart("sales_by_category")
     if len(cat):
         costed, cogs = cat["costed_sales"].sum(), cat["cogs"].sum()
-        ctx.record("gross_profit", costed - cogs if costed else None)
-        ctx.record("gross_margin", metrics.ratio(costed - cogs, costed))
-        rows += [("gross_profit", ctx.figure("gross_profit")), ("gross_margin", ctx.figure("gross_margin"))]
+        out.add("gross_profit", costed - cogs if costed else None)
+        out.add("gross_margin", metrics.ratio(costed - cogs, costed))
     hourly = ctx.mart("sales_hourly")
     if len(hourly):
-        ctx.record("peak_hour_share", metrics.ratio(hourly["gmv"].max(), hourly["gmv"].sum()))
-        rows.append(("peak_hour_share", ctx.figure("peak_hour_share")))
-    return ctx.figures_table(dict(rows), ctx.tr("sales.kpis"))
+        out.add("peak_hour_share", metrics.ratio(hourly["gmv"].max(), hourly["gmv"].sum()))
+    return out
+
+
+def kpi_table(ctx: SectionContext) -> Table:
+    """Headline sales figures, as the section recorded them, shown with their definitions' names."""
+    shown = {f.key: f.value for f in ctx.figures if f.segment is None}
+    return ctx.figures_table(shown, ctx.tr("sales.kpis"))
 
 
 def gross_vs_net(ctx: SectionContext) -> Table:

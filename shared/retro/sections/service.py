@@ -15,7 +15,7 @@ import pandas as pd
 
 from .. import charts, metrics
 from .. import formatting as fmt
-from ..context import SectionContext
+from ..context import FigureSet, SectionContext
 from ..display import Note, Table
 from ..i18n import label_values, register
 
@@ -179,37 +179,54 @@ def totals(ctx: SectionContext) -> dict:
     }
 
 
-def kpi_table(ctx: SectionContext) -> Table:
-    """Headline service figures, recorded for the summary; response times, lift and rates also per phase."""
+KPI_KEYS = (
+    "contacts",
+    "contacts_lift",
+    "first_response_p50_seconds",
+    "first_response_p90_seconds",
+    "complaint_rate",
+    "return_rate",
+    "csat",
+    "nps",
+)
+
+
+def figures(ctx: SectionContext) -> FigureSet:
+    """The service figures the kit records; response times, lift and rates also per phase."""
+    out = FigureSet("service")
     t = totals(ctx)
     per = _per(ctx)
     paid = _paid_orders(ctx)
     nps = _nps_by_period(ctx)
-    keys = list(t)
-    for key in keys:
+    for key in KPI_KEYS:
         if key == "nps" and nps is not None:
-            ctx.record(key, t[key], responses=nps.get("overall", metrics.nps([]))["responses"])
+            out.add(key, t[key], responses=nps.get("overall", metrics.nps([]))["responses"])
         elif key in ("complaint_rate", "return_rate") and paid is not None:
             col = "complaints" if key == "complaint_rate" else "returns"
-            ctx.record(key, t[key], numerator=_row(per, "overall", col), denominator=paid.get("overall"))
+            out.add(key, t[key], numerator=_row(per, "overall", col), denominator=paid.get("overall"))
         else:
-            ctx.record(key, t[key])
+            out.add(key, t[key])
     for ph in (p.name for p in ctx.params.phases):
-        ctx.record("contacts_lift", _lift(per, ph), segment=ph)
-        ctx.record("first_response_p50_seconds", _row(per, ph, "response_p50_seconds"), segment=ph)
-        ctx.record("first_response_p90_seconds", _row(per, ph, "response_p90_seconds"), segment=ph)
-        ctx.record("csat", metrics.ratio(_row(per, ph, "stars_sum"), _row(per, ph, "rated")), segment=ph)
+        out.add("contacts_lift", _lift(per, ph), segment=ph)
+        out.add("first_response_p50_seconds", _row(per, ph, "response_p50_seconds"), segment=ph)
+        out.add("first_response_p90_seconds", _row(per, ph, "response_p90_seconds"), segment=ph)
+        out.add("csat", metrics.ratio(_row(per, ph, "stars_sum"), _row(per, ph, "rated")), segment=ph)
         if paid is not None:
             for key, col in (("complaint_rate", "complaints"), ("return_rate", "returns")):
-                ctx.record(
+                out.add(
                     key,
                     metrics.ratio(_row(per, ph, col), paid.get(ph)),
                     segment=ph,
                     numerator=_row(per, ph, col),
                     denominator=paid.get(ph),
                 )
-    note = ctx.tr("service.no_orders") if paid is None else ""
-    return ctx.figures_table({k: t[k] for k in keys}, ctx.tr("service.kpis"), note=note)
+    return out
+
+
+def kpi_table(ctx: SectionContext) -> Table:
+    """Headline service figures, as the section recorded them."""
+    note = ctx.tr("service.no_orders") if _paid_orders(ctx) is None else ""
+    return ctx.figures_table({k: ctx.figure(k) for k in KPI_KEYS}, ctx.tr("service.kpis"), note=note)
 
 
 def _period_labels(index, ctx: SectionContext) -> list[str]:

@@ -17,7 +17,7 @@ from ..context import Recorded, SectionContext, load_figures
 from ..display import Cards, FindingsList, Note, Table
 from ..findings import Finding, campaign_findings
 from ..i18n import register
-from . import SECTIONS
+from ..registry import SECTIONS
 
 register(
     {

@@ -14,7 +14,7 @@ import pandas as pd
 from .. import charts, metrics
 from .. import formatting as fmt
 from ..comparison import align_daily, phases_of
-from ..context import SectionContext
+from ..context import FigureSet, SectionContext
 from ..display import Note, Table
 from ..i18n import label_values, register
 
@@ -243,8 +243,21 @@ def totals(ctx: SectionContext) -> dict:
     }
 
 
-def kpi_table(ctx: SectionContext) -> Table:
-    """Headline traffic figures, recorded for the summary (bounce rate also per channel)."""
+KPI_KEYS = (
+    "uv",
+    "pv",
+    "uv_lift",
+    "offsite_uv_share",
+    "new_visitor_share",
+    "bounce_rate",
+    "avg_dwell_seconds",
+    "uv_value",
+)
+
+
+def figures(ctx: SectionContext) -> FigureSet:
+    """The traffic figures the kit records (bounce rate also per channel)."""
+    out = FigureSet("traffic")
     t = totals(ctx)
     sess = _row(ctx.mart("traffic_sessions"), "channel", ALL)
     sessions = _get(sess, "sessions")
@@ -254,28 +267,23 @@ def kpi_table(ctx: SectionContext) -> Table:
         "bounce_rate": {"bounced": _get(sess, "bounced_sessions"), "sessions": sessions},
         "avg_dwell_seconds": {"dwell_seconds": _get(sess, "dwell_seconds"), "sessions": sessions},
     }
-    keys = (
-        "uv",
-        "pv",
-        "uv_lift",
-        "offsite_uv_share",
-        "new_visitor_share",
-        "bounce_rate",
-        "avg_dwell_seconds",
-        "uv_value",
-    )
-    for key in keys:
-        ctx.record(key, t[key], **parts.get(key, {}))
+    for key in KPI_KEYS:
+        out.add(key, t[key], **parts.get(key, {}))
     s = ctx.mart("traffic_sessions")
     for r in s[(s["period"] == OVERALL) & (s["channel"] != ALL)].itertuples():
-        ctx.record(
+        out.add(
             "bounce_rate",
             metrics.ratio(r.bounced_sessions, r.sessions),
             segment=r.channel,
             bounced=r.bounced_sessions,
             sessions=r.sessions,
         )
-    return ctx.figures_table({k: t[k] for k in keys}, ctx.tr("traffic.kpis"))
+    return out
+
+
+def kpi_table(ctx: SectionContext) -> Table:
+    """Headline traffic figures, as the section recorded them."""
+    return ctx.figures_table({k: ctx.figure(k) for k in KPI_KEYS}, ctx.tr("traffic.kpis"))
 
 
 # --- PV and UV by channel and day ------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pandas as pd
 import seaborn as sns
 
 from .. import charts, metrics
-from ..context import SectionContext
+from ..context import FigureSet, SectionContext
 from ..display import Note, Table
 from ..i18n import label_values, register
 
@@ -273,28 +273,29 @@ KPI_KEYS = (
 )
 
 
-def kpi_table(ctx: SectionContext) -> Table:
-    """Headline users figures, recorded for the summary (per phase where a benchmark can be per phase)."""
+def figures(ctx: SectionContext) -> FigureSet:
+    """The users figures the kit records (per phase where a benchmark can be per phase)."""
+    out = FigureSet("users")
     t = totals(ctx)
     rr = retention_rates(ctx)
     n = ctx.params.settings.retention_days
     for key in KPI_KEYS:
         if key == "retention_30d":  # with its parts, so a year's roll-up can total it
-            ctx.record(
+            out.add(
                 key,
                 t[key],
                 retained=_get(rr, f"retained_{n}", cohort="overall", customer_type="all"),
                 buyers=_get(rr, "buyers", cohort="overall", customer_type="all"),
             )
         else:
-            ctx.record(key, t[key])
+            out.add(key, t[key])
     # per-phase segments: new customers by phase of first order, visitor conversion per phase,
     # retention by cohort (phase of first campaign order)
     acq = ctx.mart("users_acquisition")
     for ph in ctx.params.phases:
         first = acq[(acq["first_phase"] == ph.name) & (acq["customer_type"] == "new")]
-        ctx.record("new_customers", int(first["buyers"].sum()), segment=ph.name)
-        ctx.record(
+        out.add("new_customers", int(first["buyers"].sum()), segment=ph.name)
+        out.add(
             "retention_30d",
             _get(rr, f"rate_{n}", cohort=ph.name, customer_type="all"),
             segment=ph.name,
@@ -306,16 +307,21 @@ def kpi_table(ctx: SectionContext) -> Table:
             for kind in ("new", "returning"):
                 paying = _get(v, "paying_visitors", period=ph.name, visitor_type=kind)
                 visitors = _get(v, "visitors", period=ph.name, visitor_type=kind)
-                ctx.record(
+                out.add(
                     f"{kind}_visitor_cvr",
                     metrics.ratio(paying, visitors),
                     segment=ph.name,
                     paying_visitors=paying,
                     visitors=visitors,
                 )
+    return out
+
+
+def kpi_table(ctx: SectionContext) -> Table:
+    """Headline users figures, as the section recorded them."""
     covered = history(ctx)["covered"]
     names = {} if covered else {"new_customers": ctx.tr("users.first_seen_label")}
-    return ctx.figures_table({k: t[k] for k in KPI_KEYS}, ctx.tr("users.kpis"), names=names)
+    return ctx.figures_table({k: ctx.figure(k) for k in KPI_KEYS}, ctx.tr("users.kpis"), names=names)
 
 
 def history_note(ctx: SectionContext) -> Note:

@@ -19,8 +19,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from .errors import RetroError
-from .params import CampaignParams, Engine
+from ..errors import RetroError
+from ..params import CampaignParams, Engine
 
 # Our defaults for a Spark session we start; the YAML's engine.conf wins over every one of them.
 SPARK_DEFAULTS = {

@@ -11,20 +11,21 @@ depend on those figures. The report is re-exported only when a notebook, a statu
 
 Which marts a section read is recorded by its notebook as it runs under ``retro run``
 (``<run>/reads/<section>.json``, see ``SectionContext.mart``), so the fingerprint stored after an
-execution covers exactly the marts that execution used.
+execution covers exactly the marts that execution used. Every file named here is one ``retro.rundir`` names.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from functools import cache
 from pathlib import Path
 
-from .params import PROJECT_ROOT, CampaignParams
-from .sections import LATE
+from .catalog import FIGURES
+from .params import CampaignParams
+from .paths import PROJECT_ROOT
+from .registry import LATE
+from .rundir import RunDir, comparison_files, hash_file, hash_json
 
-READS_DIR = "reads"  # <run>/reads/<section>.json: the marts a section's last execution read
 # sections that show every figure's target or benchmark, or every other section's output
 READS_ALL_PARAMS = frozenset({"goals", *LATE})
 
@@ -38,24 +39,14 @@ def code_version() -> str:
     h = hashlib.sha256()
     for root in _CODE_DIRS:
         for path in sorted(root.rglob("*")):
-            if (
-                path.is_file()
-                and path.suffix in (".py", ".j2", ".css", ".yaml", ".js")
-                and "__pycache__" not in path.parts
-            ):
+            if path.is_file() and path.suffix in _CODE_SUFFIXES and "__pycache__" not in path.parts:
                 h.update(str(path.relative_to(PROJECT_ROOT)).encode())
                 h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 
-def _hash_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else "-"
-
-
 def _params_payload(params: CampaignParams, section: str) -> dict:
     """The YAML values ``section`` reads."""
-    from .catalog import FIGURES
-
     data = params.model_dump(mode="json")
     data["campaign"].pop("name", None)  # shown by the export only
     data.pop("engine", None)  # where the marts were computed: their fingerprints cover the result
@@ -73,23 +64,12 @@ def _params_payload(params: CampaignParams, section: str) -> dict:
     return data
 
 
-def read_marts(run_dir: Path, section: str) -> list[str] | None:
-    """The marts the section's last execution under ``retro run`` read or looked for (None: not recorded)."""
-    path = run_dir / READS_DIR / f"{section}.json"
-    try:
-        return json.loads(path.read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-
-
-def _marts_payload(run_dir: Path, section: str):
+def _marts_payload(rd: RunDir, section: str):
     """The manifest entries of the marts the section read; the whole manifest when that is not known."""
-    from .marts import read_manifest
-
-    reads = read_marts(run_dir, section)
+    reads = rd.read_reads(section)
     if reads is None:
-        return _hash_file(run_dir / "marts" / "manifest.json")
-    manifest = read_manifest(run_dir / "marts")
+        return hash_file(rd.manifest)
+    manifest = rd.read_manifest()
     # a mart that was looked for and is absent is an input too: "-" until it is built
     return {m: (manifest.get(m) or {}).get("fingerprint", "-") for m in sorted(reads)}
 
@@ -107,30 +87,27 @@ def section_fingerprint(
     ``notebook_hash``: the notebook's hash as it was when its execution started (a fingerprint taken after the
     execution must not take in an edit saved meanwhile).
     """
+    rd = RunDir(run_dir)
     payload = {
-        "notebook": notebook_hash or _hash_file(notebook),
+        "notebook": notebook_hash or hash_file(notebook),
         "params": _params_payload(params, name),
         "code": code_version(),
-        "marts": _marts_payload(run_dir, name),
-        "quality": _hash_file(run_dir / "marts" / "quality.json"),
+        "marts": _marts_payload(rd, name),
+        "quality": hash_file(rd.quality),
     }
-    if params.compare:  # the compared runs' figures, snapshot and marts (retro.comparison)
-        from .comparison import inputs_fingerprint
-
-        payload["compare"] = inputs_fingerprint(params)
+    if params.compare:  # the compared runs' figures, snapshot and marts
+        payload["compare"] = comparison_files(params)
     if reads_figures:  # the other sections' figures; the late sections' own files are written as they run
-        payload["figures"] = {
-            p.name: _hash_file(p) for p in sorted((run_dir / "figures").glob("*.json")) if p.stem not in LATE
-        }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+        payload["figures"] = {p.name: hash_file(p) for p in rd.figure_files() if p.stem not in LATE}
+    return hash_json(payload)
 
 
 def report_fingerprint(params: CampaignParams, run_dir: Path, statuses: dict) -> str:
     """The inputs of the exported report: every executed notebook, the statuses and the whole YAML."""
     payload = {
-        "notebooks": {p.name: _hash_file(p) for p in sorted((run_dir / "notebooks").glob("*.ipynb"))},
+        "notebooks": {p.name: hash_file(p) for p in sorted(RunDir(run_dir).notebooks.glob("*.ipynb"))},
         "statuses": {k: [v.status, v.reason] for k, v in sorted(statuses.items())},
         "params": params.model_dump(mode="json"),
         "code": code_version(),
     }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+    return hash_json(payload)

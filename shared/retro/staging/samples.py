@@ -23,7 +23,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .params import PROJECT_ROOT, CampaignParams, load_params
+from ..params import CampaignParams, load_params
+from ..paths import PROJECT_ROOT
 
 EXAMPLES_DIR = PROJECT_ROOT / "params" / "examples"
 EXAMPLES = ("online_retail", "superstore", "taobao")

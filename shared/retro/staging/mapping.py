@@ -28,13 +28,13 @@ listed. Problems are returned, not raised, so that all of them are reported toge
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
+from ..formatting import suggest
+from ..params import CampaignParams, TableSource
+from ..quality import Problem
+from ..schema import EVENT_TYPES, INPUT_TABLES, ORDER_STATUSES, SERVICE_TYPES, TABLES, Column, Table
 from .engines import dialect, fetch, is_spark, materialize_sql, view_sql, zoned_columns
-from .params import CampaignParams, TableSource
-from .quality import Problem
-from .schema import EVENT_TYPES, INPUT_TABLES, ORDER_STATUSES, SERVICE_TYPES, TABLES, Column, Table
 
 IBIS_TYPES = {
     "string": "string",
@@ -172,11 +172,6 @@ def _find_header(headers: list[str], wanted: str) -> str | None:
 def _headers_hint(headers: list[str], limit: int = 10) -> str:
     shown = ", ".join(repr(str(h)) for h in headers[:limit])
     return shown + (f" and {len(headers) - limit} more" if len(headers) > limit else "")
-
-
-def _suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 # --- parsing expressions ------------------------------------------------------------------------------------
@@ -333,7 +328,7 @@ def _key_problems(name: str, table: Table, src: TableSource, label: str) -> list
                     Problem(
                         name,
                         col,
-                        f"data.tables.{name}.{key} names a column the {name} table does not have{_suggest(col, known)}",
+                        f"data.tables.{name}.{key} names a column the {name} table does not have{suggest(col, known)}",
                         fix=f"use one of: {', '.join(known)}",
                         source=label,
                         code="unknown_column",

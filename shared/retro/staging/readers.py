@@ -26,10 +26,11 @@ import weakref
 from decimal import Decimal
 from pathlib import Path
 
+from ..errors import DataError
+from ..formatting import short
+from ..params import REMOTE_PATH, CampaignParams, TableSource
+from ..quality import Problem
 from .engines import is_spark
-from .errors import DataError
-from .params import REMOTE_PATH, CampaignParams, TableSource
-from .quality import Problem
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -833,7 +834,7 @@ def _convert(v, kind: str):
     if kind == "int" and got == "float" and float(v).is_integer():
         return int(v)
     if got != kind:
-        raise TypeError(f"{got} {_short(v)!r}")
+        raise TypeError(f"{got} {short(v)!r}")
     return v
 
 
@@ -909,12 +910,7 @@ def _ident(value: str) -> str:
 def _first_line(e) -> str:
     """The first line of an error, with machine paths cut to their file names."""
     lines = [x.strip() for x in str(e).splitlines() if x.strip()]
-    return _short(_ABS_PATH.sub(r"\1", lines[0]), 160) if lines else type(e).__name__
-
-
-def _short(v, limit: int = 40) -> str:
-    s = str(v)
-    return s if len(s) <= limit else s[: limit - 1] + "…"
+    return short(_ABS_PATH.sub(r"\1", lines[0]), 160) if lines else type(e).__name__
 
 
 def _scrub(text: str, secret: str | None) -> str:

@@ -27,8 +27,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .params import CampaignParams
-from .schema import TABLES
+from ..params import CampaignParams
+from ..schema import TABLES
+from .plan import demo_dir
 
 HOUR = 3600
 DAY = 86400
@@ -1592,3 +1593,21 @@ class PartWriter:
             self.open_part()
         self.writer.close()
         return self.rows
+
+
+def ensure_demo_data(params: CampaignParams, progress=None) -> Path | None:
+    """Generate the demo data set if the YAML asks for it and it is not on disk yet."""
+    if params.data.demo is None:
+        return None
+    out = demo_dir(params)
+    if not (out / "_demo.json").is_file():
+        if progress:
+            progress(f"generating demo data ({params.data.demo.size}, seed {params.data.demo.seed}) in {out}")
+        generate_demo(params, out, size=params.data.demo.size, seed=params.data.demo.seed, progress=progress)
+    return out
+
+
+def describe_demo(params: CampaignParams) -> dict:
+    """Row counts and settings of the generated demo data (from its _demo.json)."""
+    path = demo_dir(params) / "_demo.json"
+    return json.loads(path.read_text()) if path.is_file() else {}

@@ -13,99 +13,30 @@ and mapped here by DuckDB and shipped to Spark, up to ``engines.LOCAL_ROWS_LIMIT
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from .errors import DataError
-from .params import PROJECT_ROOT, CampaignParams, TableSource
-from .quality import Problem
-from .schema import TABLES
+from ..errors import DataError
+from ..params import CampaignParams, TableSource
+from ..quality import Problem
+from .plan import TablePlan
 
 
-def demo_dir(params: CampaignParams) -> Path:
-    """Folder of the generated demo data for this campaign's size and seed."""
-    d = params.data.demo
-    return PROJECT_ROOT / "data" / "demo" / f"{d.size}-seed{d.seed}"
-
-
-def ensure_demo_data(params: CampaignParams, progress=None) -> Path | None:
-    """Generate the demo data set if the YAML asks for it and it is not on disk yet."""
-    if params.data.demo is None:
-        return None
-    out = demo_dir(params)
-    if not (out / "_demo.json").is_file():
-        from .demo import generate_demo
-
-        if progress:
-            progress(f"generating demo data ({params.data.demo.size}, seed {params.data.demo.seed}) in {out}")
-        generate_demo(params, out, size=params.data.demo.size, seed=params.data.demo.seed, progress=progress)
-    return out
-
-
-def table_sources(params: CampaignParams) -> dict[str, TableSource]:
-    """Every provided table's source: the demo's Parquet folders, then the YAML's tables (which win)."""
-    out: dict[str, TableSource] = {}
-    if params.data.demo is not None:
-        root = demo_dir(params)
-        for name in TABLES:
-            out[name] = TableSource(path=str(root / name / "*.parquet"), format="parquet")
-    out.update(params.data.tables)
-    return out
-
-
-def available_tables(params: CampaignParams) -> set[str]:
-    """Canonical tables the campaign has: provided by the YAML (all of them for the demo) or derivable."""
-    from .derive import derivable
-
-    provided = set(table_sources(params))
-    return provided | derivable(provided, params)
-
-
-def source_label(src: TableSource) -> str:
-    """How a problem names its source: the file pattern, or the database or catalogue table, never a password."""
-    if src.url or src.format in ("duckdb", "sql") or not src.path:
-        return src.table or "query"
-    path = src.path if isinstance(src.path, str) else ", ".join(src.path or [])
-    return Path(path).name if path else ""
-
-
-def table_fingerprints(params: CampaignParams) -> dict[str, str]:
-    """Identity of each provided table's data for the mart cache; raises DataError naming every bad source."""
-    from .readers import source_fingerprint
-
-    prints, problems = {}, []
-    for name, src in sorted(table_sources(params).items()):
-        try:
-            prints[name] = source_fingerprint(name, src, params)
-        except DataError as e:
-            problems.extend(e.problems)
-    if problems:
-        raise DataError(problems)
-    return prints
-
-
-def connect(params: CampaignParams, temp_dir: Path | None = None):
-    """An Ibis connection to the YAML's engine (DuckDB in-process, or Spark): see ``retro.engines``."""
-    from .engines import connect as engine_connect
-
-    return engine_connect(params, temp_dir)
-
-
-def stage_tables(con, params: CampaignParams) -> tuple[dict, list[Problem]]:
+def stage_tables(con, params: CampaignParams, plan: TablePlan | None = None) -> tuple[dict, list[Problem]]:
     """Read every provided table once, map it to canonical form, derive what the data implies, check it.
 
     Returns the staged Ibis tables and the soft problems; raises DataError listing every hard problem
     (nothing has been written anywhere by then).
     """
-    from . import derive, engines, mapping, readers, validate
+    from . import checks, derive, engines, mapping, readers
+
+    plan = plan or TablePlan.of(params)
 
     lines: list[str] = []
     problems: list[Problem] = []
     canonical = {}
     local = None  # on Spark: the DuckDB connection reading the sources Spark does not read itself
     try:
-        for name, src in sorted(table_sources(params).items()):
-            label = source_label(src)
+        labels = plan.labels()
+        for name, src in sorted(plan.sources.items()):
+            label = labels[name]
             target = con
             try:
                 if engines.is_spark(con) and not readers.read_by_spark(name, src, params):
@@ -136,7 +67,7 @@ def stage_tables(con, params: CampaignParams) -> tuple[dict, list[Problem]]:
     tables, found = derive.derive_tables(con, canonical, params)
     problems.extend(found)
     if not lines and not any(p.hard for p in problems):
-        problems.extend(validate.check_tables(con, tables, params))
+        problems.extend(checks.check_tables(con, tables, params, plan))
     hard = lines + [p.line() for p in problems if p.hard]
     if hard:
         raise DataError(hard)
@@ -180,9 +111,3 @@ def _ship(con, name: str, local, table, src: TableSource, label: str):
             f"(data.tables.{name}.path) or as a catalogue table (data.tables.{name}.table)"
         )
     return ship_arrow(con, name, local.to_pyarrow(table))
-
-
-def describe_demo(params: CampaignParams) -> dict:
-    """Row counts and settings of the generated demo data (from its _demo.json)."""
-    path = demo_dir(params) / "_demo.json"
-    return json.loads(path.read_text()) if path.is_file() else {}

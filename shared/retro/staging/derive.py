@@ -40,10 +40,11 @@ from __future__ import annotations
 
 import ibis
 
+from ..params import CampaignParams, TableSource
+from ..quality import Problem
 from .engines import materialize
-from .marts.common import first_by
-from .params import CampaignParams, TableSource
-from .quality import Problem
+from .exprs import first_by
+from .plan import derivable, lines_source, source_label
 
 NON_MERCHANDISE_SKUS = (
     "POST",  # postage
@@ -58,41 +59,7 @@ NON_MERCHANDISE_SKUS = (
     "AMAZONFEE",
 )
 UNKNOWN_CATEGORY = "(unknown)"  # the sales marts' label for SKUs without a category
-ORDER_LINE_TABLES = ("orders", "order_items", "products", "users")
-SHIPMENT_COLUMNS = ("shipped_time", "delivered_time")
 _STATUS_RANK = ("paid", "refunded", "cancelled")  # an order takes the first status any of its lines has
-
-
-def _lines_source(params: CampaignParams) -> TableSource | None:
-    return params.data.tables.get("order_lines")
-
-
-def _maps(src: TableSource | None, columns) -> bool:
-    """Whether the YAML maps (or gives a default for) any of ``columns``."""
-    return src is not None and any(c in src.columns or c in src.defaults for c in columns)
-
-
-def derivable(provided: set[str], params: CampaignParams) -> set[str]:
-    """Canonical tables that can be derived from the provided ones (and that are not provided)."""
-    out: set[str] = set()
-    if "order_lines" in provided:
-        out.update(ORDER_LINE_TABLES)
-        if _maps(_lines_source(params), SHIPMENT_COLUMNS):
-            out.add("shipments")
-    if "orders" in provided:
-        out.add("users")  # from first orders: province and city tier, no membership or registration
-    return out - provided
-
-
-def sources_of(name: str, provided: set[str], params: CampaignParams) -> set[str] | None:
-    """The provided sources a staged table is made from (None: it is neither provided nor derivable).
-
-    A provided table comes from itself; a derived one from every source ``derivable`` derives it from
-    (users from orders or from order lines: both, when both are given).
-    """
-    if name in provided:
-        return {name}
-    return {src for src in provided if name in derivable({src}, params)} or None
 
 
 def derive_tables(con, tables: dict, params: CampaignParams) -> tuple[dict, list[Problem]]:
@@ -105,7 +72,7 @@ def derive_tables(con, tables: dict, params: CampaignParams) -> tuple[dict, list
     lines = tables.pop("order_lines", None)
     if lines is not None:
         wanted = derivable(set(tables) | {"order_lines"}, params)
-        derived, found = derive_from_lines(con, lines, _lines_source(params) or TableSource(path="-"), params, wanted)
+        derived, found = derive_from_lines(con, lines, lines_source(params) or TableSource(path="-"), params, wanted)
         tables.update(derived)
         problems.extend(found)
     if "orders" in tables and "users" not in tables:
@@ -134,12 +101,6 @@ def users_from_orders(con, orders) -> tuple:
     n = int(table.count().execute())
     what = "derived from first orders, one row per customer (no membership or registration data)"
     return table, [_derived("users", what, n, "orders")]
-
-
-def _label(src: TableSource) -> str:
-    from .sources import source_label
-
-    return source_label(src)
 
 
 def _derived(table: str, what: str, rows: int | None, label: str, column: str | None = None, fix: str = "") -> Problem:
@@ -216,9 +177,9 @@ def _orders(facts, src: TableSource):
 
 def derive_from_lines(con, lines, src: TableSource, params: CampaignParams, wanted: set[str]):
     """Orders, items, products, users and shipments from an order-line table; returns (tables, problems)."""
-    from .schema import TABLES
+    from ..schema import TABLES
 
-    label = _label(src)
+    label = source_label(src)
     problems: list[Problem] = []
     facts = _line_facts(lines)
     staged = materialize(con, "__derived_order_facts", _orders(facts, src))
@@ -438,7 +399,7 @@ def derive_events(con, events, params: CampaignParams):
     label = ""
     src = params.data.tables.get("events")
     if src is not None:
-        label = _label(src)
+        label = source_label(src)
     s = (
         events.aggregate(
             n=events.count(),
