@@ -20,13 +20,13 @@ from conftest import DEMO_YAML, retro
 from retro import comparison, freshness, rundir
 from retro.comparison import align_daily, delta, phase_days, relative_change
 from retro.context import Recorded, SectionContext
-from retro.errors import ParamsError
+from retro.errors import RetroError
 from retro.findings import comparison_findings
 from retro.params import load_params
-from retro.paths import PROJECT_ROOT
 from retro.run import NOTEBOOK_DIR
 from retro.rundir import load_run
 from retro.sections import SECTIONS
+from retro.validate import check_campaign
 
 PHASES_2026 = [
     {"name": "warmup", "start": "2026-11-01", "end": "2026-11-02"},
@@ -127,7 +127,7 @@ def test_findings_name_the_largest_changes_for_better_and_worse(tmp_path):
 
 # --- the YAML ----------------------------------------------------------------------------------------------
 def test_compare_key_errors_name_the_key(tmp_path, monkeypatch):
-    monkeypatch.setattr(comparison, "PROJECT_ROOT", tmp_path / "project")  # default run folders of YAMLs
+    monkeypatch.setattr(rundir, "OUTPUTS", tmp_path / "project" / "outputs")  # default run folders of YAMLs
     ok = fake_run(tmp_path / "ok", [Recorded("gmv", 1.0, "sales")])
     (tmp_path / "empty").mkdir()
     no_snapshot = fake_run(tmp_path / "old", [Recorded("gmv", 1.0, "sales")])
@@ -142,15 +142,15 @@ def test_compare_key_errors_name_the_key(tmp_path, monkeypatch):
         ({"run": "old"}, "compare[0].run: old: no campaign.json"),
         ({"params": "missing.yaml"}, "compare[0].params: missing.yaml: file not found"),
         ({"params": "never.yaml"}, "compare[0].params: never.yaml has not been run: run `retro run never.yaml`"),
-        ({"run": str(PROJECT_ROOT / "outputs" / "demo_double11")}, "compare[0]: this is the campaign's own run"),
+        ({"run": str(rundir.OUTPUTS / "demo_double11")}, "compare[0]: this is the campaign's own run"),
     ]
     for entry, expected in cases:
-        with pytest.raises(ParamsError) as e:
-            load_params(campaign_yaml(tmp_path, [entry]))
+        with pytest.raises(RetroError) as e:  # the YAML's own keys at load, the runs they name before a run
+            check_campaign(load_params(campaign_yaml(tmp_path, [entry])))
         (line,) = e.value.problems
         assert expected in line and line.startswith(str(tmp_path / "this.yaml")), line
-    with pytest.raises(ParamsError) as e:  # two comparisons both defaulting to the run's campaign name
-        load_params(campaign_yaml(tmp_path, [{"run": "ok"}, {"run": str(ok)}]))
+    with pytest.raises(RetroError) as e:  # two comparisons both defaulting to the run's campaign name
+        check_campaign(load_params(campaign_yaml(tmp_path, [{"run": "ok"}, {"run": str(ok)}])))
     assert e.value.problems == [f"{tmp_path / 'this.yaml'}: compare: label 'Double 11 2025' is used twice; "
                                 "give each comparison its own label"]  # fmt: skip
     # a campaign YAML that has run is read from its default run folder outputs/<id>/

@@ -103,9 +103,9 @@ FIGURE = '{"key": "gmv", "unit": "count", "better": "up", "en": "", "zh": "", "d
     ],
 )
 def test_a_bad_plugin_is_one_line_naming_its_file(tmp_path, monkeypatch, name, text, problem):
-    import retro.plugins
+    import retro.paths
 
-    monkeypatch.setattr(retro.plugins, "PROJECT_ROOT", tmp_path)  # paths in messages as the user sees them
+    monkeypatch.setattr(retro.paths, "PROJECT_ROOT", tmp_path)  # paths in messages as the user sees them
     plugins, notebooks = tmp_path / "shared" / "plugins", tmp_path / "notebooks"
     plugins.mkdir(parents=True)
     notebooks.mkdir()
@@ -188,6 +188,7 @@ def test_check_names_a_broken_plugin(demo, project):
 
 def test_goals_shows_a_crashing_plugins_figures_as_missing(monkeypatch, tmp_path):
     """A plug-in whose code fails must not take the goals page down with it (its own page says why)."""
+    import retro.context
     from retro import plugins, sections
     from retro.sections import Section, goals
 
@@ -200,6 +201,6 @@ def test_goals_shows_a_crashing_plugins_figures_as_missing(monkeypatch, tmp_path
     monkeypatch.setattr(plugins, "load", crash)
     assert goals._owner_totals(None, "crashy") == {}
     # the kit's own sections are not silenced: a bug there still surfaces
-    monkeypatch.setattr(goals.importlib, "import_module", crash)
+    monkeypatch.setattr(retro.context.importlib, "import_module", crash)
     with pytest.raises(ZeroDivisionError):
         goals._owner_totals(None, "sales")

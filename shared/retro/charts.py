@@ -108,6 +108,22 @@ def axis_formatter(unit: str, lang: str, currency: str = "CNY") -> FuncFormatter
     return FuncFormatter(lambda v, _: fmt.number(v, lang, decimals=0 if abs(v) >= 10 or v == int(v) else 1))
 
 
+PHASE_COLORS = {"warmup": "#e8eef8", "burst": "#fde9d9", "tail": "#eaf3e3"}
+
+
+def shade_phases(ax, phases, lang: str) -> None:
+    """Shade each phase's days (whole days, start to end inclusive) behind a daily chart, labelled for its legend."""
+    for ph in phases:
+        ax.axvspan(
+            pd.Timestamp(ph.start),
+            pd.Timestamp(ph.end) + pd.Timedelta(days=1),
+            color=PHASE_COLORS.get(ph.name, "#eee"),
+            alpha=0.6,
+            zorder=0,
+            label=tr(f"phase.{ph.name}", lang),
+        )
+
+
 def finish(fig: Figure, ax, title: str, xlabel: str = "", ylabel: str = "") -> Chart:
     """Title and label a chart; every chart says what it shows and in which unit."""
     ax.set_title(title, loc="left")

@@ -121,7 +121,7 @@ class TableSource(_Model):
     time_format: str | list[str] | None = None  # strptime pattern(s) tried in turn, or epoch / epoch_ms
     status_rule: Literal["column", "negative_quantity", "invoice_prefix"] = "column"
     cancel_prefix: str = "C"
-    # order_lines: SKUs that are not merchandise (postage, fees); None: retro.derive.NON_MERCHANDISE_SKUS
+    # order_lines: SKUs that are not merchandise (postage, fees); None: retro.staging.derive.NON_MERCHANDISE_SKUS
     non_merchandise: list[str] | None = None
 
     @field_validator("timezone")
@@ -184,7 +184,7 @@ class Settings(_Model):
 
 
 class Engine(_Model):
-    """Where marts are computed (``retro.engines``).
+    """Where marts are computed (``retro.staging.engines``).
 
     ``duckdb`` (default): in this process, memory bounded, spilling to disk beyond ``memory_limit``.
     ``spark``: a Spark session at ``master`` (``local[2]``, ``spark://host:7077``, ``yarn``, ``k8s://…``;

@@ -35,7 +35,7 @@ class SectionStatus:
     status: str
     seconds: float = 0.0
     reason: str = ""
-    fingerprint: str = ""  # inputs of the executed notebook (retro.cache); unchanged inputs skip execution
+    fingerprint: str = ""  # inputs of the executed notebook (retro.freshness); unchanged inputs skip execution
 
 
 @dataclass
@@ -174,7 +174,7 @@ def _run_locked(params, params_file, rd: RunDir, plan: TablePlan, only, jobs, fo
         echo(f"  {name:<{width}} started")
         executed = hash_file(notebook_dir / SECTIONS[name].notebook)
         st = execute_section(name, params_file, run_dir, notebook_dir)
-        # taken after the execution, to cover the marts it read (retro.cache), of the notebook it started with
+        # taken after the execution, to cover the marts it read (retro.freshness), of the notebook it started with
         st.fingerprint = fingerprint_of(name, executed) if st.status == "done" else ""
         word = "done" if st.status == "done" else "FAILED"
         echo(f"  {name:<{width}} {word} in {st.seconds:.1f}s" + (f": {st.reason}" if st.reason else ""))

@@ -97,7 +97,8 @@ def swapped_in(path: Path):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}-{threading.get_ident()}")
+    # same suffix: the writer may choose its format by it (papermill warns on a name not ending in .ipynb)
+    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}-{threading.get_ident()}{path.suffix}")
     try:
         yield tmp
     finally:

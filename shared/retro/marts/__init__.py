@@ -3,7 +3,7 @@
 A mart is a function ``(t: Tables, p: CampaignParams) -> ibis.Table`` registered with ``@mart``. Marts
 hold parts (sums, counts, distinct counts at each level a section shows), not ratios: ratios are computed
 from the parts by ``retro.metrics`` at display time. Because they are Ibis expressions, the same definitions
-run on DuckDB or on Spark (``engine.kind``, ``retro.engines``) with the same results; only the mart tables
+run on DuckDB or on Spark (``engine.kind``, ``retro.staging.engines``) with the same results; only the mart tables
 come back from the engine, through Arrow, to be written here.
 
 Each mart file is reused while its fingerprint holds: the mart module's code, the YAML values marts depend

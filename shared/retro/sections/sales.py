@@ -6,8 +6,6 @@ Reads the marts of ``retro.marts.sales``; every ratio is computed from the mart'
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pandas as pd
 
 from .. import charts, metrics
@@ -187,19 +185,6 @@ def gross_vs_net(ctx: SectionContext) -> Table:
     )
 
 
-def _shade_phases(ax, ctx: SectionContext) -> None:
-    colors = {"warmup": "#e8eef8", "burst": "#fde9d9", "tail": "#eaf3e3"}
-    for ph in ctx.params.phases:
-        ax.axvspan(
-            pd.Timestamp(ph.start),
-            pd.Timestamp(ph.end + timedelta(days=1)),
-            color=colors.get(ph.name, "#eee"),
-            alpha=0.6,
-            zorder=0,
-            label=ctx.tr(f"phase.{ph.name}"),
-        )
-
-
 def daily_chart(ctx: SectionContext) -> charts.Chart:
     """GMV and net sales per day over the campaign, phases shaded; with comparisons, by phase day."""
     if ctx.comparisons:
@@ -215,7 +200,7 @@ def daily_chart(ctx: SectionContext) -> charts.Chart:
         ignore_index=True,  # a day with only cancelled orders has no net sales: 0, not a gap
     )
     fig, ax = charts.new_figure()
-    _shade_phases(ax, ctx)
+    charts.shade_phases(ax, ctx.params.phases, ctx.lang)
     import seaborn as sns
 
     sns.lineplot(data=long, x="day", y="value", hue="series", marker="o", ax=ax)
@@ -262,7 +247,7 @@ def hourly_chart(ctx: SectionContext) -> charts.Chart:
     """GMV per clock hour over the campaign: the midnight burst shows as the tallest spike."""
     h = ctx.mart("sales_hourly")
     fig, ax = charts.new_figure()
-    _shade_phases(ax, ctx)
+    charts.shade_phases(ax, ctx.params.phases, ctx.lang)
     ax.plot(pd.to_datetime(h["hour"]), h["gmv"], color=charts.PALETTE[0], linewidth=1)
     ax.yaxis.set_major_formatter(charts.axis_formatter("money", ctx.lang, ctx.currency))
     fig.autofmt_xdate()

@@ -7,8 +7,6 @@ with ``retro.metrics``. ``totals`` is shared with the goals section so both show
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pandas as pd
 
 from .. import charts, metrics
@@ -197,19 +195,6 @@ def _daily_average_uv(ctx: SectionContext) -> tuple[float | None, float | None]:
         return camp, None
     base = metrics.ratio(d.loc[d["period"] == "baseline", "uv"].sum(), days["baseline"])
     return camp, (base or None)
-
-
-def _shade_phases(ax, ctx: SectionContext) -> None:
-    colors = {"warmup": "#e8eef8", "burst": "#fde9d9", "tail": "#eaf3e3"}
-    for ph in ctx.params.phases:
-        ax.axvspan(
-            pd.Timestamp(ph.start),
-            pd.Timestamp(ph.end + timedelta(days=1)),
-            color=colors.get(ph.name, "#eee"),
-            alpha=0.6,
-            zorder=0,
-            label=ctx.tr(f"phase.{ph.name}"),
-        )
 
 
 def _campaign_days(df: pd.DataFrame) -> pd.DataFrame:
@@ -561,7 +546,7 @@ def daily_uv_chart(ctx: SectionContext) -> charts.Chart:
     d = d[d["channel"] == ALL].sort_values("day")
     _, base_daily = _daily_average_uv(ctx)
     fig, ax = charts.new_figure()
-    _shade_phases(ax, ctx)
+    charts.shade_phases(ax, ctx.params.phases, ctx.lang)
     ax.plot(
         d["day"],
         d["uv"],

@@ -15,8 +15,6 @@ coupon tables need totals over all chunks, and those are aggregated incrementall
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..params import CampaignParams
+from ..rundir import new_folder
 from ..schema import TABLES
 from .plan import demo_dir
 
@@ -443,11 +442,7 @@ def generate_demo(
     spec = SIZES[size]
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    try:
+    with new_folder(out_dir) as tmp:
         story, rows = write_dataset(params, tmp, spec, seed, say)
         info = {
             "size": size,
@@ -457,24 +452,9 @@ def generate_demo(
             "seconds": round(time.perf_counter() - t0, 2),
             "story": story,
         }
-        text = json.dumps(info, ensure_ascii=False, indent=2) + "\n"
-        (tmp / "_demo.json").write_text(text, encoding="utf-8")
-        replace_folder(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        (tmp / "_demo.json").write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     say(f"demo data ({size}, seed {seed}) written to {out_dir} in {time.perf_counter() - t0:.1f}s")
     return {name: out_dir / name for name in TABLES}
-
-
-def replace_folder(tmp: Path, out_dir: Path) -> None:
-    """Move the finished data set into place, replacing an older one only once the new one is complete."""
-    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-    if out_dir.exists():
-        out_dir.rename(old)
-    tmp.rename(out_dir)
-    if old.exists():
-        shutil.rmtree(old)
 
 
 def write_dataset(params: CampaignParams, folder: Path, spec: SizeSpec, seed: int, say) -> tuple[dict, dict]:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..errors import RetroError
 from ..params import CampaignParams, Engine
+from ..rundir import write_atomic
 
 # Our defaults for a Spark session we start; the YAML's engine.conf wins over every one of them.
 SPARK_DEFAULTS = {
@@ -162,9 +163,7 @@ def _conf_text(value) -> str:
 def _log4j_file() -> Path:
     path = Path(tempfile.gettempdir()) / "retro-spark-log4j2.properties"
     if not path.is_file() or path.read_text() != _QUIET_LOG4J:
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(_QUIET_LOG4J)
-        os.replace(tmp, path)
+        write_atomic(path, _QUIET_LOG4J)
     return path
 
 

@@ -30,7 +30,7 @@ from ..errors import DataError
 from ..formatting import short
 from ..params import REMOTE_PATH, CampaignParams, TableSource
 from ..quality import Problem
-from .engines import is_spark
+from .engines import DuckDBSql, is_spark
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -41,6 +41,8 @@ CHUNK_ROWS = 50_000  # rows per fetch from an SQL database
 
 _HIVE_PART = re.compile(r"[^=/\\]+=[^/\\]*")
 _ABS_PATH = re.compile(r"(?<![\w.:/])(?:/[^\s'\"/]+)*/([^\s'\"/]+)")
+
+_SQL = DuckDBSql()  # the sources are read by DuckDB: its quoting of names and literals
 
 
 # --- where the data is --------------------------------------------------------------------------------
@@ -219,7 +221,7 @@ def _read_csv(con, name: str, src: TableSource, params: CampaignParams, files: l
     delim = src.delimiter or ("\t" if fmt == "tsv" else None)
     if delim is None:
         delim = _sniff_delimiter(duck, readable[0], src.skip_rows)
-    options = f"all_varchar=true, header=true, skip={int(src.skip_rows)}, delim={_lit(delim)}"
+    options = f"all_varchar=true, header=true, skip={int(src.skip_rows)}, delim={_SQL.lit(delim)}"
     headers = {}
     for original, p in zip(files, readable, strict=True):
         if not _has_header(p, src.skip_rows):
@@ -234,7 +236,7 @@ def _read_csv(con, name: str, src: TableSource, params: CampaignParams, files: l
             continue
         try:
             headers[original] = [
-                r[0] for r in duck.execute(f"DESCRIBE SELECT * FROM read_csv({_lit(p)}, {options})").fetchall()
+                r[0] for r in duck.execute(f"DESCRIBE SELECT * FROM read_csv({_SQL.lit(p)}, {options})").fetchall()
             ]
         except Exception as e:  # duckdb.Error: a file DuckDB cannot parse as CSV
             line = re.search(r"Line: (\d+)", str(e))
@@ -250,7 +252,7 @@ def _read_csv(con, name: str, src: TableSource, params: CampaignParams, files: l
     if problems:
         raise DataError(problems)
     _check_same_headers(name, params, headers)
-    file_list = "[" + ", ".join(_lit(p) for p in readable) + "]"
+    file_list = "[" + ", ".join(_SQL.lit(p) for p in readable) + "]"
     _create_view(duck, name, f"SELECT * FROM read_csv({file_list}, {options})", _shown(files[0], params))
 
 
@@ -327,7 +329,9 @@ def _transcode(name: str, params: CampaignParams, p: Path, encoding: str, out: P
 def _sniff_delimiter(duck, p: Path, skip_rows: int) -> str:
     """The delimiter DuckDB's sniffer finds in the first file (``,`` when it cannot tell)."""
     try:
-        row = duck.execute(f"SELECT Delimiter FROM sniff_csv({_lit(p)}, header=true, skip={int(skip_rows)})").fetchone()
+        row = duck.execute(
+            f"SELECT Delimiter FROM sniff_csv({_SQL.lit(p)}, header=true, skip={int(skip_rows)})"
+        ).fetchone()
     except Exception:  # duckdb.Error: fall back to the common case, the read reports real problems
         return ","
     return row[0] if row and row[0] and len(row[0]) == 1 else ","
@@ -456,7 +460,7 @@ def _excel_text(v) -> str:
 def _read_parquet(con, name: str, params: CampaignParams, files: list[Path]) -> None:
     """A view over the Parquet files; key=value folders (hive partitioning) become ordinary columns."""
     hive = any(_HIVE_PART.fullmatch(part) for p in files for part in p.parent.parts)
-    file_list = "[" + ", ".join(_lit(p) for p in files) + "]"
+    file_list = "[" + ", ".join(_SQL.lit(p) for p in files) + "]"
     sql = f"SELECT * FROM read_parquet({file_list}, hive_partitioning={'true' if hive else 'false'})"
     _create_view(con.con, name, sql, _shown(files[0], params))
 
@@ -559,14 +563,14 @@ def _read_duckdb(con, name: str, src: TableSource, params: CampaignParams) -> No
                         f"check data.tables.{name}.table",
                     )
                 )
-            sql = "SELECT * FROM " + ".".join(_ident(x) for x in parts)
+            sql = "SELECT * FROM " + ".".join(_SQL.q(x) for x in parts)
         else:
             sql = src.query
         batches = source.execute(sql).fetch_record_batch(CHUNK_ROWS)
         duck = con.con
         duck.register("_retro_batches", batches)
         try:
-            duck.execute(f"CREATE OR REPLACE TEMP TABLE {_ident(_raw_name(name))} AS SELECT * FROM _retro_batches")
+            duck.execute(f"CREATE OR REPLACE TEMP TABLE {_SQL.q(_raw_name(name))} AS SELECT * FROM _retro_batches")
         finally:
             duck.unregister("_retro_batches")
     except DataError:
@@ -752,7 +756,7 @@ def _stream_rows(duck, name: str, label: str, result) -> None:
         raise DataError(
             _fail(name, f"{label} has duplicate column names {dupes}", "", "give each column its own alias")
         )
-    raw = _ident(_raw_name(name))
+    raw = _SQL.q(_raw_name(name))
     kinds: list[str] | None = None
     seen = 0
     while True:
@@ -848,7 +852,7 @@ def _raw_name(name: str) -> str:
 def _create_view(duck, name: str, select: str, shown: str) -> None:
     """``raw_<name>`` as a temporary view; DuckDB's binding errors (unreadable files) become one line."""
     try:
-        duck.execute(f"CREATE OR REPLACE TEMP VIEW {_ident(_raw_name(name))} AS {select}")
+        duck.execute(f"CREATE OR REPLACE TEMP VIEW {_SQL.q(_raw_name(name))} AS {select}")
     except Exception as e:  # duckdb.Error
         raise DataError(_fail(name, f"cannot be read: {_first_line(e)}", shown, "")) from None
 
@@ -863,7 +867,7 @@ def _create_table_from_frame(duck, name: str, df) -> None:
             table = table.set_column(i, table.field(i).name, pa.nulls(len(column), pa.string()))
     duck.register("_retro_frame", table)
     try:
-        duck.execute(f"CREATE OR REPLACE TEMP TABLE {_ident(_raw_name(name))} AS SELECT * FROM _retro_frame")
+        duck.execute(f"CREATE OR REPLACE TEMP TABLE {_SQL.q(_raw_name(name))} AS SELECT * FROM _retro_frame")
     finally:
         duck.unregister("_retro_frame")
 
@@ -895,16 +899,6 @@ def _shown(p: Path, params: CampaignParams) -> str:
         except ValueError:
             pass
     return Path(p).name
-
-
-def _lit(value) -> str:
-    """An SQL string literal."""
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _ident(value: str) -> str:
-    """An SQL quoted identifier."""
-    return '"' + str(value).replace('"', '""') + '"'
 
 
 def _first_line(e) -> str:

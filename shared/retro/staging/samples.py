@@ -12,7 +12,7 @@ Three shapes, each written in its real-world layout so the YAML mapping (not cod
   behavior_type pv / cart / fav / buy, timestamp in unix seconds of Asia/Shanghai days).
 
 Every date falls inside the example campaign's calendar (its baseline and phases), read from the YAML, so
-the data and the YAML cannot drift apart. ``python -m retro.samples`` rewrites all three.
+the data and the YAML cannot drift apart. ``python -m retro.staging.samples`` rewrites all three.
 """
 
 from __future__ import annotations
@@ -280,7 +280,7 @@ def write_example(name: str, folder: Path = EXAMPLES_DIR) -> list[Path]:
 
 
 def main() -> None:
-    """Rewrite the sample data of every example (``python -m retro.samples``)."""
+    """Rewrite the sample data of every example (``python -m retro.staging.samples``)."""
     import click
 
     for name in EXAMPLES:

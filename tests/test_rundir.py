@@ -1,0 +1,86 @@
+"""The run folder's records: written whole or not at all, a damaged one read as missing, one writer at a time."""
+
+from __future__ import annotations
+
+import os
+
+import pyarrow as pa
+import pytest
+from retro.errors import RetroError
+from retro.rundir import Recorded, RunDir, new_folder, read_json, swapped_in, write_json
+
+
+def test_a_record_round_trips_and_leaves_no_temporary_file(tmp_path):
+    path = write_json(tmp_path / "a" / "rec.json", {"gmv": 1.5, "名称": "双11"})
+    assert read_json(path) == {"gmv": 1.5, "名称": "双11"}
+    assert sorted(p.name for p in path.parent.iterdir()) == ["rec.json"]
+
+
+@pytest.mark.parametrize("text", ["", '{"fingerprint": "ab', "null", "[1, 2]"])
+def test_a_damaged_or_foreign_manifest_reads_as_none(tmp_path, text):
+    rd = RunDir(tmp_path)
+    rd.marts.mkdir(parents=True)
+    rd.manifest.write_text(text)
+    assert rd.read_manifest() == {}  # every mart is rebuilt, none trusted
+
+
+def test_damaged_figures_statuses_and_reads_are_missing(tmp_path):
+    rd = RunDir(tmp_path)
+    rd.write_figures("sales", [Recorded("gmv", 10.0, "sales")])
+    assert rd.read_figures("sales") == [Recorded("gmv", 10.0, "sales")]
+    rd.figures_of("sales").write_text('[{"key": "gmv", "val')  # a write cut short (disk full, kill -9)
+    assert rd.read_figures("sales") == []
+    rd.statuses.write_text("")
+    assert rd.read_statuses() == {}
+    rd.write_reads("sales", {"b", "a"})
+    assert rd.read_reads("sales") == ["a", "b"]
+    rd.reads_of("sales").write_text("{")
+    assert rd.read_reads("sales") is None  # not recorded: the section depends on every mart
+
+
+def test_an_empty_or_unreadable_mart_is_missing(tmp_path):
+    rd = RunDir(tmp_path)
+    rd.write_mart("sales_daily", pa.table({"gmv": [1.0, 2.0]}))
+    assert rd.has_mart("sales_daily") and list(rd.read_mart("sales_daily")["gmv"]) == [1.0, 2.0]
+    rd.mart("sales_daily").write_bytes(b"")
+    assert not rd.has_mart("sales_daily") and rd.read_mart("sales_daily") is None
+    rd.mart("sales_daily").write_bytes(b"PAR1 not really parquet")
+    assert rd.read_mart("sales_daily") is None
+
+
+def test_a_new_folder_replaces_the_old_one_only_when_complete(tmp_path):
+    final = tmp_path / "report"
+    final.mkdir()
+    (final / "index.html").write_text("old")
+    with pytest.raises(ZeroDivisionError), new_folder(final) as tmp:
+        (tmp / "index.html").write_text("half")
+        raise ZeroDivisionError("the export failed halfway")
+    assert (final / "index.html").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+    with new_folder(final) as tmp:
+        (tmp / "index.html").write_text("new")
+    assert (final / "index.html").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+def test_a_swapped_in_file_is_untouched_until_its_writer_returns(tmp_path):
+    nb = tmp_path / "notebooks" / "01_sales.ipynb"
+    nb.parent.mkdir()
+    nb.write_text("previous")
+    with swapped_in(nb) as tmp:
+        tmp.write_text("executing")
+        assert nb.read_text() == "previous"
+    assert nb.read_text() == "executing"
+    with swapped_in(nb):
+        pass  # the writer never started (a kernel that did not come up): nothing is swapped in
+    assert nb.read_text() == "executing"
+
+
+def test_a_second_writer_is_refused_naming_the_first(tmp_path):
+    rd = RunDir(tmp_path / "outputs" / "x")
+    with rd.lock():
+        with pytest.raises(RetroError, match=f"process {os.getpid()}"), RunDir(rd.path).lock():
+            pass
+    with rd.lock():  # released when the first run ended
+        pass
+    assert not (tmp_path / "outputs").exists()  # the lock leaves nothing under outputs/
