@@ -34,11 +34,6 @@ LAB_PARAMS_ENV = "RETRO_PARAMS"  # set by `retro lab` for the notebooks it opens
 MARTS_BUILT_ENV = "RETRO_MARTS_BUILT"
 
 
-def missing_tables(section: Section, params: CampaignParams, plan: TablePlan | None = None) -> list[str]:
-    """Required tables of a section that the campaign's data does not provide."""
-    return (plan or TablePlan.of(params)).missing(section.requires)
-
-
 def _recorded(key: str, value, section: str, segment: str | None, parts: dict) -> Recorded:
     if key not in FIGURES:
         raise KeyError(f"figure {key!r} is not in retro.catalog.FIGURES")
@@ -65,13 +60,6 @@ class FigureSet(list):
         rec = _recorded(key, value, self.section, segment, parts)
         _put(self, rec)
         return rec.value
-
-    def value(self, key: str, segment: str | None = None) -> float | None:
-        return next((f.value for f in self if f.key == key and f.segment == segment), None)
-
-    def overall(self) -> dict[str, float | None]:
-        """The whole-campaign figures by key."""
-        return {f.key: f.value for f in self if f.segment is None}
 
 
 def section_module(name: str):
