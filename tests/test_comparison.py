@@ -20,13 +20,14 @@ from conftest import DEMO_YAML, retro
 from retro import comparison, freshness, rundir
 from retro.comparison import align_daily, delta, phase_days, relative_change
 from retro.context import Recorded, SectionContext
-from retro.errors import RetroError
+from retro.errors import ParamsError, RetroError
 from retro.findings import comparison_findings
 from retro.params import load_params
+from retro.paths import shown
 from retro.run import NOTEBOOK_DIR
 from retro.rundir import load_run
 from retro.sections import SECTIONS
-from retro.validate import check_campaign
+from retro.validate import check_campaign, check_comparisons
 
 PHASES_2026 = [
     {"name": "warmup", "start": "2026-11-01", "end": "2026-11-02"},
@@ -126,6 +127,11 @@ def test_findings_name_the_largest_changes_for_better_and_worse(tmp_path):
 
 
 # --- the YAML ----------------------------------------------------------------------------------------------
+def compare_problems(params) -> list[str]:
+    """What `retro run` and `retro check` refuse of the YAML's comparisons, before reading any data."""
+    return check_comparisons(params, shown(params.source))
+
+
 def test_compare_key_errors_name_the_key(tmp_path, monkeypatch):
     monkeypatch.setattr(rundir, "OUTPUTS", tmp_path / "project" / "outputs")  # default run folders of YAMLs
     ok = fake_run(tmp_path / "ok", [Recorded("gmv", 1.0, "sales")])
@@ -144,15 +150,20 @@ def test_compare_key_errors_name_the_key(tmp_path, monkeypatch):
         ({"params": "never.yaml"}, "compare[0].params: never.yaml has not been run: run `retro run never.yaml`"),
         ({"run": str(rundir.OUTPUTS / "demo_double11")}, "compare[0]: this is the campaign's own run"),
     ]
-    for entry, expected in cases:
-        with pytest.raises(RetroError) as e:  # the YAML's own keys at load, the runs they name before a run
-            check_campaign(load_params(campaign_yaml(tmp_path, [entry])))
-        (line,) = e.value.problems
+    for entry, expected in cases:  # the YAML's own keys when it loads, the runs they name before a run
+        try:
+            problems = compare_problems(load_params(campaign_yaml(tmp_path, [entry])))
+        except ParamsError as e:
+            problems = e.problems
+        (line,) = problems
         assert expected in line and line.startswith(str(tmp_path / "this.yaml")), line
-    with pytest.raises(RetroError) as e:  # two comparisons both defaulting to the run's campaign name
-        check_campaign(load_params(campaign_yaml(tmp_path, [{"run": "ok"}, {"run": str(ok)}])))
-    assert e.value.problems == [f"{tmp_path / 'this.yaml'}: compare: label 'Double 11 2025' is used twice; "
-                                "give each comparison its own label"]  # fmt: skip
+    # two comparisons both defaulting to the run's campaign name
+    twice = load_params(campaign_yaml(tmp_path, [{"run": "ok"}, {"run": str(ok)}]))
+    assert compare_problems(twice) == [f"{tmp_path / 'this.yaml'}: compare: label 'Double 11 2025' is used twice; "
+                                       "give each comparison its own label"]  # fmt: skip
+    with pytest.raises(RetroError) as e:  # the pre-run check refuses it, with whatever else it finds
+        check_campaign(load_params(campaign_yaml(tmp_path, [{"run": "nowhere"}])))
+    assert any("compare[0].run: nowhere: run folder not found" in line for line in e.value.problems)
     # a campaign YAML that has run is read from its default run folder outputs/<id>/
     fake_run(tmp_path / "project" / "outputs" / "never_run", [Recorded("gmv", 1.0, "sales")], name="Never")
     params = load_params(campaign_yaml(tmp_path, [{"params": "never.yaml"}]))
