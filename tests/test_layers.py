@@ -25,6 +25,7 @@ LAYERS = {
         "retro.formatting",
         "retro.i18n",
         "retro.quality",
+        "retro.evidence",
     ],
     1: ["retro.params"],
     2: ["retro.rundir"],

@@ -24,7 +24,11 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from . import formatting as fmt  # noqa: E402
-from .i18n import tr  # noqa: E402
+from .display import Omitted  # noqa: E402
+from .i18n import register, tr  # noqa: E402
+
+register({"chart.no_data": ("{title}: no data to draw.", "{title}：没有可绘制的数据。")})
+_LANG = {"lang": "en"}  # the report language of this kernel's charts, set by setup_theme
 
 CJK_FONT = "Noto Sans CJK SC"
 DPI = 200  # 2x of the 100 dpi the page lays the image out at
@@ -42,9 +46,11 @@ def cjk_font_path() -> Path | None:
     return path if path.is_file() else None
 
 
-def setup_theme() -> None:
-    """Register the CJK font and apply the report's seaborn theme (once per process)."""
+def setup_theme(lang: str | None = None) -> None:
+    """Register the CJK font and apply the report's seaborn theme (once per process); ``lang``: the report's."""
     global _theme_ready
+    if lang:
+        _LANG["lang"] = lang
     if _theme_ready:
         return
     path = cjk_font_path()
@@ -124,8 +130,40 @@ def shade_phases(ax, phases, lang: str) -> None:
         )
 
 
-def finish(fig: Figure, ax, title: str, xlabel: str = "", ylabel: str = "") -> Chart:
-    """Title and label a chart; every chart says what it shows and in which unit."""
+def has_data(fig: Figure) -> bool:
+    """Whether a chart draws any value: a finite point of a data line, a non-zero bar, a filled area or a grid.
+
+    Phase bands, reference lines (axhline) and zero-height bars alone are not data.
+    """
+    import numpy as np
+
+    for ax in fig.axes:
+        for line in ax.lines:
+            if line.get_transform() != ax.transData:  # axhline / axvline: a reference, not a value
+                continue
+            y = np.asarray(line.get_ydata(), dtype="float64")
+            if np.isfinite(y).any():
+                return True
+        for bars in ax.containers:
+            horizontal = getattr(bars, "orientation", "vertical") == "horizontal"
+            for p in getattr(bars, "patches", []):
+                v = p.get_width() if horizontal else p.get_height()
+                if np.isfinite(v) and v != 0:
+                    return True
+        if any(len(c.get_offsets()) or getattr(c, "get_array", lambda: None)() is not None for c in ax.collections):
+            return True
+        if ax.images:
+            return True
+    return False
+
+
+def finish(fig: Figure, ax, title: str, xlabel: str = "", ylabel: str = "") -> Chart | Omitted:
+    """Title and label a chart; every chart says what it shows and in which unit.
+
+    A chart that draws no value is not shown: one line names it instead (never an empty frame with 0 ticks).
+    """
+    if not has_data(fig):
+        return Omitted(tr("chart.no_data", _LANG["lang"], title=title))
     ax.set_title(title, loc="left")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

@@ -9,6 +9,7 @@ cells the notebook keeps. The cells only show them.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from pathlib import Path
@@ -17,16 +18,46 @@ import pandas as pd
 
 from . import formatting as fmt
 from .catalog import FIGURES
-from .display import Note, Table
+from .display import Note, Omitted, Table
 from .errors import SectionMissingData
-from .i18n import tr
+from .evidence import FACTS, FIGURE_NEEDS, holds
+from .i18n import has, register, tr
 from .params import CampaignParams, load_params
 from .paths import DEMO_PARAMS
 from .registry import SECTIONS, Section
 from .rundir import Recorded, RunDir, default_run_dir, load_comparisons
 from .staging.plan import TablePlan
 
-__all__ = ["FigureSet", "Recorded", "SectionContext", "default_run_dir", "open_section", "section_figures"]
+__all__ = [
+    "FigureSet",
+    "Omitted",
+    "Recorded",
+    "SectionContext",
+    "default_run_dir",
+    "open_section",
+    "section_figures",
+    "shows",
+]
+
+register(
+    {
+        "needs.missing": ("Not shown: it needs {what}.", "此处未展示：需要{what}。"),
+        "needs.or": (" or ", "或"),
+        "needs.and": ("; ", "；"),
+        "needs.target": ("a target for {label}", "{label}的目标值"),
+        "needs.targets": ("the campaign's targets", "本次活动的目标值"),
+        "needs.table.inventory": (
+            "hourly stock snapshots",
+            "每小时库存快照",
+        ),
+        "needs.table.events": ("a behaviour log", "用户行为日志"),
+        "needs.table.coupons": ("a coupon table", "优惠券表"),
+        "needs.table.users": ("a customer table", "客户表"),
+        "needs.table.nps": ("NPS survey answers", "NPS 调查结果"),
+        "needs.table.orders": ("an order table", "订单表"),
+        "needs.table.order_items": ("order lines", "订单明细"),
+    }
+)
 
 LAB_PARAMS_ENV = "RETRO_PARAMS"  # set by `retro lab` for the notebooks it opens
 # set by `retro run` for the kernels it starts: the run folder whose marts it has just built, so that a
@@ -77,6 +108,27 @@ def section_figures(ctx: SectionContext, name: str | None = None) -> list[Record
     return list(fn(ctx)) if fn else []
 
 
+def shows(*needs: str):
+    """Declare what a shown element (sentence, table or chart) needs from the data; left out without it.
+
+    A need is a fact of ``retro.evidence.FACTS`` (``"order_times"``), alternatives joined by ``|``
+    (``"order_city_tier|user_city_tier"``), ``"table:<name>"`` (a table the campaign provides or derives),
+    ``"targets"`` (any YAML target) or ``"target:<figure>"``. An element with no need beyond its section's
+    tables declares ``@shows()``: a test holds every element a notebook calls to a declaration.
+    """
+
+    def declare(fn):
+        @functools.wraps(fn)
+        def element(ctx: SectionContext, *args, **kwargs):
+            unmet = [n for n in needs if not ctx.has(n)]
+            return ctx.omitted(unmet) if unmet else fn(ctx, *args, **kwargs)
+
+        element.__shows__ = needs
+        return element
+
+    return declare
+
+
 class SectionContext:
     """Parameters, marts and recorded figures of one section, plus language-aware helpers."""
 
@@ -92,6 +144,9 @@ class SectionContext:
         self._marts: dict[str, pd.DataFrame] = {}
         self._reads: set[str] = set()  # marts read or looked for, recorded under `retro run` (retro.freshness)
         self._comparisons = None
+        self._profile: dict | None = None
+        self._plan: TablePlan | None = None
+        self._said: set[str] = set()  # "not shown" lines this page has shown already
 
     @property
     def comparisons(self) -> list:
@@ -127,6 +182,62 @@ class SectionContext:
             return  # opened in JupyterLab: what an analyst's edited cells read says nothing of the saved notebook
         self.rundir.write_reads(self.section.name, self._reads)
 
+    # --- what the data supports ------------------------------------------------------------------
+    def has(self, need: str) -> bool:
+        """Whether a declared need holds (see ``shows``): a fact of the data, or a target in the YAML."""
+        if "|" in need:
+            return any(self.has(n) for n in need.split("|"))
+        if need == "targets":
+            return bool(self.params.targets)
+        if need.startswith("target:"):
+            return self.params.targets.get(need.split(":", 1)[1]) is not None
+        if need.startswith("table:"):
+            return need.split(":", 1)[1] in self.plan.available
+        if need not in FACTS:
+            raise KeyError(f"unknown need {need!r}: a fact of retro.evidence.FACTS, table:, target: or targets")
+        if self._profile is None:
+            self._profile = self.rundir.read_profile()
+        return holds(FACTS[need], self._profile)
+
+    def _need_text(self, need: str) -> str:
+        if "|" in need:
+            return tr("needs.or", self.lang).join(dict.fromkeys(self._need_text(n) for n in need.split("|")))
+        if need == "targets":
+            return tr("needs.targets", self.lang)
+        if need.startswith("table:"):
+            table = need.split(":", 1)[1]
+            return tr(f"needs.table.{table}", self.lang) if has(f"needs.table.{table}") else table
+        if need.startswith("target:"):
+            from .catalog import label
+
+            key = need.split(":", 1)[1]
+            return tr("needs.target", self.lang, label=label(key, self.lang))
+        fact = FACTS[need]
+        return fact.zh if self.lang == "zh" else fact.en
+
+    def omitted(self, unmet: list[str]) -> Omitted:
+        """The one line saying which data would enable an element; nothing for what this page has said already."""
+        new = [n for n in dict.fromkeys(unmet) if n not in self._said]
+        self._said.update(new)
+        if not new:
+            return Omitted()
+        what = tr("needs.and", self.lang).join(dict.fromkeys(self._need_text(n) for n in new))
+        return Omitted(tr("needs.missing", self.lang, what=what))
+
+    def once(self, key: str, text: str, kind: str = "info") -> Note | Omitted:
+        """A note this page shows once: a second element with the same reason shows nothing."""
+        if key in self._said:
+            return Omitted()
+        self._said.add(key)
+        return Note(text, kind)
+
+    @property
+    def plan(self) -> TablePlan:
+        """The campaign's table plan (which tables it provides or derives), computed once."""
+        if self._plan is None:
+            self._plan = TablePlan.of(self.params)
+        return self._plan
+
     # --- figures ---------------------------------------------------------------------------------
     @property
     def figures(self) -> list[Recorded]:
@@ -140,8 +251,13 @@ class SectionContext:
             return
         self._computed = True  # before computing: figures(ctx) reading ctx.figure sees an empty record
         for rec in section_figures(self):
-            _put(self._figures, rec)
+            if self.supports(rec.key):
+                _put(self._figures, rec)
         self._save()
+
+    def supports(self, key: str) -> bool:
+        """Whether the data gives what a figure means (``retro.evidence.FIGURE_NEEDS``): else it is not shown."""
+        return all(self.has(n) for n in FIGURE_NEEDS.get(key, ()))
 
     def record(self, key: str, value, segment: str | None = None, **parts) -> float | None:
         """Record a further headline figure for findings and the summary (plug-ins' cells); returns the value."""
@@ -181,7 +297,7 @@ class SectionContext:
         from .catalog import label
         from .comparison import delta
 
-        keys = list(values)
+        keys = [k for k in values if self.supports(k)]
         df = pd.DataFrame(
             {
                 "figure": [(names or {}).get(k) or label(k, self.lang) for k in keys],
@@ -236,7 +352,7 @@ def open_section(
 
         ensure_demo_data(params)
         build_marts(params, run, plan=plan)  # every enabled section's marts: goals reads other sections' marts
-    setup_theme()
+    setup_theme(params.lang)
     ctx = SectionContext(section, params, run)
     ctx._save()  # start from an empty record so a re-run never shows stale figures
     ctx._save_reads()  # and from no marts read

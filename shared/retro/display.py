@@ -146,3 +146,22 @@ class FindingsList:
                 f"{esc(kind)}</span> {text}{action}</li>"
             )
         return f'<ul class="retro-findings">{"".join(items)}</ul>'
+
+
+class Omitted:
+    """An element left out because its inputs are missing.
+
+    It shows one line saying which data would enable it, or nothing when the page has said the same already.
+    """
+
+    def __init__(self, text: str = ""):
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        return f'<p class="retro-note retro-note-missing">{esc(self.text)}</p>' if self.text else ""
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return False

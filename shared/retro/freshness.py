@@ -94,6 +94,7 @@ def section_fingerprint(
         "code": code_version(),
         "marts": _marts_payload(rd, name),
         "quality": hash_file(rd.quality),
+        "profile": hash_file(rd.profile),  # which facts hold: what the section may say
     }
     if params.compare:  # the compared runs' figures, snapshot and marts
         payload["compare"] = comparison_files(params)

@@ -3,7 +3,8 @@
 Layout (``RunDir`` names each part)::
 
     campaign.json          the campaign's snapshot (name, language, currency, phases): what `compare` reads
-    marts/<name>.parquet   the marts; marts/manifest.json what built each; marts/quality.json the soft problems
+    marts/<name>.parquet   the marts; marts/manifest.json what built each; marts/quality.json the soft problems;
+                           marts/profile.json which columns the data gives (retro.evidence)
     figures/<section>.json the figures a section recorded
     reads/<section>.json   the marts a section's last execution under `retro run` read
     notebooks/NN_x.ipynb   the executed notebooks
@@ -44,6 +45,7 @@ OUTPUTS = PROJECT_ROOT / "outputs"
 SNAPSHOT = "campaign.json"
 MANIFEST = "manifest.json"
 QUALITY = "quality.json"
+PROFILE = "profile.json"
 
 
 # --- atomic files ------------------------------------------------------------------------------------
@@ -193,6 +195,10 @@ class RunDir:
         return self.marts / QUALITY
 
     @property
+    def profile(self) -> Path:
+        return self.marts / PROFILE
+
+    @property
     def statuses(self) -> Path:
         return self.path / "status.json"
 
@@ -256,6 +262,15 @@ class RunDir:
     def read_quality(self) -> tuple[list[Problem], list[Check]]:
         data = read_json(self.quality) or {}
         return [Problem(**p) for p in data.get("problems", [])], [Check(**c) for c in data.get("checks", [])]
+
+    def write_profile(self, profile: dict) -> None:
+        """How many staged rows give each column a fact reads (``retro.evidence``)."""
+        write_json(self.profile, profile, indent=1, sort_keys=True)
+
+    def read_profile(self) -> dict:
+        """The last build's profile ({} when none, or damaged: then no fact holds and nothing is claimed)."""
+        data = read_json(self.profile)
+        return data if isinstance(data, dict) else {}
 
     # figures and reads
     def write_figures(self, section: str, figures: list[Recorded]) -> None:

@@ -67,6 +67,8 @@ _SHARED_CODE = (
     "retro.staging.mapping",
     "retro.staging.derive",
     "retro.staging.checks",
+    "retro.staging.profile",
+    "retro.evidence",
 )
 
 
@@ -108,6 +110,7 @@ def build_marts(
     data must exist (``staging.demo.ensure_demo_data``).
     """
     from ..staging import engines
+    from ..staging.profile import profile_tables
     from ..staging.stage import stage_tables
 
     sections = sections or params.enabled_sections
@@ -115,6 +118,7 @@ def build_marts(
     prints = plan.fingerprints()
     rd = RunDir(run_dir)
     manifest = rd.read_manifest()
+    force = force or not rd.profile.is_file()  # the profile is written with the marts: stage again without it
     todo = []
     for m in marts_for(sections, plan.available):
         entry = manifest.get(m.name) or {}
@@ -155,6 +159,7 @@ def build_marts(
                 for done in [pool.submit(build_one, m) for m in jobs]:
                     done.result()
         rd.write_quality(problems)
+        rd.write_profile(profile_tables(con, staged))
     finally:
         engines.disconnect(con)
         shutil.rmtree(spill, ignore_errors=True)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import charts, metrics
 from .. import formatting as fmt
-from ..context import FigureSet, SectionContext
+from ..context import FigureSet, SectionContext, shows
 from ..display import Note, Table
 from ..i18n import label_values, register
 
@@ -284,6 +284,7 @@ def figures(ctx: SectionContext) -> FigureSet:
     return out
 
 
+@shows()
 def kpi_table(ctx: SectionContext) -> Table:
     """Headline fulfilment figures, as the section recorded them."""
     keys = (*RATE_PARTS, *STOCK_KEYS)
@@ -300,6 +301,7 @@ def _phase_labels(index, ctx: SectionContext) -> list[str]:
     return out
 
 
+@shows()
 def shipping_by_phase(ctx: SectionContext) -> Table:
     """Orders due to ship, shipped in time and not shipped, per phase of payment and overall."""
     o = _by_phase(ctx)
@@ -334,6 +336,7 @@ def shipping_by_phase(ctx: SectionContext) -> Table:
     )
 
 
+@shows("ship_region", "delivered_times")
 def delivery_by_region(ctx: SectionContext) -> Table:
     """Hours from payment to delivery per region (mean, exact median, P90) with delivered and late orders."""
     r = ctx.mart("fulfilment_delivery_by_region")
@@ -382,6 +385,7 @@ def _whole_numbers(ctx: SectionContext):
     return FuncFormatter(lambda v, _: fmt.number(round(v), ctx.lang, decimals=0))
 
 
+@shows("delivery_promise", "delivered_times")
 def late_by_day_chart(ctx: SectionContext) -> charts.Chart:
     """Late deliveries per pay day with their share of delivered orders: which days' orders overran."""
     from matplotlib.dates import DateFormatter
@@ -422,6 +426,7 @@ def late_by_day_chart(ctx: SectionContext) -> charts.Chart:
     )
 
 
+@shows("delivery_promise", "delivered_times")
 def late_peak(ctx: SectionContext) -> Note:
     """The pay day whose orders ran late most often (by rate, days with 30+ judged orders) and by count."""
     d = ctx.mart("fulfilment_daily")
@@ -464,6 +469,7 @@ def _sku_label(row) -> str:
     return f"{row['sku']} {name}" if isinstance(name, str) and name else str(row["sku"])
 
 
+@shows("table:inventory")
 def stockouts(ctx: SectionContext) -> Table | Note:
     """SKUs that sold out: when (from campaign and burst start), how long, restock, estimated lost sales."""
     stock = _stock(ctx)
@@ -511,6 +517,7 @@ def stockouts(ctx: SectionContext) -> Table | Note:
     return ctx.table(df, units, labels=labels, title=ctx.tr("fulfilment.stockout_title", n=n), note=note)
 
 
+@shows("table:inventory")
 def sell_through(ctx: SectionContext) -> Table | Note:
     """Units sold against units available (opening stock + received) per SKU and overall."""
     stock = _stock(ctx)
@@ -554,6 +561,7 @@ def sell_through(ctx: SectionContext) -> Table | Note:
     )
 
 
+@shows("table:inventory")
 def replenishment_chart(ctx: SectionContext) -> charts.Chart | Note:
     """Hours each sold-out SKU waited for its next replenishment, against the 24 h line."""
     stock = _stock(ctx)
@@ -581,6 +589,7 @@ def replenishment_chart(ctx: SectionContext) -> charts.Chart | Note:
     return chart
 
 
+@shows("table:inventory")
 def replenishment_note(ctx: SectionContext) -> Note:
     """How many sell-outs waited more than 24 h for stock, and how many were never restocked."""
     stock = _stock(ctx)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import charts, metrics
 from ..catalog import label
-from ..context import FigureSet, SectionContext
+from ..context import FigureSet, SectionContext, shows
 from ..display import Note, Table
 from ..i18n import label_values, register
 
@@ -179,6 +179,7 @@ def totals(ctx: SectionContext) -> dict:
     return {key: _value(o.iloc[0][key]) if len(o) else None for key in RATES}
 
 
+@shows()
 def method_note(ctx: SectionContext) -> Note:
     """How the funnel counts: per visitor, within the campaign window, steps counted independently."""
     return Note(ctx.tr("funnel.method"))
@@ -199,6 +200,7 @@ def figures(ctx: SectionContext) -> FigureSet:
     return out
 
 
+@shows()
 def kpi_table(ctx: SectionContext) -> Table:
     """The whole-campaign funnel: visitors at each step, the step rate and the rate from the first step."""
     o = _level(ctx, "overall")
@@ -221,11 +223,13 @@ def kpi_table(ctx: SectionContext) -> Table:
     )
 
 
+@shows()
 def rates_table(ctx: SectionContext) -> Table:
     """The four whole-campaign rates, beside each comparison campaign's (YAML ``compare:``) and the change."""
     return ctx.figures_table(totals(ctx), title=ctx.tr("funnel.rates_title"))
 
 
+@shows()
 def funnel_chart(ctx: SectionContext) -> charts.Chart:
     """Distinct visitors at each step, each bar labelled with its count and the rate from the step before."""
     o = _level(ctx, "overall")
@@ -253,6 +257,7 @@ def funnel_chart(ctx: SectionContext) -> charts.Chart:
     return chart
 
 
+@shows()
 def largest_drop(ctx: SectionContext) -> Note:
     """The step transition that loses the largest share of visitors, as a sentence."""
     o = _level(ctx, "overall")
@@ -273,6 +278,7 @@ def largest_drop(ctx: SectionContext) -> Note:
     )
 
 
+@shows()
 def phase_chart(ctx: SectionContext) -> charts.Chart:
     """The step rates of each phase side by side: where in the calendar each step weakens."""
     p = _level(ctx, "phase")
@@ -306,6 +312,7 @@ def phase_chart(ctx: SectionContext) -> charts.Chart:
     return chart
 
 
+@shows()
 def phase_table(ctx: SectionContext) -> Table:
     """Per-phase visitors and rates next to the pooled whole-campaign row."""
     rows = pd.concat([_level(ctx, "phase"), _level(ctx, "overall")], ignore_index=True)
@@ -314,6 +321,7 @@ def phase_table(ctx: SectionContext) -> Table:
     return _segment_table(ctx, rows, names, "phase", ctx.tr("funnel.phase_title"))
 
 
+@shows()
 def channel_table(ctx: SectionContext) -> Table:
     """Per-channel visitors and rates over the whole campaign next to the pooled row."""
     rows = pd.concat([_level(ctx, "channel"), _level(ctx, "overall")], ignore_index=True)
@@ -322,6 +330,7 @@ def channel_table(ctx: SectionContext) -> Table:
     return _segment_table(ctx, rows, names, "channel", ctx.tr("funnel.channel_title"))
 
 
+@shows()
 def benchmark_table(ctx: SectionContext) -> Table | Note:
     """Actual rates against the YAML's benchmarks per segment, with the base volume and the gap in points."""
     seg = _segment_rates(ctx)

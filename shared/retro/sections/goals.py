@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import charts, metrics
 from ..catalog import FIGURES, label
-from ..context import Recorded, SectionContext, section_figures, section_module
+from ..context import Recorded, SectionContext, section_figures, section_module, shows
 from ..display import Cards, FindingsList, Note, Table
 from ..errors import RetroError
 from ..findings import evaluate
@@ -37,10 +37,6 @@ register(
         "goals.status.missed": ("missed", "未达成"),
         "goals.status.na": ("n/a", "无法计算"),
         "goals.kpi_title": ("Targets and attainment", "目标与达成"),
-        "goals.no_targets": (
-            "The campaign YAML sets no targets; add them under `targets:` to see attainment.",
-            "活动参数未设置目标（targets），无法计算达成率。",
-        ),
         "goals.baseline_title": ("Campaign vs ordinary days (daily averages)", "活动期与日常对比（日均）"),
         "goals.no_baseline": (
             "No baseline period in the YAML: the comparison with ordinary days is skipped.",
@@ -74,7 +70,8 @@ def _owner_totals(ctx: SectionContext, section: str) -> dict:
     try:
         module = section_module(section)
         if hasattr(module, "figures"):
-            return {f.key: f.value for f in section_figures(ctx, section) if f.segment is None}
+            figures = section_figures(ctx, section)
+            return {f.key: f.value for f in figures if f.segment is None and ctx.supports(f.key)}
         fn = getattr(module, "totals", None)
         return fn(ctx) if fn else {}
     except (RetroError, FileNotFoundError, KeyError):
@@ -127,11 +124,12 @@ def attainment_rows(ctx: SectionContext) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@shows("targets")
 def kpi_cards(ctx: SectionContext) -> Cards | Note:
     """Each target as a card: actual, target and attainment, coloured by status."""
     rows = attainment_rows(ctx)
     if rows.empty:
-        return Note(ctx.tr("goals.no_targets"))
+        return ctx.omitted(["targets"])
     colour = {"met": "good", "near": "warn", "missed": "bad", "na": "none"}
     cards = []
     for r in rows.itertuples():
@@ -149,11 +147,12 @@ def kpi_cards(ctx: SectionContext) -> Cards | Note:
     return Cards(cards)
 
 
+@shows("targets")
 def kpi_table(ctx: SectionContext) -> Table | Note:
     """Targets vs actuals with attainment %, the table behind the cards."""
     rows = attainment_rows(ctx)
     if rows.empty:
-        return Note(ctx.tr("goals.no_targets"))
+        return ctx.omitted(["targets"])
     df = pd.DataFrame(
         {
             "figure": rows["figure"],
@@ -169,6 +168,7 @@ def kpi_table(ctx: SectionContext) -> Table | Note:
     )
 
 
+@shows()
 def target_findings(ctx: SectionContext) -> FindingsList:
     """Highlights and problems of the targets alone (benchmarks are judged in their sections)."""
     rows = attainment_rows(ctx)
@@ -192,6 +192,7 @@ def daily_vs_baseline(ctx: SectionContext) -> dict[str, tuple]:
     return out
 
 
+@shows()
 def baseline_comparison(ctx: SectionContext) -> Table | Note:
     """Daily averages in the campaign vs the baseline period: GMV, orders, net sales, paid orders, UV."""
     daily = daily_vs_baseline(ctx)
@@ -215,6 +216,7 @@ def baseline_comparison(ctx: SectionContext) -> Table | Note:
     )
 
 
+@shows()
 def phase_timeline(ctx: SectionContext) -> charts.Chart:
     """The phases as a timeline, each bar annotated with its dates and its GMV."""
     per = ctx.mart("sales_by_period").set_index("period")
@@ -240,6 +242,7 @@ def phase_timeline(ctx: SectionContext) -> charts.Chart:
     return charts.finish(fig, ax, ctx.tr("goals.phase_title"))
 
 
+@shows("target:gmv")
 def cumulative_pace(ctx: SectionContext) -> charts.Chart:
     """Cumulative GMV by day against a straight-line pace to the GMV target."""
     d = ctx.mart("sales_daily")

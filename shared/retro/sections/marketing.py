@@ -14,7 +14,7 @@ import pandas as pd
 import seaborn as sns
 
 from .. import charts, metrics
-from ..context import FigureSet, SectionContext
+from ..context import FigureSet, SectionContext, shows
 from ..display import Note, Table
 from ..i18n import has, label_values, register
 
@@ -264,6 +264,7 @@ def figures(ctx: SectionContext) -> FigureSet:
     return out
 
 
+@shows()
 def kpi_table(ctx: SectionContext) -> Table:
     """Headline marketing figures, as the section recorded them."""
     return ctx.figures_table({k: ctx.figure(k) for k in KPI_KEYS}, ctx.tr("marketing.kpis"))
@@ -303,6 +304,7 @@ def _channel_names(ctx: SectionContext, codes) -> list[str]:
     ]
 
 
+@shows()
 def channel_table(ctx: SectionContext) -> Table:
     """Spend, reach and returns per channel, volumes beside every rate, and CAC by first-order channel."""
     df = channel_rows(ctx)
@@ -341,6 +343,7 @@ def channel_table(ctx: SectionContext) -> Table:
     )
 
 
+@shows()
 def phase_table(ctx: SectionContext) -> Table:
     """Spend and returns per phase: whether the warm-up money paid back in the burst shows here."""
     df = phase_rows(ctx)
@@ -375,6 +378,7 @@ def phase_table(ctx: SectionContext) -> Table:
     )
 
 
+@shows()
 def roi_note(ctx: SectionContext) -> Note:
     """Whether ROI includes cost of goods, and at what ratio; or why CAC is missing."""
     ratio = cogs_ratio(ctx)
@@ -388,6 +392,7 @@ def roi_note(ctx: SectionContext) -> Note:
     return Note(text)
 
 
+@shows()
 def spend_chart(ctx: SectionContext) -> charts.Chart:
     """Spend next to attributed revenue per channel: the gap is the channel's return."""
     ch = _by_channel(ctx)
@@ -410,6 +415,7 @@ def spend_chart(ctx: SectionContext) -> charts.Chart:
     return chart
 
 
+@shows()
 def coupons(ctx: SectionContext) -> Table | Note:
     """Coupons issued, redeemed and what they cost, by coupon type."""
     if not ctx.has_mart("marketing_coupons"):
@@ -449,10 +455,11 @@ def _contribution(ctx: SectionContext) -> pd.DataFrame:
     return g.sort_values("gmv", ascending=False, kind="stable").reset_index(drop=True)
 
 
+@shows()
 def channel_contribution(ctx: SectionContext) -> Table | Note:
     """Each order channel's GMV and net sales and its share, beside its share of spend."""
     if not ctx.has_mart("marketing_channel_gmv"):
-        return Note(ctx.tr("marketing.no_orders"))
+        return ctx.once("marketing.no_orders", ctx.tr("marketing.no_orders"))
     g = _contribution(ctx)
     df = pd.DataFrame(
         {
@@ -481,10 +488,11 @@ def channel_contribution(ctx: SectionContext) -> Table | Note:
     )
 
 
+@shows()
 def channel_contribution_chart(ctx: SectionContext) -> charts.Chart | Note:
     """Share of campaign GMV per order channel (top N plus other)."""
     if not ctx.has_mart("marketing_channel_gmv"):
-        return Note(ctx.tr("marketing.no_orders"))
+        return ctx.once("marketing.no_orders", ctx.tr("marketing.no_orders"))
     g = _contribution(ctx)
     top = charts.top_n_other(g, "channel", ["gmv_share", "gmv"], ctx.params.settings.top_n, ctx.lang)
     top["channel"] = label_values(top["channel"], "channel", ctx.lang)
@@ -500,11 +508,12 @@ def channel_contribution_chart(ctx: SectionContext) -> charts.Chart | Note:
     )
 
 
+@shows()
 def kol_chart(ctx: SectionContext) -> charts.Chart | Note:
     """Attributed revenue of the top N KOLs and the rest as "other": how much rides on one influencer."""
     kol = _kol(ctx)
     if kol.empty:
-        return Note(ctx.tr("marketing.no_kol"))
+        return ctx.once("marketing.no_kol", ctx.tr("marketing.no_kol"))
     n = ctx.params.settings.top_n
     top = charts.top_n_other(kol, "placement", ["attributed_revenue", "spend"], n, ctx.lang)
     return charts.bar(
@@ -519,11 +528,12 @@ def kol_chart(ctx: SectionContext) -> charts.Chart | Note:
     )
 
 
+@shows()
 def kol_table(ctx: SectionContext) -> Table | Note:
     """The top N KOLs with spend, revenue, ROAS and share of all KOL revenue."""
     kol = _kol(ctx)
     if kol.empty:
-        return Note(ctx.tr("marketing.no_kol"))
+        return ctx.once("marketing.no_kol", ctx.tr("marketing.no_kol"))
     n = ctx.params.settings.top_n
     kol = _rates(kol, cogs_ratio(ctx))
     kol["revenue_share"] = metrics.share(kol["attributed_revenue"])
@@ -544,6 +554,7 @@ def kol_table(ctx: SectionContext) -> Table | Note:
     )
 
 
+@shows()
 def budget_table(ctx: SectionContext) -> Table | Note:
     """Budget vs actual spend per channel; channels without a budget say so."""
     if not ctx.params.budget:

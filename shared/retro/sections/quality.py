@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..consistency import UNITS, check_findings, exact, run_checks
-from ..context import SectionContext
+from ..context import SectionContext, shows
 from ..display import FindingsList, Note, Table
 from ..i18n import register
 from ..staging.checks import is_exclusion
@@ -63,8 +63,8 @@ register(
             "排除在品类与商品排名之外的非商品行",
         ),
         "quality.checks_none": (
-            "No consistency check could run: the sales marts were not built.",
-            "未能进行一致性校验：未生成销售数据集。",
+            "No consistency check could run: the figures they compare are not in this data.",
+            "未能进行一致性校验：当前数据中缺少需要相互比对的指标。",
         ),
         "quality.checks_ok": ("Every figure that must agree across sections does.", "各章节间应一致的指标均一致。"),
         "quality.checks_title": ("Figures that must agree across sections", "跨章节应一致的指标"),
@@ -88,6 +88,7 @@ def _excluded(problems) -> dict[str, tuple[int, list[str]]]:
     return out
 
 
+@shows()
 def overview(ctx: SectionContext) -> Note:
     """One sentence: how many problems the check reported and how many rows the figures leave out."""
     problems = _problems(ctx)
@@ -97,6 +98,7 @@ def overview(ctx: SectionContext) -> Note:
     return Note(ctx.tr("quality.summary", problems=len(problems), rows=ctx.fmt(rows, "count")))
 
 
+@shows()
 def problems_table(ctx: SectionContext) -> Table | Note:
     """Every soft problem of the data check: table, column, what, rows, examples and the fix."""
     problems = _problems(ctx)
@@ -116,6 +118,7 @@ def problems_table(ctx: SectionContext) -> Table | Note:
     return ctx.table(df, labels=labels, right=("rows",))
 
 
+@shows()
 def excluded_rows(ctx: SectionContext) -> Table | Note:
     """Rows left out of every figure, per table, with the reasons."""
     excluded = _excluded(_problems(ctx))
@@ -138,6 +141,7 @@ def excluded_rows(ctx: SectionContext) -> Table | Note:
     )
 
 
+@shows()
 def excluded_lines(ctx: SectionContext) -> Table | Note:
     """Non-merchandise lines (postage, fees, adjustments) the sales rankings leave out."""
     if not ctx.has_mart("sales_excluded_lines"):
@@ -151,17 +155,22 @@ def excluded_lines(ctx: SectionContext) -> Table | Note:
     return ctx.table(df, {"lines": "count", "net_sales": "money"}, labels=labels, title=ctx.tr("quality.lines_title"))
 
 
+@shows()
 def failed_checks(ctx: SectionContext) -> FindingsList:
     """Checks whose figures disagree, as problems (the executive summary links here)."""
-    found = check_findings(ctx, run_checks(ctx))
+    checks = run_checks(ctx)
+    found = check_findings(ctx, checks)
+    if not found and not any(c.ok for c in checks):  # "every check agrees" only when one was run
+        return ctx.once("quality.checks_none", ctx.tr("quality.checks_none"))
     return FindingsList(found, ctx.lang, empty_text=ctx.tr("quality.checks_ok"))
 
 
+@shows()
 def checks_table(ctx: SectionContext) -> Table | Note:
     """Every consistency check with both numbers and its status."""
     checks = run_checks(ctx)
     if not checks:
-        return Note(ctx.tr("quality.checks_none"))
+        return ctx.once("quality.checks_none", ctx.tr("quality.checks_none"))
     status = {True: "ok", False: "failed", None: "info"}
     df = pd.DataFrame(
         {

@@ -11,7 +11,7 @@ import pandas as pd
 from .. import charts, metrics
 from .. import formatting as fmt
 from ..comparison import align_daily, phases_of
-from ..context import FigureSet, SectionContext
+from ..context import FigureSet, SectionContext, shows
 from ..display import Note, Table
 from ..i18n import label_values, register
 
@@ -138,17 +138,19 @@ def figures(ctx: SectionContext) -> FigureSet:
         out.add("gross_profit", costed - cogs if costed else None)
         out.add("gross_margin", metrics.ratio(costed - cogs, costed))
     hourly = ctx.mart("sales_hourly")
-    if len(hourly):
+    if len(hourly) and ctx.has("order_times"):  # date-only data has no hours: every order at midnight
         out.add("peak_hour_share", metrics.ratio(hourly["gmv"].max(), hourly["gmv"].sum()))
     return out
 
 
+@shows()
 def kpi_table(ctx: SectionContext) -> Table:
     """Headline sales figures, as the section recorded them, shown with their definitions' names."""
     shown = {f.key: f.value for f in ctx.figures if f.segment is None}
     return ctx.figures_table(shown, ctx.tr("sales.kpis"))
 
 
+@shows()
 def gross_vs_net(ctx: SectionContext) -> Table:
     """Orders, GMV, net sales and AOV per phase and overall; the gap between gross and net is visible."""
     per = ctx.mart("sales_by_period")
@@ -185,6 +187,7 @@ def gross_vs_net(ctx: SectionContext) -> Table:
     )
 
 
+@shows()
 def daily_chart(ctx: SectionContext) -> charts.Chart:
     """GMV and net sales per day over the campaign, phases shaded; with comparisons, by phase day."""
     if ctx.comparisons:
@@ -243,6 +246,7 @@ def _daily_chart_vs(ctx: SectionContext) -> charts.Chart:
     )
 
 
+@shows("order_times")
 def hourly_chart(ctx: SectionContext) -> charts.Chart:
     """GMV per clock hour over the campaign: the midnight burst shows as the tallest spike."""
     h = ctx.mart("sales_hourly")
@@ -254,6 +258,7 @@ def hourly_chart(ctx: SectionContext) -> charts.Chart:
     return charts.finish(fig, ax, ctx.tr("sales.hourly_title"), ctx.tr("hour"), ctx.tr("sales.axis.gmv"))
 
 
+@shows("order_times")
 def peak_hour(ctx: SectionContext) -> Note:
     """The busiest hour and its share of campaign GMV."""
     h = ctx.mart("sales_hourly")
@@ -270,12 +275,17 @@ def peak_hour(ctx: SectionContext) -> Note:
     )
 
 
+@shows()
 def presale_and_basket(ctx: SectionContext) -> Note:
     """Presale share of net sales and units per order against the baseline."""
     t = totals(ctx)
     per = ctx.mart("sales_by_period").set_index("period")
     presale = per.loc["overall", "presale_net_sales"] if "overall" in per.index else None
-    lines = [ctx.tr("sales.presale_note", value=ctx.fmt(presale, "money"), share=ctx.fmt(t["presale_share"], "pct"))]
+    lines = []
+    if ctx.has("presale_flag"):
+        lines.append(
+            ctx.tr("sales.presale_note", value=ctx.fmt(presale, "money"), share=ctx.fmt(t["presale_share"], "pct"))
+        )
     b = ctx.mart("sales_basket").set_index("period")
     if {"campaign", "baseline"} <= set(b.index):
         c = metrics.ratio(b.loc["campaign", "units"], b.loc["campaign", "orders"])
@@ -288,9 +298,10 @@ def presale_and_basket(ctx: SectionContext) -> Note:
                 change=fmt.pct(metrics.change(c, base), signed=True),
             )
         )
-    return Note(" ".join(lines))
+    return Note(" ".join(lines)) if lines else ctx.omitted(["presale_flag"])
 
 
+@shows()
 def category_chart(ctx: SectionContext) -> charts.Chart:
     """Net sales by category, top N plus the rest as "other"."""
     cat = ctx.mart("sales_by_category")
@@ -308,6 +319,7 @@ def category_chart(ctx: SectionContext) -> charts.Chart:
     )
 
 
+@shows()
 def sku_ranking(ctx: SectionContext) -> Table:
     """The top N SKUs by net sales with units and share (non-merchandise lines excluded)."""
     sku = ctx.mart("sales_by_sku")
@@ -340,6 +352,7 @@ def sku_ranking(ctx: SectionContext) -> Table:
     )
 
 
+@shows("launch_dates")
 def new_products(ctx: SectionContext) -> Table | Note:
     """Products launched in the 30 days before the campaign, with sell-out times where inventory is known."""
     sku = ctx.mart("sales_by_sku")
@@ -371,6 +384,7 @@ def new_products(ctx: SectionContext) -> Table | Note:
     return ctx.table(df, {"units": "count", "net_sales": "money"}, labels=labels, title=ctx.tr("sales.new_title"))
 
 
+@shows("item_costs|product_costs")
 def margin_table(ctx: SectionContext) -> Table:
     """Gross profit and margin by category (lines with a known unit cost)."""
     cat = ctx.mart("sales_by_category")
@@ -395,6 +409,7 @@ def margin_table(ctx: SectionContext) -> Table:
     )
 
 
+@shows()
 def excluded_lines(ctx: SectionContext) -> Note:
     """Which non-merchandise lines the rankings leave out (also listed in the data-quality appendix)."""
     ex = ctx.mart("sales_excluded_lines")

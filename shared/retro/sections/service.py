@@ -15,7 +15,7 @@ import pandas as pd
 
 from .. import charts, metrics
 from .. import formatting as fmt
-from ..context import FigureSet, SectionContext
+from ..context import FigureSet, SectionContext, shows
 from ..display import Note, Table
 from ..i18n import label_values, register
 
@@ -223,6 +223,7 @@ def figures(ctx: SectionContext) -> FigureSet:
     return out
 
 
+@shows()
 def kpi_table(ctx: SectionContext) -> Table:
     """Headline service figures, as the section recorded them."""
     note = ctx.tr("service.no_orders") if _paid_orders(ctx) is None else ""
@@ -236,6 +237,7 @@ def _period_labels(index, ctx: SectionContext) -> list[str]:
     ]
 
 
+@shows()
 def contacts_chart(ctx: SectionContext) -> charts.Chart:
     """Tickets created per campaign day against the baseline's daily average (dashed line)."""
     d = ctx.mart("service_daily")
@@ -256,6 +258,7 @@ def contacts_chart(ctx: SectionContext) -> charts.Chart:
     )
 
 
+@shows()
 def contacts_note(ctx: SectionContext) -> Note:
     """Campaign contacts per day against the baseline's (+x%)."""
     per = _per(ctx)
@@ -273,6 +276,7 @@ def contacts_note(ctx: SectionContext) -> Note:
     )
 
 
+@shows()
 def contacts_by_phase(ctx: SectionContext) -> Table:
     """Contacts per phase, per day and against the baseline per day, split by ticket type."""
     per = _per(ctx)
@@ -301,6 +305,7 @@ def contacts_by_phase(ctx: SectionContext) -> Table:
     return ctx.table(df, units, labels=labels, title=ctx.tr("service.contacts_table_title"))
 
 
+@shows()
 def response_chart(ctx: SectionContext) -> charts.Chart:
     """Median and P90 first-response time per campaign day: the tail the mean hides."""
     from matplotlib.dates import DateFormatter
@@ -329,6 +334,7 @@ def response_chart(ctx: SectionContext) -> charts.Chart:
     return charts.finish(fig, ax, ctx.tr("service.response_title"), ctx.tr("date"), ctx.tr("service.axis.response"))
 
 
+@shows()
 def response_by_phase(ctx: SectionContext) -> Table:
     """Median, P90 and mean first response per phase, the baseline and the whole campaign."""
     per = _per(ctx)
@@ -353,6 +359,7 @@ def response_by_phase(ctx: SectionContext) -> Table:
     )
 
 
+@shows()
 def complaints_table(ctx: SectionContext) -> Table | Note:
     """Complaint and return-request rates per paid order by phase, against the baseline."""
     paid = _paid_orders(ctx)
@@ -394,6 +401,7 @@ def complaints_table(ctx: SectionContext) -> Table | Note:
     )
 
 
+@shows()
 def reasons_table(ctx: SectionContext) -> Table | Note:
     """After-sales, complaint and consult reasons in the campaign: top N per type plus other."""
     r = ctx.mart("service_reasons")
@@ -420,6 +428,7 @@ def reasons_table(ctx: SectionContext) -> Table | Note:
     )
 
 
+@shows()
 def satisfaction(ctx: SectionContext) -> Table:
     """CSAT per period and, with the survey table, NPS with its shares and response count."""
     per = _per(ctx)

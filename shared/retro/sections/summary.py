@@ -13,7 +13,7 @@ from .. import metrics
 from ..catalog import FIGURES, label
 from ..comparison import delta
 from ..consistency import check_findings, run_checks
-from ..context import Recorded, SectionContext, load_figures
+from ..context import Recorded, SectionContext, load_figures, shows
 from ..display import Cards, FindingsList, Note, Table
 from ..findings import Finding, campaign_findings
 from ..i18n import register
@@ -68,6 +68,7 @@ def _overall(figures: list[Recorded]) -> dict[str, Recorded]:
     return out
 
 
+@shows()
 def kpi_cards(ctx: SectionContext) -> Cards | Note:
     """Headline figures as cards, coloured by target attainment or, without a target, by benchmark.
 
@@ -140,11 +141,13 @@ def _findings(ctx: SectionContext, kind: str) -> list[Finding]:
     return found
 
 
+@shows()
 def highlights(ctx: SectionContext) -> FindingsList:
     """What went well, largest margin first, each linking to its section."""
     return FindingsList(_findings(ctx, "highlight"), ctx.lang, ctx.tr("summary.highlights_none"), link=True)
 
 
+@shows()
 def problems(ctx: SectionContext) -> FindingsList:
     """What fell short, largest gap first, each with its recommended action and link.
 
@@ -153,6 +156,7 @@ def problems(ctx: SectionContext) -> FindingsList:
     return FindingsList(_findings(ctx, "problem"), ctx.lang, ctx.tr("summary.problems_none"), link=True)
 
 
+@shows()
 def actions(ctx: SectionContext) -> Table | Note:
     """One recommended action per problem (an action shared by several problems is listed once)."""
     rows, seen = [], set()
@@ -167,6 +171,7 @@ def actions(ctx: SectionContext) -> Table | Note:
     return ctx.table(df, labels={c: ctx.tr(f"summary.col.{c}") for c in df.columns})
 
 
+@shows()
 def carry_forward(ctx: SectionContext) -> Table | Note:
     """Keep doing what beat its reference; change what missed it (top three of each)."""
     found = campaign_findings(ctx)

@@ -12,7 +12,7 @@ import pandas as pd
 from .. import charts, metrics
 from .. import formatting as fmt
 from ..comparison import align_daily, phases_of
-from ..context import FigureSet, SectionContext
+from ..context import FigureSet, SectionContext, shows
 from ..display import Note, Table
 from ..i18n import label_values, register
 
@@ -266,12 +266,14 @@ def figures(ctx: SectionContext) -> FigureSet:
     return out
 
 
+@shows()
 def kpi_table(ctx: SectionContext) -> Table:
     """Headline traffic figures, as the section recorded them."""
     return ctx.figures_table({k: ctx.figure(k) for k in KPI_KEYS}, ctx.tr("traffic.kpis"))
 
 
 # --- PV and UV by channel and day ------------------------------------------------------------------
+@shows()
 def channel_table(ctx: SectionContext) -> Table:
     """UV and PV per channel over the whole campaign, with each channel's share of the campaign UV."""
     c = _campaign_channels(ctx.mart("traffic_by_channel"), "uv")
@@ -295,6 +297,7 @@ def channel_table(ctx: SectionContext) -> Table:
     )
 
 
+@shows()
 def daily_pv_chart(ctx: SectionContext) -> charts.Chart:
     """PV per campaign day stacked by channel (top N channels by PV, the rest as "other"): PV is additive."""
     d = _campaign_days(ctx.mart("traffic_daily"))
@@ -326,6 +329,7 @@ def daily_pv_chart(ctx: SectionContext) -> charts.Chart:
     return charts.finish(fig, ax, ctx.tr("traffic.daily_pv_title"), ctx.tr("date"), ctx.tr("traffic.axis.pv"))
 
 
+@shows()
 def daily_channel_chart(ctx: SectionContext) -> charts.Chart:
     """UV per campaign day and channel; distinct counts do not add, so only the top N channels are drawn."""
     d = _campaign_days(ctx.mart("traffic_daily"))
@@ -357,6 +361,7 @@ def daily_channel_chart(ctx: SectionContext) -> charts.Chart:
 
 
 # --- on-site vs off-site ---------------------------------------------------------------------------
+@shows()
 def site_table(ctx: SectionContext) -> Table:
     """On-site and off-site UV per phase and overall, with the off-site share of UV and of PV."""
     s = ctx.mart("traffic_by_site")
@@ -394,6 +399,7 @@ def site_table(ctx: SectionContext) -> Table:
 
 
 # --- new vs returning ------------------------------------------------------------------------------
+@shows()
 def new_vs_returning(ctx: SectionContext) -> Table:
     """New and returning visitors per channel, with how far back "first seen in the data" can look."""
     c = _campaign_channels(ctx.mart("traffic_by_channel"), "uv")
@@ -422,6 +428,7 @@ def new_vs_returning(ctx: SectionContext) -> Table:
 
 
 # --- bounce and dwell ------------------------------------------------------------------------------
+@shows()
 def bounce_dwell(ctx: SectionContext) -> Table:
     """Sessions, bounce rate and average dwell per channel, volumes beside the rates."""
     s = _campaign_channels(ctx.mart("traffic_sessions"), "sessions")
@@ -454,6 +461,7 @@ def bounce_dwell(ctx: SectionContext) -> Table:
 
 
 # --- UV value --------------------------------------------------------------------------------------
+@shows()
 def uv_value_table(ctx: SectionContext) -> Table | Note:
     """GMV per visitor by channel: which channels bring valuable traffic, not only more of it."""
     if not ctx.has_mart("traffic_gmv"):
@@ -488,6 +496,7 @@ def uv_value_table(ctx: SectionContext) -> Table | Note:
 
 
 # --- UV vs baseline --------------------------------------------------------------------------------
+@shows()
 def phase_table(ctx: SectionContext) -> Table:
     """UV and PV per phase with the average daily UV against the baseline's."""
     ch = ctx.mart("traffic_by_channel")
@@ -535,6 +544,7 @@ def phase_table(ctx: SectionContext) -> Table:
     )
 
 
+@shows()
 def daily_uv_chart(ctx: SectionContext) -> charts.Chart:
     """UV per campaign day (all channels) against the baseline's average daily UV as a dashed line.
 
@@ -604,6 +614,7 @@ def _daily_uv_chart_vs(ctx: SectionContext) -> charts.Chart:
     )
 
 
+@shows()
 def baseline_note(ctx: SectionContext) -> Note:
     """One sentence on the campaign's daily UV against ordinary days (or why it cannot be said)."""
     t = totals(ctx)

@@ -13,7 +13,7 @@ import pandas as pd
 import seaborn as sns
 
 from .. import charts, metrics
-from ..context import FigureSet, SectionContext
+from ..context import FigureSet, SectionContext, shows
 from ..display import Note, Table
 from ..i18n import label_values, register
 
@@ -317,6 +317,7 @@ def figures(ctx: SectionContext) -> FigureSet:
     return out
 
 
+@shows()
 def kpi_table(ctx: SectionContext) -> Table:
     """Headline users figures, as the section recorded them."""
     covered = history(ctx)["covered"]
@@ -324,6 +325,7 @@ def kpi_table(ctx: SectionContext) -> Table:
     return ctx.figures_table({k: ctx.figure(k) for k in KPI_KEYS}, ctx.tr("users.kpis"), names=names)
 
 
+@shows()
 def history_note(ctx: SectionContext) -> Note:
     """Whether the orders data reaches back the whole new-customer look-back window (else: first seen)."""
     h = history(ctx)
@@ -340,6 +342,7 @@ def _periods(ctx: SectionContext) -> list[str]:
     return [p.name for p in ctx.params.phases] + ["overall"]
 
 
+@shows()
 def new_vs_returning(ctx: SectionContext) -> Table:
     """New and returning buyers and their net sales per phase: who the campaign's money came from."""
     nr = ctx.mart("users_new_returning")
@@ -371,6 +374,7 @@ def new_vs_returning(ctx: SectionContext) -> Table:
     return ctx.table(df, units, labels=labels, title=ctx.tr("users.new_returning_title"))
 
 
+@shows()
 def acquisition_chart(ctx: SectionContext) -> charts.Chart:
     """New and returning campaign buyers by the channel of their first campaign order (top N + other)."""
     acq = ctx.mart("users_acquisition")
@@ -401,6 +405,7 @@ def acquisition_chart(ctx: SectionContext) -> charts.Chart:
     return chart
 
 
+@shows()
 def visitor_conversion(ctx: SectionContext) -> Table | Note:
     """First-order conversion of new visitors against returning customers' conversion, per phase."""
     if not ctx.has_mart("users_visitor_conversion"):
@@ -422,6 +427,7 @@ def visitor_conversion(ctx: SectionContext) -> Table | Note:
     return ctx.table(df, units, labels=labels, title=ctx.tr("users.visitor_title"))
 
 
+@shows()
 def repurchase(ctx: SectionContext) -> Table:
     """Buyers with two or more paid orders within the campaign, for new, returning and all buyers."""
     nr = ctx.mart("users_new_returning")
@@ -451,6 +457,7 @@ def repurchase(ctx: SectionContext) -> Table:
     )
 
 
+@shows()
 def retention_cohort(ctx: SectionContext) -> Table:
     """Retention by cohort (phase of first campaign order) and customer type; immature cells stay blank."""
     rr = retention_rates(ctx)
@@ -477,6 +484,7 @@ def retention_cohort(ctx: SectionContext) -> Table:
     return ctx.table(df, units, labels=labels, title=ctx.tr("users.retention_title"), note=note)
 
 
+@shows()
 def rfm_segments(ctx: SectionContext) -> Table:
     """Customers of the RFM look-back window scored 1-5 on recency, frequency and money, in named groups."""
     scored = metrics.rfm_scores(ctx.mart("users_rfm"))
@@ -517,6 +525,7 @@ def rfm_segments(ctx: SectionContext) -> Table:
     )
 
 
+@shows()
 def membership(ctx: SectionContext) -> Table | Note:
     """Repurchase of members vs non-members over the campaign plus the retention window."""
     if not ctx.has_mart("users_membership"):
@@ -564,6 +573,7 @@ def _tier_labels(ctx: SectionContext, tiers) -> list[str]:
     return label_values(tiers, "users.tier", ctx.lang)
 
 
+@shows("order_city_tier|user_city_tier")
 def city_tier(ctx: SectionContext) -> Table:
     """Campaign buyers and net sales by city tier, with shares among buyers of known tier."""
     t = _tier_frame(ctx)
@@ -590,6 +600,7 @@ def city_tier(ctx: SectionContext) -> Table:
     )
 
 
+@shows("order_city_tier|user_city_tier")
 def city_tier_chart(ctx: SectionContext) -> charts.Chart:
     """Share of campaign buyers of known tier in each city tier."""
     t = _tier_frame(ctx)

@@ -43,7 +43,7 @@ import ibis
 from ..params import CampaignParams, TableSource
 from ..quality import Problem
 from .engines import materialize
-from .exprs import first_by
+from .exprs import first_by, ts
 from .plan import derivable, lines_source, source_label
 
 NON_MERCHANDISE_SKUS = (
@@ -184,7 +184,7 @@ def derive_from_lines(con, lines, src: TableSource, params: CampaignParams, want
     facts = _line_facts(lines)
     staged = materialize(con, "__derived_order_facts", _orders(facts, src))
     out: dict = {}
-    stats = _order_stats(con, staged, facts)
+    stats = _order_stats(con, staged, facts, params)
     if stats["orders"] and stats["no_amount"] == stats["lines"]:
         problems.append(
             Problem(
@@ -230,13 +230,15 @@ def derive_from_lines(con, lines, src: TableSource, params: CampaignParams, want
     return out, problems
 
 
-def _order_stats(con, o, facts) -> dict:
+def _order_stats(con, o, facts, params: CampaignParams) -> dict:
     """Counts the derivation messages quote."""
     cancelled = o.status == "cancelled"
     a = o.aggregate(
         orders=o.count(),
         cancelled=o.count(where=cancelled),
         cancelled_value=o.paid_amount.sum(where=cancelled),
+        # a credit note dated before the campaign cannot reverse one of its invoices; one dated later can
+        cancelled_from_start=o.paid_amount.sum(where=cancelled & (o.order_time >= ts(params.start))),
         anonymous=o.count(where=o.user_id.isnull()),
         anonymous_value=o.paid_amount.sum(where=o.user_id.isnull()),
         negative_kept=o._negative_lines.sum(where=~cancelled),
@@ -266,10 +268,14 @@ def _order_problems(src: TableSource, s: dict, label: str) -> list[Problem]:
         else:
             what = (
                 f"credit notes ({rule}) worth {_money(s['cancelled_value'])} reverse invoices the export does not "
-                "identify: left out of orders; the invoices they reverse stay paid, so net sales may be "
-                f"overstated by up to {_money(s['cancelled_value'])}"
+                "identify: left out of orders; the invoices they reverse stay paid, so the campaign's net sales "
+                f"may be overstated by up to {_money(s['cancelled_from_start'])} (the credit notes dated from its "
+                "first day on)"
             )
-        out.append(_derived("orders", what, int(s["cancelled"]), label, "status"))
+        code = "cancelled_orders" if src.status_rule == "column" else "credit_notes"
+        out.append(
+            Problem("orders", "status", what, rows=int(s["cancelled"]), hard=False, source=label, code=code)
+        )
     if s["negative_kept"]:
         out.append(
             _derived(
