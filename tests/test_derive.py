@@ -91,6 +91,36 @@ def test_a_credit_note_before_the_campaign_cannot_overstate_its_net_sales(con):
     assert "worth 5.10" in status.what and "overstated by up to 0.00" in status.what
 
 
+def test_a_products_name_is_its_most_frequent_description(con):
+    """Stock notes ("damaged", "?") beside the real name do not win because they sort last; ties go to the latest."""
+    rows = [
+        ("1", "A1", "HEART HOLDER", "1", "11/27/2026 8:00"),
+        ("2", "A1", "HEART HOLDER", "1", "11/27/2026 9:00"),
+        ("3", "A1", "wet damaged", "1", "11/28/2026 9:00"),  # later, but once: not the name
+        ("4", "B2", "OLD NAME", "1", "11/27/2026 9:00"),
+        ("5", "B2", "NEW NAME", "1", "11/29/2026 9:00"),  # one line each: the latest wins
+        ("6", "C3", "", "1", "11/29/2026 9:00"),
+        ("7", "C3", "MUG", "1", "11/28/2026 9:00"),  # an empty description is no name
+    ]
+    lines = pd.DataFrame(
+        [(inv, sku, name, qty, when, "1.00", "17850", "France") for inv, sku, name, qty, when in rows],
+        columns=[
+            "InvoiceNo",
+            "StockCode",
+            "Description",
+            "Quantity",
+            "InvoiceDate",
+            "UnitPrice",
+            "CustomerID",
+            "Country",
+        ],
+        dtype=object,
+    )
+    t, _ = stage(con, make_params({"order_lines": RETAIL}), {"order_lines": lines})
+    names = t["products"].set_index("sku")["name"].to_dict()
+    assert names == {"A1": "HEART HOLDER", "B2": "NEW NAME", "C3": "MUG"}
+
+
 def test_derivable_tables():
     p = make_params({"order_lines": RETAIL})
     assert derivable({"order_lines"}, p) == {"orders", "order_items", "products", "users"}

@@ -163,5 +163,6 @@ def test_no_campaign_events_is_na(tiny):
     assert ctx.figure("conversion_rate") is None
     assert "No drop-off" in funnel.largest_drop(ctx).text
     assert set(funnel.benchmark_table(ctx).df["gap"]) == {"n/a"}
-    assert funnel.funnel_chart(ctx).png()[:4] == b"\x89PNG"
-    assert funnel.phase_chart(ctx).png()[:4] == b"\x89PNG"
+    # nothing to draw: each chart is one line naming it, never an empty frame
+    assert "no data to draw" in funnel.funnel_chart(ctx).text
+    assert "no data to draw" in funnel.phase_chart(ctx).text

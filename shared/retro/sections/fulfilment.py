@@ -13,7 +13,7 @@ import pandas as pd
 from .. import charts, metrics
 from .. import formatting as fmt
 from ..context import FigureSet, SectionContext, shows
-from ..display import Note, Table
+from ..display import Note, Omitted, Table
 from ..i18n import label_values, register
 
 LAG_FLAG_HOURS = 24
@@ -583,6 +583,8 @@ def replenishment_chart(ctx: SectionContext) -> charts.Chart | Note:
         xlabel=ctx.tr("fulfilment.axis.lag"),
         ylabel=ctx.tr("sku"),
     )
+    if isinstance(chart, Omitted):  # nothing to draw: the line says so
+        return chart
     ax = chart.figure.axes[0]
     ax.axvline(LAG_FLAG_HOURS, color="#C00000", linestyle="--", linewidth=1)
     ax.xaxis.set_major_formatter(_whole_numbers(ctx))

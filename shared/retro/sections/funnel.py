@@ -13,7 +13,7 @@ import pandas as pd
 from .. import charts, metrics
 from ..catalog import label
 from ..context import FigureSet, SectionContext, shows
-from ..display import Note, Table
+from ..display import Note, Omitted, Table
 from ..i18n import label_values, register
 
 STEPS = ("view", "cart", "order", "pay")
@@ -246,6 +246,8 @@ def funnel_chart(ctx: SectionContext) -> charts.Chart:
         annotate=False,
         ylabel=ctx.tr("funnel.axis.visitors"),
     )
+    if isinstance(chart, Omitted):  # nothing to draw: the line says so
+        return chart
     ax = chart.figure.axes[0]
     texts = []
     for i, c in enumerate(counts):
@@ -301,6 +303,8 @@ def phase_chart(ctx: SectionContext) -> charts.Chart:
         horizontal=False,
         ylabel=ctx.tr("funnel.axis.rate"),
     )
+    if isinstance(chart, Omitted):  # nothing to draw: the line says so
+        return chart
     ax = chart.figure.axes[0]
     for container in ax.containers:
         values = [ctx.fmt(v, "pct") for v in container.datavalues]

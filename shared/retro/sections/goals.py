@@ -11,7 +11,7 @@ import pandas as pd
 from .. import charts, metrics
 from ..catalog import FIGURES, label
 from ..context import Recorded, SectionContext, section_figures, section_module, shows
-from ..display import Cards, FindingsList, Note, Table
+from ..display import Cards, FindingsList, Note, Omitted, Table
 from ..errors import RetroError
 from ..findings import evaluate
 from ..i18n import register
@@ -266,5 +266,7 @@ def cumulative_pace(ctx: SectionContext) -> charts.Chart:
         currency=ctx.currency,
         xlabel=ctx.tr("date"),
     )
+    if isinstance(chart, Omitted):  # nothing to draw: the line says so
+        return chart
     chart.figure.axes[0].legend(fontsize=8)
     return chart

@@ -15,7 +15,7 @@ import seaborn as sns
 
 from .. import charts, metrics
 from ..context import FigureSet, SectionContext, shows
-from ..display import Note, Table
+from ..display import Note, Omitted, Table
 from ..i18n import has, label_values, register
 
 SUMS = ("spend", "impressions", "clicks", "attributed_orders", "attributed_revenue")
@@ -411,6 +411,8 @@ def spend_chart(ctx: SectionContext) -> charts.Chart:
         lang=ctx.lang,
         currency=ctx.currency,
     )
+    if isinstance(chart, Omitted):  # nothing to draw: the line says so
+        return chart
     sns.move_legend(chart.figure.axes[0], "center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     return chart
 

@@ -13,7 +13,7 @@ from .. import charts, metrics
 from .. import formatting as fmt
 from ..comparison import align_daily, phases_of
 from ..context import FigureSet, SectionContext, shows
-from ..display import Note, Table
+from ..display import Note, Omitted, Table
 from ..i18n import label_values, register
 
 ALL, OVERALL = "all", "overall"
@@ -353,6 +353,8 @@ def daily_channel_chart(ctx: SectionContext) -> charts.Chart:
         xlabel=ctx.tr("date"),
         ylabel=ctx.tr("traffic.axis.uv"),
     )
+    if isinstance(chart, Omitted):  # nothing to draw: the line says so
+        return chart
     ax = chart.figure.axes[0]
     legend = ax.get_legend()
     if legend is not None:

@@ -14,7 +14,7 @@ import seaborn as sns
 
 from .. import charts, metrics
 from ..context import FigureSet, SectionContext, shows
-from ..display import Note, Table
+from ..display import Note, Omitted, Table
 from ..i18n import label_values, register
 
 LOWER_TIERS = ("tier3", "tier4+")
@@ -401,6 +401,8 @@ def acquisition_chart(ctx: SectionContext) -> charts.Chart:
         currency=ctx.currency,
         xlabel=ctx.tr("users.axis.buyers"),
     )
+    if isinstance(chart, Omitted):  # nothing to draw: the line says so
+        return chart
     sns.move_legend(chart.figure.axes[0], "center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     return chart
 

@@ -43,7 +43,7 @@ import ibis
 from ..params import CampaignParams, TableSource
 from ..quality import Problem
 from .engines import materialize
-from .exprs import first_by, ts
+from .exprs import first_by, last_by, ts
 from .plan import derivable, lines_source, source_label
 
 NON_MERCHANDISE_SKUS = (
@@ -273,9 +273,7 @@ def _order_problems(src: TableSource, s: dict, label: str) -> list[Problem]:
                 "first day on)"
             )
         code = "cancelled_orders" if src.status_rule == "column" else "credit_notes"
-        out.append(
-            Problem("orders", "status", what, rows=int(s["cancelled"]), hard=False, source=label, code=code)
-        )
+        out.append(Problem("orders", "status", what, rows=int(s["cancelled"]), hard=False, source=label, code=code))
     if s["negative_kept"]:
         out.append(
             _derived(
@@ -337,6 +335,17 @@ def _items(facts, orders):
     )
 
 
+def _product_names(facts):
+    """Each SKU's name: its most frequent description, ties to the one seen last (then the larger text).
+
+    Exports carry several descriptions per SKU (stock notes such as "damaged" or "?" beside the real name);
+    the one most lines use is the product's name, not the alphabetically last.
+    """
+    named = facts.filter(facts.name.notnull() & (facts.name.strip() != ""))
+    counts = named.group_by(["sku", "name"]).aggregate(_n=named.count(), _last=named.order_time.max())
+    return counts.group_by("sku").aggregate(name=last_by(counts.name, counts._n, counts._last, counts.name))
+
+
 def _products(con, facts, src: TableSource, label: str):
     """One row per SKU, with non-merchandise SKUs flagged; returns (table, problems)."""
     skip = [s.upper() for s in (src.non_merchandise if src.non_merchandise is not None else NON_MERCHANDISE_SKUS)]
@@ -344,7 +353,6 @@ def _products(con, facts, src: TableSource, label: str):
     costed = facts._unit_cost.notnull() & (units > 0)
     listed = facts.is_merchandise.min()
     g = facts.group_by("sku").aggregate(
-        name=facts.name.max(),
         category=facts.category.max(),
         brand=facts.brand.max(),
         list_price=facts._unit_price.abs().max(),
@@ -352,6 +360,7 @@ def _products(con, facts, src: TableSource, label: str):
         _units=units.sum(where=costed),
         _listed=listed,
     )
+    g = g.left_join(_product_names(facts), "sku").drop("sku_right")
     by_list = ~g.sku.upper().strip().isin(skip) if skip else ibis.literal(True)
     p = g.select(
         "sku",
