@@ -289,11 +289,21 @@ def test_all_null_columns(con):
 
 def test_required_empty_values_drop_rows(con):
     out, problems = canon(
-        con, "orders", orders_text(3, 买家=["u1", "", None]), columns=ORDER_HEADERS, values={"status": STATUS}
+        con, "orders", orders_text(3, 渠道=["search", "", None]), columns=ORDER_HEADERS, values={"status": STATUS}
     )
-    assert list(out["user_id"]) == ["u1"]
+    assert list(out["order_id"]) == ["o0"]
     (p,) = problems
     assert p.code == "null_required" and p.rows == 2 and not p.hard
+
+
+def test_an_order_without_a_customer_is_a_guest_order(con):
+    """A guest checkout has no buyer id: the order stays (it is the campaign's sales), and the appendix says so."""
+    out, problems = canon(
+        con, "orders", orders_text(3, 买家=["u1", "", None]), columns=ORDER_HEADERS, values={"status": STATUS}
+    )
+    assert list(out["order_id"]) == ["o0", "o1", "o2"] and out["user_id"].isna().sum() == 2
+    (p,) = problems
+    assert p.code == "guest_rows" and p.rows == 2 and not p.hard and "guest" in p.what
 
 
 def test_missing_required_column_names_headers(con):

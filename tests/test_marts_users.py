@@ -249,6 +249,41 @@ def test_new_vs_returning(camp):
     assert acq["buyers"].sum() == 5
 
 
+def test_guest_orders_count_in_net_sales_as_their_own_type(tiny):
+    """Orders without a user id are the campaign's sales too: every share is of the whole net sales."""
+    guests = pd.DataFrame(
+        {
+            "order_id": ["g1", "g2", "g3"],
+            "user_id": [None, None, None],
+            "order_time": [ts("2026-11-03 11:00"), ts("2026-11-04 09:00"), ts("2026-11-04 10:00")],
+            "status": ["paid", "paid", "cancelled"],
+            "channel": ["search"] * 3,
+            "paid_amount": [70.0, 30.0, 500.0],
+        }
+    )
+    orders = pd.concat([ORDERS, guests.reindex(columns=ORDERS.columns)], ignore_index=True)
+    camp = tiny({"orders": orders}, {"sections": ["sales", "users", "summary"]})
+    nr = camp.mart("users_new_returning")
+    guest = row(nr, period="overall", customer_type="guest")
+    assert (guest["buyers"], guest["paid_orders"], guest["net_sales"]) == (0, 2, pytest.approx(100.0))
+    everyone = row(nr, period="overall", customer_type="all")
+    # named buyers as before (5, one repeat); net sales 500 new + 450 returning + 100 guest
+    assert (everyone["buyers"], everyone["repeat_buyers"]) == (5, 1)
+    assert everyone["net_sales"] == pytest.approx(1050.0)
+    assert row(nr, period="burst", customer_type="guest")["net_sales"] == pytest.approx(70.0)
+    from retro.sections import users
+
+    assert users.totals(camp.ctx("users"))["new_customer_gmv_share"] == pytest.approx(500 / 1050)
+    page = users.new_vs_returning(camp.ctx("users")).df.iloc[-1]  # the campaign as a whole
+    assert (page["guest_orders"], page["guest_sales"]) == (2, pytest.approx(100.0))
+    assert page["new_share"] == pytest.approx(500 / 1050)
+    sales = camp.mart("sales_by_period").set_index("period")
+    assert sales.loc["overall", "net_sales"] == pytest.approx(everyone["net_sales"])  # the same total on both pages
+    assert camp.mart("users_rfm")["user_id"].notna().all()  # guests are no one's RFM
+    buyers = camp.mart("users_acquisition")["buyers"].sum()
+    assert buyers == 5  # no phantom "guest" buyer among the new customers
+
+
 def test_visitor_conversion(camp):
     v = camp.mart("users_visitor_conversion")
     # new visitors: u3 (paid), anon1, u5 (paid), x8 -> 2 / 4; returning: u1 (paid), u2 (paid), u7 -> 2 / 3

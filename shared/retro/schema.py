@@ -18,6 +18,7 @@ class Column:
     type: str  # string | int | float | bool | timestamp | date
     required: bool = True
     doc: str = ""
+    nullable: bool = False  # a required column that may be empty on a row (a guest order's user id)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ TABLES: dict[str, Table] = {
             "orders",
             (
                 Column("order_id", "string", doc="unique order id"),
-                Column("user_id", "string", doc="buyer id"),
+                Column("user_id", "string", doc="buyer id; empty for a guest checkout", nullable=True),
                 Column("order_time", "timestamp", doc="when the order was placed (for presale: the deposit)"),
                 Column("pay_time", "timestamp", required=False, doc="when it was fully paid; null if never"),
                 Column("status", "string", doc="paid | cancelled | refunded"),

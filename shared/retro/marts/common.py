@@ -47,7 +47,8 @@ def merchandise_skus(t):
 def campaign_buyers(t, p: CampaignParams):
     """One row per paying buyer of the campaign: whether new, first channel, paid orders and net sales.
 
-    A buyer is a user with at least one paid order placed in the campaign window. A buyer is new when they
+    A buyer is a named user (guest orders, without a user id, count in sales but are no one's) with at least
+    one paid order placed in the campaign window. A buyer is new when they
     have no paid order in the ``settings.new_customer_lookback_days`` before the campaign starts (whether the
     data reaches that far back is the users section's to say). ``first_channel`` is the channel of their first
     paid campaign order (the smallest order id among orders placed in the same second), used to attribute new
@@ -58,6 +59,7 @@ def campaign_buyers(t, p: CampaignParams):
         o = t.orders
         paid = o.filter(is_paid(o))
         camp = paid.filter(in_campaign(paid.order_time, p))
+        camp = camp.filter(camp.user_id.notnull())  # a guest order is nobody's purchase: no phantom buyer
         lookback_start = p.start - timedelta(days=p.settings.new_customer_lookback_days)
         prior = paid.filter((paid.order_time >= ts(lookback_start)) & (paid.order_time < ts(p.start)))
         prior_users = prior.select("user_id").distinct().mutate(has_prior=ibis.literal(True))

@@ -40,13 +40,18 @@ def users_history(t, p):
 
 @mart("users_new_returning", section="users", needs=("orders",))
 def users_new_returning(t, p):
-    """One row per period (phase or 'overall') and customer type (new / returning / 'all').
+    """One row per period (phase or 'overall') and customer type (new / returning / guest / 'all').
 
-    buyers are distinct per row; repeat_buyers have two or more paid orders within that row's period.
+    buyers are distinct named customers per row; repeat_buyers have two or more paid orders within that row's
+    period. Guest orders (no user id) are their own type with no buyers: they count in paid orders and net
+    sales, so the 'all' rows hold the campaign's whole net sales, as the sales section does.
     """
     o = t.orders
     o = o.filter(is_paid(o) & in_campaign(o.order_time, p))
-    o = o.mutate(period=phase_of(o.order_time, p)).inner_join(_buyer_types(t, p).drop("cohort"), "user_id")
+    o = o.mutate(period=phase_of(o.order_time, p))
+    types = _buyer_types(t, p).drop("cohort").rename(buyer="user_id")
+    o = o.left_join(types, o.user_id == types.buyer)
+    o = o.select("user_id", "order_id", "paid_amount", "period", customer_type=o.customer_type.fill_null("guest"))
     parts = []
     for period in ("period", "overall"):
         for kind in ("customer_type", "all"):
@@ -62,9 +67,10 @@ def users_new_returning(t, p):
                 consts["customer_type"] = ibis.literal("all")
             per_user = o.group_by(keys).aggregate(n=o.order_id.count(), sales=o.paid_amount.sum())
             rest = [k for k in keys if k != "user_id"]
+            named = per_user.user_id.notnull()  # the guests' orders group under a null id: no buyer
             g = (per_user.group_by(rest) if rest else per_user).aggregate(
                 buyers=per_user.user_id.count(),
-                repeat_buyers=(per_user.n >= 2).sum().cast("int64"),
+                repeat_buyers=((per_user.n >= 2) & named).sum().cast("int64"),
                 paid_orders=per_user.n.sum(),
                 net_sales=per_user.sales.sum(),
             )
@@ -179,7 +185,7 @@ def users_rfm(t, p):
     """
     o = t.orders
     start = p.end_exclusive - timedelta(days=p.settings.rfm_lookback_days)
-    o = o.filter(is_paid(o) & between_days(o.order_time, start, p.end))
+    o = o.filter(is_paid(o) & between_days(o.order_time, start, p.end) & o.user_id.notnull())  # no guests
     g = o.group_by("user_id").aggregate(
         last_order_day=o.order_time.max().date(), frequency=o.order_id.count(), monetary=o.paid_amount.sum()
     )

@@ -32,6 +32,8 @@ register(
         "users.col.new_sales": ("New customers' net sales", "新客净销售额"),
         "users.col.returning_sales": ("Returning customers' net sales", "老客净销售额"),
         "users.col.new_share": ("New customers' share of net sales", "新客净销售额占比"),
+        "users.col.guest_orders": ("Guest orders (no customer id)", "游客订单（无客户ID）"),
+        "users.col.guest_sales": ("Guest orders' net sales", "游客订单净销售额"),
         "users.col.new_spb": ("Spend per new customer", "新客客单价"),
         "users.col.returning_spb": ("Spend per returning customer", "老客客单价"),
         "users.col.new_visitors": ("New visitors", "新访客"),
@@ -352,9 +354,15 @@ def new_vs_returning(ctx: SectionContext) -> Table:
         for kind in ("new", "returning"):
             row[f"{kind}_buyers"] = _get(nr, "buyers", period=per, customer_type=kind) or 0
             row[f"{kind}_sales"] = _get(nr, "net_sales", period=per, customer_type=kind) or 0.0
+        row["guest_orders"] = _get(nr, "paid_orders", period=per, customer_type="guest") or 0
+        row["guest_sales"] = _get(nr, "net_sales", period=per, customer_type="guest") or 0.0
+        row["all_sales"] = _get(nr, "net_sales", period=per, customer_type="all") or 0.0
         rows.append(row)
     df = pd.DataFrame(rows)
-    df["new_share"] = metrics.ratio_column(df["new_sales"], df["new_sales"] + df["returning_sales"])
+    df["new_share"] = metrics.ratio_column(df["new_sales"], df["all_sales"])  # of the whole net sales, guests in
+    if not df["guest_orders"].any():
+        df = df.drop(columns=["guest_orders", "guest_sales"])
+    df = df.drop(columns=["all_sales"])
     df["new_spb"] = metrics.ratio_column(df["new_sales"], df["new_buyers"])
     df["returning_spb"] = metrics.ratio_column(df["returning_sales"], df["returning_buyers"])
     df["period"] = label_values(df["period"], "phase", ctx.lang)
@@ -366,6 +374,8 @@ def new_vs_returning(ctx: SectionContext) -> Table:
         "new_share": "pct",
         "new_spb": "money",
         "returning_spb": "money",
+        "guest_orders": "count",
+        "guest_sales": "money",
     }
     labels = {c: ctx.tr(f"users.col.{c}") for c in df.columns}
     labels["period"] = ctx.tr("users.col.period")

@@ -467,6 +467,18 @@ def to_canonical(con, name: str, raw, src: TableSource, params: CampaignParams, 
             bad = fails.get(plans.index(p), 0)
             if n == 0 and not bad:
                 problems.append(_empty_problem(name, p, label))
+            elif p.col.nullable and n + bad < total:  # kept: a guest order counts in sales
+                problems.append(
+                    Problem(
+                        name,
+                        p.col.name,
+                        "empty: counted in sales as guest orders, not as any customer's purchase",
+                        rows=total - n - bad,
+                        hard=False,
+                        source=label,
+                        code="guest_rows",
+                    )
+                )
             elif p.col.required and n + bad < total:
                 drop.append(f"{q(p.col.name)} IS NULL")
                 problems.append(
