@@ -215,3 +215,25 @@ def test_large_parquet_sources_are_scanned_in_place_with_the_same_marts(tmp_path
     copied = TinyCampaign(tmp_path / "copied", {"events": EVENTS, "orders": ORDERS}, SECTIONS)
     for name in ("traffic_by_channel", "traffic_daily", "traffic_by_site", "traffic_sessions", "traffic_gmv"):
         pd.testing.assert_frame_equal(scanned.mart(name), copied.mart(name), check_exact=True)
+
+
+def test_a_step_the_kit_adds_is_no_visitor_behaviour(tiny):
+    """A log with 'pay' but no 'order' events gets an order step per pay (the funnel needs it), and those
+    copies never count as events: a session of one pay stays a bounce, PV and event counts stay as logged."""
+    log = pd.DataFrame(
+        [
+            ("a", "2026-11-03 10:00", "view", "sa"),
+            ("a", "2026-11-03 10:01", "pay", "sa"),  # two events (+1 derived order)
+            ("b", "2026-11-03 11:00", "pay", "sb"),  # one event: a bounce, though its copy makes two rows
+            ("c", "2026-11-04 09:00", "view", "sc"),
+        ],
+        columns=["visitor_id", "event_time", "event_type", "session_id"],
+    ).assign(channel="search", event_time=lambda d: pd.to_datetime(d["event_time"]))
+    camp = tiny({"events": log}, {"sections": ["traffic", "funnel", "summary"]})
+    s = _row(camp.mart("traffic_sessions"), "channel", "all")
+    assert (s["sessions"], s["bounced_sessions"]) == (3, 2)  # sb and sc
+    ch = _row(camp.mart("traffic_by_channel"), "channel", "all")
+    assert (ch["pv"], ch["events"], ch["uv"]) == (2, 4, 3)
+    steps = camp.mart("funnel_steps")
+    overall = steps[(steps["channel"] == "all") & (steps["period"] == "overall")].iloc[0]
+    assert overall["pay_events"] == 2

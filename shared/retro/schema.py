@@ -107,6 +107,12 @@ TABLES: dict[str, Table] = {
                 Column("sku", "string", required=False),
                 Column("session_id", "string", required=False, doc="derived (30 min rule) when absent"),
                 Column("dwell_seconds", "float", required=False),
+                Column(
+                    "is_derived",
+                    "bool",
+                    required=False,
+                    doc="true for a row the kit added (an order step copied from a pay event): never behaviour",
+                ),
             ),
             doc="Behaviour log over the baseline period and the campaign.",
             sections=("traffic", "funnel"),

@@ -15,7 +15,7 @@ import ibis
 
 from . import mart
 from .common import first_by, phase_of
-from .visits import LEVELS, int_sum, period_of_day, union, visitor_rows, visits, with_level_keys
+from .visits import LEVELS, behaviour, int_sum, period_of_day, union, visitor_rows, visits, with_level_keys
 
 ALL = "all"  # channel value of rows pooling every channel
 OVERALL = "overall"  # period value of rows covering the whole campaign
@@ -126,7 +126,7 @@ def traffic_sessions(t, p):
     source has no session_id for them.
     """
     e = t.events
-    e = e.filter(phase_of(e.event_time, p).notnull())
+    e = e.filter(phase_of(e.event_time, p).notnull() & behaviour(e))  # sessions of what visitors did
     derived = e.session_id.isnull()
     # the session key: session_id, or (visitor, day) where it is missing; three columns, no string building
     e = e.mutate(
@@ -170,6 +170,7 @@ def traffic_coverage(t, p):
     orders_checked says whether paid orders before the campaign could be used for the new-visitor flag.
     """
     e = t.events
+    e = e.filter(behaviour(e))
     return e.aggregate(
         first_event_time=e.event_time.min(),
         last_event_time=e.event_time.max(),

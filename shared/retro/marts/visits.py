@@ -32,6 +32,11 @@ LEVELS = {
 }
 
 
+def behaviour(e):
+    """The rows of an event log the visitor made: not those the kit added (``is_derived``)."""
+    return ~e.is_derived.fill_null(False)
+
+
 def int_sum(col):
     """Sum of an integer column, stored as int64.
 
@@ -48,7 +53,7 @@ def visits(t, p):
         e = t.events
         return e.group_by(["visitor_id", "user_id", "channel", e.event_time.date().name("day")]).aggregate(
             pv=e.count(where=e.event_type == "view"),
-            events=e.count(),
+            events=e.count(where=behaviour(e)),  # a step the kit added is no event of the visitor's
             pay_events=e.count(where=e.event_type == "pay"),
             **{step: (e.event_type == step).any() for step in STEPS},
             stepped=e.event_type.isin(STEPS).any(),

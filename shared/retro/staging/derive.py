@@ -431,7 +431,7 @@ def derive_events(con, events, params: CampaignParams):
         out = sessionize(out, params.settings.session_gap_minutes)
         changed = True
     if s["pays"] and not s["orders"]:
-        pays = out.filter(out.event_type == "pay").mutate(event_type=ibis.literal("order"))
+        pays = out.filter(out.event_type == "pay").mutate(event_type=ibis.literal("order"), is_derived=True)
         out = out.union(pays.select(out.columns))
         changed = True
         problems.append(
