@@ -47,6 +47,9 @@ funnel.method_note(ctx)
 # ## 全周期转化漏斗
 
 # %%
+funnel.conversion_note(ctx)
+
+# %%
 funnel.kpi_table(ctx)
 
 # %%

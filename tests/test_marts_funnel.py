@@ -92,7 +92,13 @@ def test_recorded_figures_overall_phase_channel(camp):
     assert ctx.figure("order_to_pay") == pytest.approx(1.0)
     assert ctx.figure("conversion_rate") == pytest.approx(2 / 7)
     assert funnel.totals(ctx) == pytest.approx(
-        {"view_to_cart": 4 / 7, "cart_to_order": 0.5, "order_to_pay": 1.0, "conversion_rate": 2 / 7}
+        {
+            "conversion_rate": 2 / 7,
+            "view_to_cart": 4 / 7,
+            "cart_to_order": 0.5,
+            "order_to_pay": 1.0,
+            "closed_conversion": 2 / 7,
+        }
     )
     # warm-up 3 -> 1 -> 0 -> 0: order -> pay has no base (0 / 0) and is n/a, not 0
     assert ctx.figure("view_to_cart", "warmup") == pytest.approx(1 / 3)
@@ -100,6 +106,9 @@ def test_recorded_figures_overall_phase_channel(camp):
     assert ctx.figure("order_to_pay", "warmup") is None
     # burst 2 -> 1 -> 0 -> 0 (v1's order and payment in the burst follow a warm-up view: not a burst conversion)
     assert ctx.figure("cart_to_order", "burst") == 0.0
+    # ... but open conversion counts v1's burst payment: 1 payer / 2 burst viewers; closed it is 0
+    assert ctx.figure("conversion_rate", "burst") == pytest.approx(0.5)
+    assert ctx.figure("closed_conversion", "burst") == 0.0
     assert all(f.value is None or f.value <= 1.0 for f in ctx.figures)  # no rate above 100%
     assert ctx.figure("conversion_rate", "tail") == pytest.approx(1 / 3)
     assert ctx.figure("conversion_rate", "search") == pytest.approx(0.25)  # 1 / 4
@@ -120,10 +129,42 @@ def test_largest_drop_and_benchmarks(camp):
     df = b.df.set_index(["figure", "segment"])
     assert df.loc[("View → add-to-cart", "Warm-up"), "gap"] == "+15.3"  # 1/3 - 0.18
     assert df.loc[("View → add-to-cart", "Warm-up"), "base"] == 3
-    assert df.loc[("Conversion rate (view → pay)", "Private domain"), "gap"] == "+38.0"  # 0.5 - 0.12
-    assert df.loc[("Conversion rate (view → pay)", "Overall"), "actual"] == pytest.approx(2 / 7)
-    assert df.loc[("Conversion rate (view → pay)", "kol"), "gap"] == "n/a"  # no such segment in the data
+    assert df.loc[("Conversion rate", "Private domain"), "gap"] == "+38.0"  # 0.5 - 0.12
+    assert df.loc[("Conversion rate", "Overall"), "actual"] == pytest.approx(2 / 7)
+    assert df.loc[("Conversion rate", "kol"), "gap"] == "n/a"  # no such segment in the data
     assert "n/a" in b._repr_html_()
+
+
+def test_open_conversion_counts_buyers_who_skip_the_cart(tiny):
+    """Half the buyers never cart: the headline is payers / viewers (3/4), the closed funnel 1/4, both labelled."""
+    from retro import catalog
+    from retro.sections import funnel
+
+    rows = [
+        ("a", "2026-11-03 10:00", "view"), ("a", "2026-11-03 10:01", "cart"),
+        ("a", "2026-11-03 10:02", "order"), ("a", "2026-11-03 10:03", "pay"),
+        ("b", "2026-11-03 11:00", "view"), ("b", "2026-11-03 11:01", "pay"),  # no cart, no order event
+        ("c", "2026-11-03 12:00", "view"), ("c", "2026-11-03 12:01", "order"), ("c", "2026-11-03 12:02", "pay"),
+        ("d", "2026-11-03 13:00", "view"),
+    ]  # fmt: skip
+    events = pd.DataFrame(rows, columns=["visitor_id", "event_time", "event_type"]).assign(channel="search")
+    events["event_time"] = pd.to_datetime(events["event_time"])
+    camp = tiny({"events": events}, {"sections": ["funnel"]})
+    overall = _row(camp.mart("funnel_steps"), "all", "overall")
+    assert _steps(overall) == (4, 1, 1, 1) and overall["payers"] == 3
+    ctx = camp.ctx("funnel")
+    t = funnel.totals(ctx)
+    assert t["conversion_rate"] == pytest.approx(0.75) and t["closed_conversion"] == pytest.approx(0.25)
+    assert t["view_to_cart"] == pytest.approx(0.25) and t["order_to_pay"] == 1.0
+    assert funnel.conversion_note(ctx).text == (
+        "Conversion rate 75.0%: 3 of the 4 visitors who viewed paid. Through every step of the funnel "
+        "(view, cart, order, pay) it is 25.0%: 2 of the paying visitors skipped a step."
+    )
+    # the definitions say what is computed: open over viewers, closed through every step
+    assert "open" in catalog.FIGURES["conversion_rate"].definition
+    assert "ordered and paid / distinct visitors who viewed" in catalog.FIGURES["closed_conversion"].definition
+    html = funnel.channel_table(ctx)._repr_html_()
+    assert "Paid (any path)" in html and "75.0%" in html and "25.0%" in html
 
 
 def test_tables_and_charts_render(camp):

@@ -36,14 +36,6 @@ def test_roas_roi_cac():
     assert m.cac(1000, 40) == 25 and m.cac(1000, 0) is None and m.cac(0, 40) is None
 
 
-def test_funnel_rates_recomputed_per_row():
-    counts = pd.DataFrame({"channel": ["a", "b"], "view": [100, 0], "cart": [20, 0], "pay": [5, 0]})
-    r = m.funnel_rates(counts, ["view", "cart", "pay"], by=["channel"])
-    a = r.iloc[0]
-    assert a["cart_rate"] == pytest.approx(0.2) and a["pay_rate"] == pytest.approx(0.25) and a["overall"] == 0.05
-    assert math.isnan(r.iloc[1]["overall"])  # zero visitors: n/a, not 0 and not an error
-
-
 def test_largest_drop():
     assert m.largest_drop({"view": 100, "cart": 20, "order": 15, "pay": 12}, ["view", "cart", "order", "pay"]) == (
         "view",

@@ -266,7 +266,7 @@ _SPECS = [
         "higher",
         "View → add-to-cart",
         "浏览→加购转化率",
-        "Distinct visitors who added to cart / distinct visitors who viewed.",
+        "Distinct visitors who viewed and added to cart / distinct visitors who viewed (closed funnel).",
         "Strengthen warm-up incentives to add to cart (deposit perks, cart-only coupons).",
         "加强预热期加购激励（定金膨胀、加购专享券）。",
     ),
@@ -277,7 +277,8 @@ _SPECS = [
         "higher",
         "Add-to-cart → order",
         "加购→下单转化率",
-        "Distinct visitors who ordered / distinct visitors who added to cart.",
+        "Distinct visitors who viewed, added to cart and ordered / distinct visitors who viewed and added to "
+        "cart (closed funnel).",
         "Remind cart holders before the burst and simplify the checkout.",
         "爆发前提醒加购用户，简化下单流程。",
     ),
@@ -288,7 +289,8 @@ _SPECS = [
         "higher",
         "Order → payment",
         "下单→支付转化率",
-        "Distinct visitors who paid / distinct visitors who ordered.",
+        "Distinct visitors who viewed, added to cart, ordered and paid / distinct visitors who viewed, added "
+        "to cart and ordered (closed funnel).",
         "Chase unpaid orders and presale balances with timed reminders.",
         "对未支付订单与预售尾款做定时催付。",
     ),
@@ -297,11 +299,22 @@ _SPECS = [
         "funnel",
         "pct",
         "higher",
-        "Conversion rate (view → pay)",
-        "支付转化率（浏览→支付）",
-        "Distinct visitors who paid / distinct visitors who viewed.",
+        "Conversion rate",
+        "支付转化率",
+        "Distinct visitors who paid / distinct visitors who viewed, each counted on its own (open: a payer "
+        "who never added to cart still counts), as shop back ends define it.",
         "Match offers to the channel: private-domain visitors need member-only value to convert.",
         "按渠道匹配权益：私域访客需要会员专享权益促成转化。",
+    ),
+    _f(
+        "closed_conversion",
+        "funnel",
+        "pct",
+        "higher",
+        "View → pay through every step",
+        "逐环节浏览→支付转化率",
+        "Distinct visitors who viewed, added to cart, ordered and paid / distinct visitors who viewed "
+        "(closed funnel).",
     ),
     # --- users -------------------------------------------------------------------------------------
     _f(

@@ -77,20 +77,6 @@ def cac(spend, new_customers) -> float | None:
     return ratio(spend, new_customers)
 
 
-def funnel_rates(counts: pd.DataFrame, steps: Sequence[str], by: Sequence[str] = ()) -> pd.DataFrame:
-    """Step-to-step and overall rates from distinct-visitor counts per step.
-
-    ``counts`` has one column per step (distinct visitors reaching it) and optional ``by`` columns.
-    Returns, per row, ``<step>_rate`` = step / previous step (the first step's rate is NaN) and
-    ``overall`` = last step / first step. Rates come from the counts at that level, never averaged.
-    """
-    out = counts[list(by) + list(steps)].copy()
-    for prev, step in zip(steps, steps[1:], strict=False):
-        out[f"{step}_rate"] = ratio_column(out[step], out[prev])
-    out["overall"] = ratio_column(out[steps[-1]], out[steps[0]])
-    return out
-
-
 def largest_drop(counts: dict[str, float], steps: Sequence[str]) -> tuple[str, str, float] | None:
     """The step transition that loses the largest share of visitors: (from, to, share lost)."""
     worst = None

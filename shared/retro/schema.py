@@ -19,6 +19,7 @@ class Column:
     required: bool = True
     doc: str = ""
     nullable: bool = False  # a required column that may be empty on a row (a guest order's user id)
+    kit: bool = False  # set by the kit while staging, never read from a source (demo data has none)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,11 @@ class Table:
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def source_columns(self) -> list[Column]:
+        """The columns a source can give (not those the kit sets while staging)."""
+        return [c for c in self.columns if not c.kit]
 
     @property
     def required_columns(self) -> list[str]:
@@ -111,6 +117,7 @@ TABLES: dict[str, Table] = {
                     "is_derived",
                     "bool",
                     required=False,
+                    kit=True,
                     doc="true for a row the kit added (an order step copied from a pay event): never behaviour",
                 ),
             ),

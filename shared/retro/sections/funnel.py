@@ -18,13 +18,18 @@ from ..i18n import label_values, register
 
 STEPS = ("view", "cart", "order", "pay")
 ALL, OVERALL = "all", "overall"
-# catalog figure -> (column of metrics.funnel_rates, numerator step, denominator step)
+# catalog figure -> (numerator, denominator) columns of the funnel_steps mart. The headline is open, as shop
+# back ends define 支付转化率 (a payer who never carted still counts); the step rates are the closed funnel's.
+OPEN = "conversion_rate"
 RATES = {
-    "view_to_cart": ("cart_rate", "cart", "view"),
-    "cart_to_order": ("order_rate", "order", "cart"),
-    "order_to_pay": ("pay_rate", "pay", "order"),
-    "conversion_rate": ("overall", "pay", "view"),
+    OPEN: ("payers", "view"),
+    "view_to_cart": ("cart", "view"),
+    "cart_to_order": ("order", "cart"),
+    "order_to_pay": ("pay", "order"),
+    "closed_conversion": ("pay", "view"),
 }
+COUNTS = (*STEPS, "payers")
+PHASE_RATES = (OPEN, "view_to_cart", "cart_to_order", "order_to_pay")  # the phase chart's bars
 
 register(
     {
@@ -42,7 +47,8 @@ register(
         "funnel.col.view": ("Viewed", "浏览访客"),
         "funnel.col.cart": ("Added to cart", "加购访客"),
         "funnel.col.order": ("Ordered", "下单访客"),
-        "funnel.col.pay": ("Paid", "支付访客"),
+        "funnel.col.pay": ("Paid after every step", "走完全部环节的支付访客"),
+        "funnel.col.payers": ("Paid (any path)", "支付访客（不限路径）"),
         "funnel.col.figure": ("Rate", "转化率"),
         "funnel.col.base": ("Visitors at the previous step", "上一环节访客"),
         "funnel.col.actual": ("Actual", "实际"),
@@ -51,18 +57,32 @@ register(
         "funnel.rate.view_to_cart": ("View → cart", "浏览→加购"),
         "funnel.rate.cart_to_order": ("Cart → order", "加购→下单"),
         "funnel.rate.order_to_pay": ("Order → pay", "下单→支付"),
-        "funnel.rate.conversion_rate": ("View → pay", "浏览→支付"),
+        "funnel.rate.conversion_rate": ("Conversion (payers / viewers)", "支付转化率（支付/浏览）"),
+        "funnel.rate.closed_conversion": ("View → pay, every step", "浏览→支付（逐环节）"),
         "funnel.all_channels": ("All channels (pooled)", "全部渠道（合计）"),
         "funnel.whole_campaign": ("Whole campaign (pooled)", "全周期（合计）"),
         "funnel.method": (
-            "Funnel rates are per visitor, not per session: distinct visitors who reached a step / distinct "
-            "visitors who reached the previous step, within the campaign window. The funnel is closed: a visitor "
-            "counts at a step only after reaching every earlier step in the same channel and phase, so no rate "
-            "exceeds 100%. Presale buyers who ordered in the warm-up and paid the balance in the burst count in "
-            "the whole-campaign funnel but in neither phase's pay step.",
-            "转化率按访客计算（非按会话）：活动期内到达某环节的去重访客数 / 到达上一环节的去重访客数。"
-            "漏斗为封闭口径：访客须在同一渠道、同一阶段内经过之前所有环节才计入该环节，因此转化率不会超过100%。"
-            "预售买家在预热期下单、爆发期付尾款，计入全周期漏斗，但不计入任一阶段的支付环节。",
+            "All rates are per visitor, not per session, within the campaign window. The conversion rate is "
+            "open, as shop back ends count it: distinct visitors who paid / distinct visitors who viewed, "
+            "whatever steps the payers took. The step funnel is closed: a visitor counts at a step only after "
+            "reaching every earlier step in the same channel and phase, so its rates never exceed 100% and "
+            "its view → pay rate is below the open one when buyers skip the cart. Presale buyers who ordered "
+            "in the warm-up and paid the balance in the burst count in the whole-campaign step funnel but in "
+            "neither phase's pay step.",
+            "所有转化率均按访客计算（非按会话），限活动期内。支付转化率为开放口径，与店铺后台一致：支付去重访客数 / "
+            "浏览去重访客数，不论支付访客是否经过加购等环节。环节漏斗为封闭口径：访客须在同一渠道、同一阶段内经过"
+            "之前所有环节才计入该环节，因此其转化率不会超过100%，买家跳过加购时其浏览→支付转化率低于开放口径。"
+            "预售买家在预热期下单、爆发期付尾款，计入全周期环节漏斗，但不计入任一阶段的支付环节。",
+        ),
+        "funnel.conversion": (
+            "Conversion rate {open}: {payers} of the {viewers} visitors who viewed paid. Through every step of "
+            "the funnel (view, cart, order, pay) it is {closed}: {skipped} of the paying visitors skipped a step.",
+            "支付转化率 {open}：{viewers} 名浏览访客中 {payers} 名支付。按逐环节（浏览、加购、下单、支付）的封闭"
+            "口径为 {closed}：{skipped} 名支付访客跳过了某个环节。",
+        ),
+        "funnel.no_conversion": (
+            "No conversion rate can be computed: no visitor viewed in the campaign window.",
+            "无法计算支付转化率：活动期内没有浏览访客。",
         ),
         "funnel.rates_title": (
             "Conversion rates over the whole campaign",
@@ -105,8 +125,8 @@ register(
             "转化率与基准对比（来自活动参数）",
         ),
         "funnel.no_benchmarks": (
-            "The campaign YAML sets no funnel benchmark (view_to_cart, cart_to_order, order_to_pay, conversion_rate).",
-            "活动参数未设置转化基准（view_to_cart、cart_to_order、order_to_pay、conversion_rate）。",
+            "No benchmark is set for the funnel rates; with benchmarks, this table shows each rate's gap to them.",
+            "未设置转化率基准；设置后此表列出各转化率与基准的差距。",
         ),
     }
 )
@@ -114,11 +134,11 @@ register(
 
 # --- rates from the mart ---------------------------------------------------------------------------
 def _with_rates(counts: pd.DataFrame) -> pd.DataFrame:
-    """Counts plus the four catalog rates, each recomputed from this row's counts."""
-    r = metrics.funnel_rates(counts, STEPS, by=["channel", "period"])
-    for key, (col, _, _) in RATES.items():
-        r[key] = r[col]
-    return r.drop(columns=[c for c, _, _ in RATES.values()]).reset_index(drop=True)
+    """Counts plus the catalog rates, each recomputed from this row's counts (never averaged)."""
+    r = counts[["channel", "period", *COUNTS]].reset_index(drop=True)
+    for key, (num, den) in RATES.items():
+        r[key] = metrics.ratio_column(r[num], r[den])
+    return r
 
 
 def _level(ctx: SectionContext, level: str) -> pd.DataFrame:
@@ -155,14 +175,14 @@ def _step_names(ctx: SectionContext, steps) -> list[str]:
 
 def _segment_table(ctx: SectionContext, rows: pd.DataFrame, names: list[str], key: str, title: str) -> Table:
     df = pd.DataFrame({key: names})
-    for step in STEPS:
+    for step in COUNTS:
         df[step] = rows[step].to_numpy()
     for rate in RATES:
         df[rate] = rows[rate].to_numpy()
-    units = {s: "count" for s in STEPS} | {r: "pct" for r in RATES}
+    units = {s: "count" for s in COUNTS} | {r: "pct" for r in RATES}
     labels = (
         {key: ctx.tr(f"funnel.col.{key}")}
-        | {s: ctx.tr(f"funnel.col.{s}") for s in STEPS}
+        | {s: ctx.tr(f"funnel.col.{s}") for s in COUNTS}
         | {r: ctx.tr(f"funnel.rate.{r}") for r in RATES}
     )
     return ctx.table(df, units, labels=labels, title=title)
@@ -174,22 +194,22 @@ def _value(x) -> float | None:
 
 
 def totals(ctx: SectionContext) -> dict:
-    """The four whole-campaign funnel rates (no recording)."""
+    """The whole-campaign funnel rates: open conversion first, then the closed funnel's (no recording)."""
     o = _level(ctx, "overall")
     return {key: _value(o.iloc[0][key]) if len(o) else None for key in RATES}
 
 
 @shows()
 def method_note(ctx: SectionContext) -> Note:
-    """How the funnel counts: per visitor, within the campaign window, steps counted independently."""
+    """How the funnel counts: per visitor, within the campaign window; open conversion, closed steps."""
     return Note(ctx.tr("funnel.method"))
 
 
 def figures(ctx: SectionContext) -> FigureSet:
-    """The four funnel rates the kit records, overall, per phase and per channel, with their parts."""
+    """The funnel rates the kit records, overall, per phase and per channel, with their parts."""
     out = FigureSet("funnel")
     for segment, r in _segment_rates(ctx).items():
-        for key, (_, num, den) in RATES.items():
+        for key, (num, den) in RATES.items():
             out.add(
                 key,
                 _value(r[key]),
@@ -224,8 +244,27 @@ def kpi_table(ctx: SectionContext) -> Table:
 
 
 @shows()
+def conversion_note(ctx: SectionContext) -> Note:
+    """The open conversion (payers / viewers) as a sentence, beside the closed funnel's and the payers between."""
+    o = _level(ctx, "overall")
+    if not len(o) or not o.iloc[0]["view"]:
+        return Note(ctx.tr("funnel.no_conversion"))
+    r = o.iloc[0]
+    return Note(
+        ctx.tr(
+            "funnel.conversion",
+            open=ctx.fmt(r[OPEN], "pct"),
+            payers=ctx.fmt(r["payers"], "count"),
+            viewers=ctx.fmt(r["view"], "count"),
+            closed=ctx.fmt(r["closed_conversion"], "pct"),
+            skipped=ctx.fmt(r["payers"] - r["pay"], "count"),
+        )
+    )
+
+
+@shows()
 def rates_table(ctx: SectionContext) -> Table:
-    """The four whole-campaign rates, beside each comparison campaign's (YAML ``compare:``) and the change."""
+    """The whole-campaign rates, beside each comparison campaign's (YAML ``compare:``) and the change."""
     return ctx.figures_table(totals(ctx), title=ctx.tr("funnel.rates_title"))
 
 
@@ -288,7 +327,7 @@ def phase_chart(ctx: SectionContext) -> charts.Chart:
         [
             {"phase": ctx.tr(f"phase.{r['period']}"), "rate": ctx.tr(f"funnel.rate.{key}"), "value": r[key]}
             for _, r in p.iterrows()
-            for key in RATES
+            for key in PHASE_RATES
         ],
         columns=["phase", "rate", "value"],
     )
@@ -312,7 +351,7 @@ def phase_chart(ctx: SectionContext) -> charts.Chart:
     top = long["value"].max()
     ax.set_ylim(0, (float(top) if pd.notna(top) and top > 0 else 1.0) * 1.3)  # headroom for the legend
     if ax.get_legend() is not None:
-        ax.legend(fontsize=8, ncols=len(RATES), loc="upper left", title=None)
+        ax.legend(fontsize=8, ncols=len(PHASE_RATES), loc="upper left", title=None)
     return chart
 
 
@@ -339,7 +378,7 @@ def benchmark_table(ctx: SectionContext) -> Table | Note:
     """Actual rates against the YAML's benchmarks per segment, with the base volume and the gap in points."""
     seg = _segment_rates(ctx)
     rows = []
-    for key, (_, _, den) in RATES.items():
+    for key, (_, den) in RATES.items():
         bench = ctx.params.benchmarks.get(key)
         if bench is None:
             continue

@@ -1431,8 +1431,8 @@ def zipf(k: int, s: float) -> np.ndarray:
 
 
 def table_schema(name: str) -> pa.Schema:
-    """Arrow schema of a canonical table: every column, in schema order, with its logical type."""
-    return pa.schema([pa.field(c.name, ARROW_TYPES[c.type]) for c in TABLES[name].columns])
+    """Arrow schema of a canonical table: every source column, in schema order, with its logical type."""
+    return pa.schema([pa.field(c.name, ARROW_TYPES[c.type]) for c in TABLES[name].source_columns])
 
 
 def users_table(u: dict) -> pa.Table:

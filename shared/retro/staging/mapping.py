@@ -346,6 +346,9 @@ def _plan_columns(sql, name, table, raw_schema, src, params, label, zoned=frozen
     textual = all(_kind(t) == "string" for t in raw_schema.types)  # a text file read as strings
     plans, problems = [], []
     for col in table.columns:
+        if col.kit:  # the kit sets it while staging; a source's column of that name is not its
+            plans.append(_Plan(col, None, "NULL", f"CAST(NULL AS {sql.types[col.type]})", False, False))
+            continue
         wanted = src.columns.get(col.name)
         header = _find_header(headers, wanted if wanted is not None else col.name)
         default = _text_value(src.defaults.get(col.name))
