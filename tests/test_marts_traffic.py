@@ -237,3 +237,36 @@ def test_a_step_the_kit_adds_is_no_visitor_behaviour(tiny):
     steps = camp.mart("funnel_steps")
     overall = steps[(steps["channel"] == "all") & (steps["period"] == "overall")].iloc[0]
     assert overall["pay_events"] == 2
+
+
+def test_hour_resolution_log_warns_and_the_page_says_sessions_are_approximate(tiny):
+    """A behaviour log with times to the hour and no session ids: each visitor-hour becomes one session."""
+    from retro.rundir import RunDir
+    from retro.sections import traffic
+
+    log = pd.DataFrame(
+        [
+            ("a", "2026-11-03 10:00", "view"),
+            ("a", "2026-11-03 10:00", "cart"),  # same hour: one session with the view
+            ("a", "2026-11-03 11:00", "view"),  # the next hour: 60 min > 30 min gap, a new session
+            ("b", "2026-11-03 10:00", "view"),
+        ],
+        columns=["visitor_id", "event_time", "event_type"],
+    ).assign(channel="search", event_time=lambda d: pd.to_datetime(d["event_time"]))
+    camp = tiny({"events": log}, {"sections": ["traffic"]})
+    s = _row(camp.mart("traffic_sessions"), "channel", "all")
+    assert (s["sessions"], s["bounced_sessions"], s["rule_sessions"]) == (3, 2, 3)
+    problems, _ = RunDir(camp.run_dir).read_quality()
+    hour = [p for p in problems if p.code == "hour_resolution"]
+    assert len(hour) == 1 and hour[0].table == "events" and hour[0].column == "event_time" and not hour[0].hard
+    note = traffic.bounce_dwell(camp.ctx("traffic")).note
+    assert "more than 30 minutes after the previous one starts a new session" in note
+    assert "to the hour only" in note
+
+    # the same log to the minute: the rule is stated, the hour caveat is not, and nothing is warned
+    log.loc[1, "event_time"] = pd.Timestamp("2026-11-03 10:05")
+    camp = tiny({"events": log}, {"sections": ["traffic"]})
+    problems, _ = RunDir(camp.run_dir).read_quality()
+    assert not [p for p in problems if p.code == "hour_resolution"]
+    note = traffic.bounce_dwell(camp.ctx("traffic")).note
+    assert "starts a new session" in note and "to the hour only" not in note

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ibis
 
+from ..staging.derive import RULE_SESSION_PREFIX
 from . import mart
 from .common import first_by, phase_of
 from .visits import LEVELS, behaviour, int_sum, period_of_day, union, visitor_rows, visits, with_level_keys
@@ -123,7 +124,8 @@ def traffic_sessions(t, p):
     """Sessions per channel and period of each session's first event.
 
     bounced_sessions have exactly one event; derived_sessions were built from visitor-day because the
-    source has no session_id for them.
+    source has no session_id for them; rule_sessions were cut by the kit's inactivity rule (a log without
+    any session id, ``staging.derive.sessionize``).
     """
     e = t.events
     e = e.filter(phase_of(e.event_time, p).notnull() & behaviour(e))  # sessions of what visitors did
@@ -140,6 +142,7 @@ def traffic_sessions(t, p):
         events=e.count(),
         dwell=e.dwell_seconds.sum(),
         derived=e.derived.max(),
+        by_rule=e.session_id.startswith(RULE_SESSION_PREFIX).fill_null(False).max(),
     )
     s = s.mutate(period=phase_of(s.start, p))
     return _by_levels(
@@ -150,6 +153,7 @@ def traffic_sessions(t, p):
             "bounced_sessions": x.count(where=x.events == 1),
             "dwell_seconds": x.dwell.sum(),
             "derived_sessions": x.count(where=x.derived),
+            "rule_sessions": x.count(where=x.by_rule),
         },
     )
 

@@ -125,15 +125,25 @@ register(
             "分渠道跳失率与停留时长（活动期会话）",
         ),
         "traffic.session_note": (
-            "A session is the source's session_id and belongs to the channel of its first event; bounce rate "
+            "A session is the source's session id and belongs to the channel of its first event; bounce rate "
             "= sessions with exactly one event / sessions; dwell = sum of dwell seconds / sessions.",
-            "会话取数据中的session_id，归属其首个事件的渠道；"
+            "会话取数据中的会话编号，归属其首个事件的渠道；"
             "跳失率 = 仅一个事件的会话 / 会话数；平均停留 = 停留秒数之和 / 会话数。",
         ),
         "traffic.session_derived": (
-            " {n} of {total} sessions have no session_id in the source: there each visitor-day counts as one "
-            "session (the 30-minute rule is not applied yet).",
-            " 其中 {n} / {total} 个会话在数据中没有session_id，按“访客×自然日”计为一个会话（暂未使用30分钟切分规则）。",
+            " {n} of {total} sessions have no session id in the source, where others have one: there each "
+            "visitor-day counts as one session.",
+            " 其中 {n} / {total} 个会话在数据中没有会话编号（其余会话有）：这部分按“访客×自然日”计为一个会话。",
+        ),
+        "traffic.session_rule": (
+            " The log has no session ids: a visitor's next event more than {gap} minutes after the previous one "
+            "starts a new session.",
+            " 数据中没有会话编号：访客距上一事件超过 {gap} 分钟的事件开始一个新会话。",
+        ),
+        "traffic.session_hours": (
+            " Event times are to the hour only, so each visitor-hour of activity is one session: sessions and "
+            "bounce rate are approximate.",
+            " 行为时间仅精确到小时，每个访客每小时的行为计为一个会话：会话数与跳失率为近似值。",
         ),
         "traffic.uv_value_title": (
             "UV value by channel (GMV of orders placed / UV distinct over the campaign)",
@@ -452,6 +462,10 @@ def bounce_dwell(ctx: SectionContext) -> Table:
             n=ctx.fmt(derived, "count"),
             total=ctx.fmt(_get(pooled, "sessions"), "count"),
         )
+    if int(_get(pooled, "rule_sessions") or 0):
+        note += ctx.tr("traffic.session_rule", gap=ctx.params.settings.session_gap_minutes)
+        if not ctx.has("event_minutes"):
+            note += ctx.tr("traffic.session_hours")
     units = {"sessions": "count", "bounced_sessions": "count", "bounce_rate": "pct", "avg_dwell": "seconds"}
     return ctx.table(
         df,

@@ -421,6 +421,7 @@ def derive_events(con, events, params: CampaignParams):
             with_session=events.session_id.count(),
             pays=events.count(where=events.event_type == "pay"),
             orders=events.count(where=events.event_type == "order"),
+            minutes=events.count(where=(events.event_time.minute() != 0) | (events.event_time.second() != 0)),
         )
         .execute()
         .iloc[0]
@@ -460,7 +461,25 @@ def derive_events(con, events, params: CampaignParams):
                 "session_id",
             ),
         )
+        if not s["minutes"]:
+            problems.insert(
+                1,
+                Problem(
+                    "events",
+                    "event_time",
+                    "times are to the hour only: each visitor-hour of activity became one session, so "
+                    "sessions, bounce rate and session depth are approximate (the traffic page says so)",
+                    rows=int(s["n"]),
+                    fix="export the times to the minute or second if the source has them, or give session ids",
+                    hard=False,
+                    source=label,
+                    code="hour_resolution",
+                ),
+            )
     return table, problems
+
+
+RULE_SESSION_PREFIX = "~"  # the session ids ``sessionize`` makes start with it (a source's never do)
 
 
 def sessionize(events, gap_minutes: int):
@@ -475,5 +494,5 @@ def sessionize(events, gap_minutes: int):
     # RANGE frame: events at the same instant share a session whatever their order
     w = ibis.window(group_by=e.visitor_id, order_by=e.event_time.epoch_seconds(), range=(None, 0))
     e = e.mutate(_n=e._new.sum().over(w))
-    derived = ibis.literal("~") + e.visitor_id + "|" + e._n.cast("string")
+    derived = ibis.literal(RULE_SESSION_PREFIX) + e.visitor_id + "|" + e._n.cast("string")
     return e.mutate(session_id=e.session_id.coalesce(derived)).select(events.columns)
