@@ -168,6 +168,26 @@ def test_delivery_by_region_percentiles(camp):
     assert r.loc["overall", "delivery_hours_sum"] == pytest.approx(204.0)
 
 
+def test_a_promised_date_judges_lateness_by_its_end(tiny):
+    """An estimated delivery date instead of promised hours (a marketplace export): late only after that day.
+
+    o1 (delivered Nov 5 00:05) promised Nov 5: on time; o2 (delivered Nov 6 20:00) promised Nov 6 12:00,
+    a time: late; o7 (delivered Nov 4 01:00) promised Nov 3: late; o8 no promise: not judged.
+    """
+    ship = SHIPMENTS.drop(columns="promised_hours").assign(
+        promised_time=[None, ts("2026-11-05 00:00"), ts("2026-11-06 12:00"), None, ts("2026-11-03 00:00"), None]
+    )
+    camp = tiny({**ALL, "shipments": ship}, {"sections": ["fulfilment"]})
+    r = camp.mart("fulfilment_delivery_by_region").set_index("region")
+    assert (r.loc["overall", "promise_known"], r.loc["overall", "late"]) == (3, 2)
+    assert (r.loc["East", "promise_known"], r.loc["East", "late"]) == (2, 1)  # o1 on time, o7 late
+    from retro.sections import fulfilment
+
+    ctx = camp.ctx("fulfilment")
+    assert ctx.has("delivery_promise_date") and not ctx.has("delivery_promise")
+    assert fulfilment.totals(ctx)["late_delivery_rate"] == pytest.approx(2 / 3)
+
+
 def test_stock_and_sellouts(camp):
     s = camp.mart("fulfilment_stock").set_index("sku")
     a = s.loc["A"]

@@ -100,6 +100,14 @@ FACTS: dict[str, Fact] = {
             "订单的承诺送达时效",
         ),
         Fact(
+            "delivery_promise_date",
+            "shipments",
+            "promised_time",
+            "known",
+            "a promised delivery date for the orders",
+            "订单的承诺送达日期",
+        ),
+        Fact(
             "delivered_times",
             "shipments",
             "delivered_time",
@@ -143,7 +151,7 @@ FIGURE_NEEDS: dict[str, tuple[str, ...]] = {
     "lower_tier_share": ("order_city_tier|user_city_tier",),
     "gross_profit": ("item_costs|product_costs",),
     "gross_margin": ("item_costs|product_costs",),
-    "late_delivery_rate": ("delivery_promise", "delivered_times"),
+    "late_delivery_rate": ("delivery_promise|delivery_promise_date", "delivered_times"),
     "avg_delivery_hours": ("delivered_times",),
     "avg_dwell_seconds": ("dwell_seconds",),
 }

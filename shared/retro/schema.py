@@ -170,6 +170,12 @@ TABLES: dict[str, Table] = {
                 Column("carrier", "string", required=False),
                 Column("region", "string", required=False),
                 Column("promised_hours", "float", required=False, doc="promised delivery, hours from payment"),
+                Column(
+                    "promised_time",
+                    "timestamp",
+                    required=False,
+                    doc="promised delivery date or time (an estimated delivery date): a date alone means by its end",
+                ),
             ),
             key=("order_id",),
             sections=("fulfilment",),

@@ -7,8 +7,9 @@ deadline (payment + ``settings.ship_within_hours``) falls after the last shipmen
 is "not yet due" and left out of the rate (the data ends before it could be judged). A refunded order
 without a shipment row was refunded before shipping and is not due. Orders without a pay time are left out.
 
-A late delivery is delivered more than ``promised_hours`` after payment; orders without a promise are not
-judged. Delivery time is hours from payment to delivery.
+A late delivery is delivered more than ``promised_hours`` after payment or, for an order with a promised
+date instead (``promised_time``, an estimated delivery date), after that date's end (a time of exactly
+midnight is read as a date); orders without a promise are not judged. Delivery time is hours from payment to delivery.
 
 Stock-outs read the optional hourly ``inventory`` snapshots: a snapshot holds the stock at that moment and
 stays valid until the SKU's next snapshot (the last one for one hour), cut at the campaign's end. A SKU sold
@@ -47,6 +48,7 @@ def _due_orders(t, p):
         "delivered_time",
         "region",
         "promised_hours",
+        "promised_time",
         has_shipment=ibis.literal(True),
     )
     j = o.left_join(s, "order_id").drop("order_id_right").cross_join(data_end)
@@ -57,6 +59,11 @@ def _due_orders(t, p):
     not_yet_due = j.shipped_time.isnull() & (deadline > j.data_end).fill_null(False)
     ship_hours = _hours(j.shipped_time, j.pay_time)
     delivery_hours = _hours(j.delivered_time, j.pay_time)
+    # the promise in hours from payment; else a promised date (by its end: midnight means the whole day)
+    promised = j.promised_time
+    date_only = (promised.hour() == 0) & (promised.minute() == 0) & (promised.second() == 0)
+    by_date = _hours(promised, j.pay_time) + ibis.ifelse(date_only, 24.0, 0.0)
+    promise_hours = j.promised_hours.cast("float64").coalesce(by_date)
     return j.mutate(
         pay_day=j.pay_time.date(),
         period=phase_of(j.pay_time, p).fill_null("after"),
@@ -65,7 +72,8 @@ def _due_orders(t, p):
         in_time=(ship_hours <= within).fill_null(False),
         ship_hours=ship_hours,
         delivery_hours=delivery_hours,
-        late=(delivery_hours > j.promised_hours).fill_null(False),
+        promise_hours=promise_hours,
+        late=(delivery_hours > promise_hours).fill_null(False),
     )
 
 
@@ -73,7 +81,7 @@ def _ship_parts(j):
     """Additive counts and sums of the shipping and delivery outcomes."""
     shipped = j.due & j.shipped_time.notnull()
     delivered = j.due & j.delivered_time.notnull()
-    judged = delivered & j.promised_hours.notnull()
+    judged = delivered & j.promise_hours.notnull()
     n = j.order_id.count
     return {
         "due_orders": n(where=j.due),
@@ -103,8 +111,8 @@ def _delivery_parts(j):
         "delivery_hours_sum": d.delivery_hours.sum(),
         "delivery_p50_hours": d.delivery_hours.median(),
         "delivery_p90_hours": d.delivery_hours.quantile(0.9),
-        "promise_known": d.promised_hours.count(),
-        "late": d.order_id.count(where=d.promised_hours.notnull() & d.late),
+        "promise_known": d.promise_hours.count(),
+        "late": d.order_id.count(where=d.promise_hours.notnull() & d.late),
     }
 
 

@@ -83,13 +83,13 @@ register(
             "promised hours from payment, over delivered orders with a promise.",
             "中位数与P90按地区及全部送达订单分别精确计算；另有 {k} 个较小地区（{orders} 单）未列出，"
             "已含在整体行中。"
-            "延迟 = 晚于承诺时效送达，分母为有承诺时效的已送达订单。",
+            "延迟 = 晚于承诺时效（支付后承诺小时数，或承诺送达日期）送达，分母为有承诺时效的已送达订单。",
         ),
         "fulfilment.region_note_all": (
             "Median and P90 computed exactly per region and over all delivered orders. Late = delivered "
-            "after the "
-            "promised hours from payment, over delivered orders with a promise.",
-            "中位数与P90按地区及全部送达订单分别精确计算。延迟 = 晚于承诺时效送达，分母为有承诺时效的已送达订单。",
+            "after the promise (the promised hours from payment, or after the promised date), over "
+            "delivered orders with a promise.",
+            "中位数与P90按地区及全部送达订单分别精确计算。延迟 = 晚于承诺时效（支付后承诺小时数，或承诺送达日期）送达，分母为有承诺时效的已送达订单。",
         ),
         "fulfilment.late_title": (
             "Late deliveries by pay day (bars: orders; line: share of delivered orders)",
@@ -385,7 +385,7 @@ def _whole_numbers(ctx: SectionContext):
     return FuncFormatter(lambda v, _: fmt.number(round(v), ctx.lang, decimals=0))
 
 
-@shows("delivery_promise", "delivered_times")
+@shows("delivery_promise|delivery_promise_date", "delivered_times")
 def late_by_day_chart(ctx: SectionContext) -> charts.Chart:
     """Late deliveries per pay day with their share of delivered orders: which days' orders overran."""
     from matplotlib.dates import DateFormatter
@@ -426,7 +426,7 @@ def late_by_day_chart(ctx: SectionContext) -> charts.Chart:
     )
 
 
-@shows("delivery_promise", "delivered_times")
+@shows("delivery_promise|delivery_promise_date", "delivered_times")
 def late_peak(ctx: SectionContext) -> Note:
     """The pay day whose orders ran late most often (by rate, days with 30+ judged orders) and by count."""
     d = ctx.mart("fulfilment_daily")

@@ -1167,6 +1167,7 @@ def make_shipments(rng: np.random.Generator, ctx: Context, u: dict, o: dict) -> 
             pick(CARRIERS, carrier),
             pick(REGIONS, region),
             pa.array(REGION_PROMISED_HOURS[region]),
+            pa.nulls(sel.size, pa.timestamp("us")),  # the promise is in hours here, not as a date
         ],
         schema=table_schema("shipments"),
     )

@@ -222,6 +222,7 @@ def derive_from_lines(con, lines, src: TableSource, params: CampaignParams, want
             carrier=has.carrier.max(),
             region=has.region.max(),
             promised_hours=ibis.null("float64"),
+            promised_time=ibis.null("timestamp"),
         )
         out["shipments"] = materialize(con, "shipments", ship)
         n = out["shipments"].count().execute()
