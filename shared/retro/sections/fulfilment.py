@@ -89,7 +89,8 @@ register(
             "Median and P90 computed exactly per region and over all delivered orders. Late = delivered "
             "after the promise (the promised hours from payment, or after the promised date), over "
             "delivered orders with a promise.",
-            "中位数与P90按地区及全部送达订单分别精确计算。延迟 = 晚于承诺时效（支付后承诺小时数，或承诺送达日期）送达，分母为有承诺时效的已送达订单。",
+            "中位数与P90按地区及全部送达订单分别精确计算。"
+            "延迟 = 晚于承诺时效（支付后承诺小时数，或承诺送达日期）送达，分母为有承诺时效的已送达订单。",
         ),
         "fulfilment.late_title": (
             "Late deliveries by pay day (bars: orders; line: share of delivered orders)",
