@@ -123,6 +123,9 @@ class TableSource(_Model):
     cancel_prefix: str = "C"
     # order_lines: SKUs that are not merchandise (postage, fees); None: retro.staging.derive.NON_MERCHANDISE_SKUS
     non_merchandise: list[str] | None = None
+    # other files joined onto this source's rows by key before mapping (a multi-table export): their columns
+    # can then be named under ``columns`` like the source's own
+    lookups: list[Lookup] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -145,6 +148,25 @@ class TableSource(_Model):
         if self.url and re.search(r"://[^/@]*:[^/@]+@", self.url):
             raise ValueError("the url contains a password: remove it and name its environment variable in password_env")
         return self
+
+
+class Lookup(TableSource):
+    """Another file or table of the export joined onto a source's rows by key, before mapping.
+
+    ``key``: the key column in the source; ``lookup_key``: its name in the lookup when it differs (not
+    ``on``: YAML reads a bare ``on`` as true). Without ``sum``
+    the lookup must have one row per key (a customer table: the person behind each order's customer id; a
+    category translation) and its other columns are added. With ``sum`` (new column -> the lookup's columns
+    added together) the lookup's rows are summed per key (an order's items: price plus freight; its
+    payments), and only those new columns are added. A key without a lookup row gets empty values.
+    """
+
+    key: str
+    lookup_key: str | None = None
+    sum: dict[str, str | list[str]] = Field(default_factory=dict)
+
+
+TableSource.model_rebuild()
 
 
 class Data(_Model):

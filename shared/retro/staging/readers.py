@@ -127,6 +127,8 @@ def source_fingerprint(name: str, src: TableSource, params: CampaignParams) -> s
             if q.is_file():
                 st = q.stat()
                 h.update(f"{q}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    for i, lk in enumerate(src.lookups):  # a lookup's data is this table's data too
+        h.update(source_fingerprint(f"{name}_lookup{i}", lk, params).encode())
     return h.hexdigest()[:16]
 
 
