@@ -213,7 +213,7 @@ def test_unmapped_status_many_rows_is_hard(con):
     (p,) = problems
     assert p.hard and p.code == "unmapped_value" and p.rows == 10 and p.examples == ["已付款"]
     assert p.line() == (
-        "orders.status (x.csv): 1 value(s) not in paid | cancelled | refunded (100% of rows): 10 rows "
+        "orders.status (x.csv): 1 value(s) not in paid | cancelled | refunded | pending (100% of rows): 10 rows "
         "(e.g. '已付款'); fix: map it under data.tables.orders.values.status (e.g. '已付款': paid)"
     )
 

@@ -75,6 +75,59 @@ def test_period_totals_gross_vs_net(camp):
     assert per.loc["baseline", "gmv"] == pytest.approx(50.0) and per.loc["baseline", "days"] == 2
 
 
+def test_an_unpaid_order_is_in_gmv_but_neither_sold_nor_lost(tiny):
+    """A pending order (created, 待付款) counts in GMV, not in net sales and not as cancelled or refunded."""
+    from retro.sections import sales
+
+    orders = pd.concat(
+        [
+            ORDERS,
+            pd.DataFrame(
+                {
+                    "order_id": ["o6"],
+                    "user_id": ["u5"],
+                    "order_time": [ts("2026-11-04 13:00")],
+                    "pay_time": [None],
+                    "status": ["pending"],
+                    "channel": ["search"],
+                    "paid_amount": [40.0],
+                    "is_presale": [False],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    camp = tiny({"orders": orders, "order_items": ITEMS, "products": PRODUCTS}, {"sections": ["sales"]})
+    overall = camp.mart("sales_by_period").set_index("period").loc["overall"]
+    assert overall["gmv"] == pytest.approx(840.0) and overall["net_sales"] == pytest.approx(600.0)
+    assert overall["lost_gmv"] == pytest.approx(200.0)  # o3 cancelled + o4 refunded, not o6
+    assert (overall["pending_orders"], overall["pending_gmv"]) == (1, pytest.approx(40.0))
+    ctx = camp.ctx("sales")
+    assert sales.totals(ctx)["refund_rate"] == pytest.approx(200 / 840)
+    table = sales.gross_vs_net(ctx)
+    assert "pending_gmv" in table.df.columns and "Unpaid (pending)" in table._repr_html_()
+
+
+def test_an_unmapped_status_word_gets_the_likely_value_as_its_example():
+    from retro.schema import ORDER_STATUSES
+    from retro.staging.mapping import _likely_value
+
+    assert [_likely_value(w, ORDER_STATUSES) for w in ("待付款", "交易关闭", "退款成功", "交易成功", "created")] == [
+        "pending",
+        "cancelled",
+        "refunded",
+        "paid",
+        "pending",
+    ]
+    assert _likely_value("weird", ORDER_STATUSES) == "paid"  # no guess: the first allowed value
+
+
+def test_no_pending_column_without_pending_orders(camp):
+    from retro.sections import sales
+
+    assert "pending_gmv" not in sales.gross_vs_net(camp.ctx("sales")).df.columns
+
+
 def test_hourly_and_channel(camp):
     hourly = camp.mart("sales_hourly")
     burst = hourly[hourly["hour"] == pd.Timestamp("2026-11-03 00:00")].iloc[0]

@@ -39,7 +39,8 @@ _SPECS = [
         "higher",
         "GMV",
         "GMV（成交总额）",
-        "Sum of paid_amount of orders placed in the campaign window, including orders later cancelled or refunded.",
+        "Sum of paid_amount of orders placed in the campaign window, including orders later cancelled or "
+        "refunded and orders not yet paid.",
         "Revisit the traffic and conversion plan for the next campaign; the gap is sized in the sales section.",
         "复盘流量与转化计划，缺口大小见销售章节。",
     ),

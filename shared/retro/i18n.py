@@ -54,6 +54,7 @@ register(
         "status.paid": ("Paid", "已支付"),
         "status.cancelled": ("Cancelled", "已取消"),
         "status.refunded": ("Refunded", "已退款"),
+        "status.pending": ("Unpaid (pending)", "待付款"),
         # shared words
         "other": ("Other", "其他"),
         "date": ("Date", "日期"),

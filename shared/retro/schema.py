@@ -46,7 +46,8 @@ class Table:
         return [c.name for c in self.columns if c.required]
 
 
-ORDER_STATUSES = ("paid", "cancelled", "refunded")
+# pending: placed and not (yet) paid (created, 待付款): in GMV, never in net sales, not a cancellation
+ORDER_STATUSES = ("paid", "cancelled", "refunded", "pending")
 EVENT_TYPES = ("view", "cart", "order", "pay")
 SERVICE_TYPES = ("consult", "complaint", "return")
 
@@ -60,7 +61,7 @@ TABLES: dict[str, Table] = {
                 Column("user_id", "string", doc="buyer id; empty for a guest checkout", nullable=True),
                 Column("order_time", "timestamp", doc="when the order was placed (for presale: the deposit)"),
                 Column("pay_time", "timestamp", required=False, doc="when it was fully paid; null if never"),
-                Column("status", "string", doc="paid | cancelled | refunded"),
+                Column("status", "string", doc="paid | cancelled | refunded | pending (placed, not yet paid)"),
                 Column("channel", "string", doc="traffic channel the order came through"),
                 Column("list_amount", "float", required=False, doc="value at list prices"),
                 Column("discount_amount", "float", required=False, doc="discounts and coupons"),

@@ -1,7 +1,8 @@
 """Sales marts: GMV and net sales by period, day, hour, channel, category and SKU.
 
-GMV counts every order placed in the window (cancelled and refunded included); net sales and paid orders
-count status = paid only. Product rankings use order lines of paid orders and exclude non-merchandise SKUs.
+GMV counts every order placed in the window (cancelled, refunded and pending included); net sales and paid
+orders count status = paid only; an order still unpaid (pending) is neither sold nor lost, counted apart.
+Product rankings use order lines of paid orders and exclude non-merchandise SKUs.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ def _order_parts(o):
         "paid_orders": o.order_id.count(where=paid),
         "net_sales": o.paid_amount.sum(where=paid),
         "presale_net_sales": o.paid_amount.sum(where=paid & o.is_presale.fill_null(False)),
-        "lost_gmv": o.paid_amount.sum(where=~paid),
+        "lost_gmv": o.paid_amount.sum(where=o.status.isin(["cancelled", "refunded"])),
+        "pending_orders": o.order_id.count(where=o.status == "pending"),
+        "pending_gmv": o.paid_amount.sum(where=o.status == "pending"),
         "buyers": o.user_id.nunique(where=paid),
     }
 

@@ -25,6 +25,7 @@ register(
         "sales.col.paid_orders": ("Paid orders", "支付订单"),
         "sales.col.net_sales": ("Net sales", "净销售额"),
         "sales.col.lost_gmv": ("Cancelled / refunded", "取消/退款金额"),
+        "sales.col.pending_gmv": ("Unpaid (pending)", "待付款金额"),
         "sales.col.aov": ("AOV", "笔单价"),
         "sales.col.buyers": ("Buyers", "买家数"),
         "sales.col.spend_per_buyer": ("Spend per buyer", "客单价"),
@@ -169,10 +170,13 @@ def gross_vs_net(ctx: SectionContext) -> Table:
             "spend_per_buyer": metrics.ratio_column(per["net_sales"], per["buyers"]).to_numpy(),
         }
     )
+    if "pending_gmv" in per and per["pending_orders"].fillna(0).sum() > 0:  # only when some order is unpaid
+        df.insert(3, "pending_gmv", per["pending_gmv"].to_numpy())
     units = {
         "orders": "count",
         "gmv": "money",
         "lost_gmv": "money",
+        "pending_gmv": "money",
         "paid_orders": "count",
         "net_sales": "money",
         "aov": "money",

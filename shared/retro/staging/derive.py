@@ -59,7 +59,7 @@ NON_MERCHANDISE_SKUS = (
     "AMAZONFEE",
 )
 UNKNOWN_CATEGORY = "(unknown)"  # the sales marts' label for SKUs without a category
-_STATUS_RANK = ("paid", "refunded", "cancelled")  # an order takes the first status any of its lines has
+_STATUS_RANK = ("paid", "refunded", "cancelled", "pending")  # an order takes the first status any of its lines has
 
 
 def derive_tables(con, tables: dict, params: CampaignParams) -> tuple[dict, list[Problem]]:

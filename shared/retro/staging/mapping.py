@@ -69,6 +69,41 @@ VOCABULARIES: dict[tuple[str, str], tuple[tuple[str, ...], bool]] = {
     ("events", "event_type"): (EVENT_TYPES, False),  # fav, remove_from_cart ... stay, outside the funnel
 }
 
+# Status words of shop back ends and marketplace exports, for the example in an unmapped value's fix (the
+# YAML still maps them: a guess is never applied silently)
+LIKELY_VALUES = {
+    "pending": ("待付款", "未付款", "等待买家付款", "待支付", "created", "pending", "unpaid", "awaiting payment"),
+    "cancelled": ("已取消", "交易关闭", "取消", "canceled", "cancelled", "unavailable", "closed", "void"),
+    "refunded": ("已退款", "退款成功", "退款", "refund", "refunded", "returned"),
+    "paid": (
+        "已付款",
+        "已支付",
+        "交易成功",
+        "已发货",
+        "已完成",
+        "待发货",
+        "待收货",
+        "paid",
+        "delivered",
+        "shipped",
+        "invoiced",
+        "approved",
+        "processing",
+        "completed",
+        "complete",
+    ),
+}
+
+
+def _likely_value(value, allowed: tuple[str, ...]) -> str:
+    """The canonical value a source's word most likely means (for the fix's example), else the first allowed."""
+    word = str(value).strip().lower()
+    for canonical, words in LIKELY_VALUES.items():
+        if canonical in allowed and any(w == word or (len(w) > 1 and w in word) for w in words):
+            return canonical
+    return allowed[0]
+
+
 HARD_SHARE = 0.01  # parse failures in a required column above this share of its values stop the run
 
 TRUE_WORDS = ("true", "t", "1", "1.0", "y", "yes", "是", "真", "对")
@@ -586,7 +621,8 @@ def _vocabulary_problems(con, sql, name, base, plans, nonnull, drop, label) -> l
                 + (f" ({share:.0%} of rows)" if hard else f", {effect}"),
                 rows=n,
                 examples=[r[0] for r in rows[:3]],
-                fix=f"map it under data.tables.{name}.values.{p.col.name} (e.g. {rows[0][0]!r}: {allowed[0]})"
+                fix=f"map it under data.tables.{name}.values.{p.col.name} (e.g. {rows[0][0]!r}: "
+                f"{_likely_value(rows[0][0], allowed)})"
                 + ("" if strict else " if it is one of these steps; other events are left out of the funnel"),
                 hard=hard,
                 source=label,
