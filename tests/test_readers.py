@@ -66,6 +66,16 @@ def test_csv_columns_all_text(tmp_path):
     assert df["order_time"].tolist() == ["2026/11/11 10:00", "2026-11-11"]
 
 
+def test_csv_without_a_header_row_names_columns_by_position(tmp_path):
+    """``header: false``: the first row is data, columns are "1", "2", ... and map by position."""
+    (tmp_path / "orders.csv").write_text(ORDERS_CSV.split("\n", 1)[1], encoding="utf-8")
+    df = read(tmp_path, {"path": "orders.csv", "header": False})
+    assert list(df.columns) == ["1", "2", "3"]
+    assert df["1"].tolist() == ["007", "008"]  # the first row is not taken for a header
+    params = make_params(tmp_path, {"orders": {"path": "orders.csv", "header": False, "columns": {"order_id": 1}}})
+    assert params.data.tables["orders"].columns == {"order_id": "1"}  # a position may be written as a number
+
+
 def test_csv_utf8_bom_stripped_from_first_header(tmp_path):
     (tmp_path / "orders.csv").write_bytes(b"\xef\xbb\xbf" + ORDERS_CSV.encode("utf-8"))
     for encoding in ("auto", "utf-8-sig", "utf-8"):

@@ -108,12 +108,24 @@ class TableSource(_Model):
     encoding: Literal["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"] = "auto"
     delimiter: Annotated[str, Field(min_length=1, max_length=1)] | None = None
     skip_rows: Annotated[int, Field(ge=0)] = 0
+    header: bool = True  # false: a CSV without a header row; ``columns`` then names columns by position (1 = first)
     sheet: str | int = 0
     url: str | None = None
     password_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
     table: str | None = None
     query: str | None = None
     columns: dict[str, str] = Field(default_factory=dict, description="canonical name -> source column")
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _positions(cls, v):
+        """A column given by position (``header: false``) may be written as a number: 1 is the first."""
+        return (
+            {k: str(c) if isinstance(c, int) and not isinstance(c, bool) else c for k, c in v.items()}
+            if isinstance(v, dict)
+            else v
+        )
+
     values: dict[str, dict[str, str | bool | None]] = Field(default_factory=dict)
     defaults: dict[str, str | float | bool] = Field(default_factory=dict)
     amount_unit: Literal["main", "fen", "cents"] = "main"

@@ -223,10 +223,11 @@ def _read_csv(con, name: str, src: TableSource, params: CampaignParams, files: l
     delim = src.delimiter or ("\t" if fmt == "tsv" else None)
     if delim is None:
         delim = _sniff_delimiter(duck, readable[0], src.skip_rows)
-    options = f"all_varchar=true, header=true, skip={int(src.skip_rows)}, delim={_SQL.lit(delim)}"
+    header = "true" if src.header else "false"
+    options = f"all_varchar=true, header={header}, skip={int(src.skip_rows)}, delim={_SQL.lit(delim)}"
     headers = {}
     for original, p in zip(files, readable, strict=True):
-        if not _has_header(p, src.skip_rows):
+        if src.header and not _has_header(p, src.skip_rows):
             problems.append(
                 _fail(
                     name,
@@ -255,7 +256,11 @@ def _read_csv(con, name: str, src: TableSource, params: CampaignParams, files: l
         raise DataError(problems)
     _check_same_headers(name, params, headers)
     file_list = "[" + ", ".join(_SQL.lit(p) for p in readable) + "]"
-    _create_view(duck, name, f"SELECT * FROM read_csv({file_list}, {options})", _shown(files[0], params))
+    select = "*"
+    if not src.header:  # no header row: columns are named by position, "1" for the first
+        first = next(iter(headers.values()))
+        select = ", ".join(f"{_SQL.q(c)} AS {_SQL.q(str(i + 1))}" for i, c in enumerate(first))
+    _create_view(duck, name, f"SELECT {select} FROM read_csv({file_list}, {options})", _shown(files[0], params))
 
 
 def _csv_encoding(name: str, src: TableSource, params: CampaignParams, p: Path) -> str:
