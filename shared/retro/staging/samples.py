@@ -1,6 +1,6 @@
 """Tiny deterministic data sets in the shapes analysts bring, for the example YAMLs under params/examples/.
 
-Three shapes, each written in its real-world layout so the YAML mapping (not code) has to describe it:
+Four shapes, each written in its real-world layout so the YAML mapping (not code) has to describe it:
 
 - ``online_retail``: an order-line CSV like the public UCI "Online Retail" set (InvoiceNo, StockCode,
   Description, Quantity, InvoiceDate as ``m/d/Y H:M``, UnitPrice, CustomerID with blanks, Country), with
@@ -9,10 +9,13 @@ Three shapes, each written in its real-world layout so the YAML mapping (not cod
   Date, Ship Mode, Customer ID, Segment, Region, Category, Sub-Category, Product ID, Product Name, Sales,
   Quantity, Discount, Profit), dates as real Excel dates;
 - ``taobao``: a behaviour log like Alibaba's Taobao user-behaviour set (user_id, item_id, category_id,
-  behavior_type pv / cart / fav / buy, timestamp in unix seconds of Asia/Shanghai days).
+  behavior_type pv / cart / fav / buy, timestamp in unix seconds of Asia/Shanghai days);
+- ``marketplace``: a multi-table export like the public Olist set: orders with one customer id per order
+  and an estimated delivery date, order items (price, freight), order payments (several per order),
+  customers (the person behind each customer id), products with a Portuguese category, a translation.
 
 Every date falls inside the example campaign's calendar (its baseline and phases), read from the YAML, so
-the data and the YAML cannot drift apart. ``python -m retro.staging.samples`` rewrites all three.
+the data and the YAML cannot drift apart. ``python -m retro.staging.samples`` rewrites all of them.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from ..params import CampaignParams, load_params
 from ..paths import PROJECT_ROOT
 
 EXAMPLES_DIR = PROJECT_ROOT / "params" / "examples"
-EXAMPLES = ("online_retail", "superstore", "taobao")
+EXAMPLES = ("online_retail", "superstore", "taobao", "marketplace")
 
 
 def campaign_days(params: CampaignParams) -> list[tuple[date, str]]:
@@ -267,12 +270,116 @@ def write_taobao(params: CampaignParams, out: Path, seed: int = 3) -> Path:
     return out
 
 
+# --- Olist-style marketplace export -----------------------------------------------------------------------------
+MARKET_CATEGORIES = [
+    ("beleza_saude", "health_beauty"),
+    ("cama_mesa_banho", "bed_bath_table"),
+    ("esporte_lazer", "sports_leisure"),
+    ("informatica_acessorios", "computers_accessories"),
+    ("moveis_decoracao", "furniture_decor"),
+    ("utilidades_domesticas", "housewares"),
+    ("relogios_presentes", "watches_gifts"),
+    ("brinquedos", "toys"),
+]
+MARKET_STATES = ["SP", "SP", "SP", "RJ", "RJ", "MG", "MG", "RS", "PR", "BA", "SC", "PE"]
+STATE_TRANSIT_DAYS = {"SP": 3, "RJ": 5, "MG": 5, "RS": 7, "PR": 6, "BA": 9, "SC": 7, "PE": 11}
+
+
+def _hexid(rng: random.Random) -> str:
+    return f"{rng.getrandbits(128):032x}"
+
+
+def _stamp(t: datetime | None) -> str:
+    return "" if t is None else t.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def write_marketplace(params: CampaignParams, folder: Path, seed: int = 5) -> list[Path]:
+    """The six CSVs of an Olist-style export; every id is a hex string, as Olist's are."""
+    rng = random.Random(seed)
+    persons = [(_hexid(rng), rng.choice(MARKET_STATES)) for _ in range(220)]
+    products = [(_hexid(rng), rng.choice(MARKET_CATEGORIES)[0], round(rng.uniform(15, 400), 2)) for _ in range(60)]
+    orders, items, payments, customers = [], [], [], []
+    for d, period in campaign_days(params):
+        for _ in range(round(9 * LIFT[period] * rng.uniform(0.8, 1.2))):
+            oid, cid = _hexid(rng), _hexid(rng)  # a new customer id per order, the person behind it repeats
+            person, state = rng.choice(persons)
+            customers.append((cid, person, state))
+            bought = _at(d, rng, 0, 24)
+            r = rng.random()
+            status = "delivered" if r < 0.90 else "canceled" if r < 0.94 else "shipped" if r < 0.97 else "created"
+            approved = None if status == "created" else bought + timedelta(minutes=rng.randint(5, 600))
+            carrier = delivered = None
+            if status in ("delivered", "shipped"):
+                carrier = approved + timedelta(hours=rng.randint(12, 96))
+            if status == "delivered":
+                delivered = carrier + timedelta(
+                    days=STATE_TRANSIT_DAYS[state] + rng.randint(-2, 5), hours=rng.randint(0, 12)
+                )
+            promise = datetime.combine(bought.date() + timedelta(days=STATE_TRANSIT_DAYS[state] + 8), time())
+            orders.append((oid, cid, status, bought, approved, carrier, delivered, promise))
+            total = 0.0
+            for n in range(1, rng.choice([1, 1, 1, 2, 3]) + 1):
+                sku, _, price = rng.choice(products)
+                freight = round(rng.uniform(8, 40), 2)
+                items.append((oid, n, sku, _stamp(approved or bought), price, freight))
+                total += price + freight
+            if status == "created":  # a boleto issued and never paid: the payment row exists all the same
+                payments.append((oid, 1, "boleto", 1, round(total, 2)))
+            else:
+                voucher = round(min(total, rng.choice([0, 0, 0, 10, 20, 30])), 2)
+                if voucher:
+                    payments.append((oid, 1, "voucher", 1, voucher))
+                payments.append(
+                    (oid, 2 if voucher else 1, "credit_card", rng.choice([1, 2, 3, 10]), round(total - voucher, 2))
+                )
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "orders.csv": (
+            [
+                "order_id",
+                "customer_id",
+                "order_status",
+                "order_purchase_timestamp",
+                "order_approved_at",
+                "order_delivered_carrier_date",
+                "order_delivered_customer_date",
+                "order_estimated_delivery_date",
+            ],
+            [(o, c, s, *map(_stamp, times)) for o, c, s, *times in orders],
+        ),
+        "order_items.csv": (
+            ["order_id", "order_item_id", "product_id", "shipping_limit_date", "price", "freight_value"],
+            [(o, n, sku, when, f"{p:.2f}", f"{f:.2f}") for o, n, sku, when, p, f in items],
+        ),
+        "order_payments.csv": (
+            ["order_id", "payment_sequential", "payment_type", "payment_installments", "payment_value"],
+            [(o, k, kind, inst, f"{v:.2f}") for o, k, kind, inst, v in payments],
+        ),
+        "customers.csv": (["customer_id", "customer_unique_id", "customer_state"], customers),
+        "products.csv": (["product_id", "product_category_name"], [(sku, cat) for sku, cat, _ in products]),
+        "category_translation.csv": (["product_category_name", "product_category_name_english"], MARKET_CATEGORIES),
+    }
+    written = []
+    for file, (header, rows) in tables.items():
+        path = folder / file
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            w.writerows(rows)
+        written.append(path)
+    return written
+
+
 WRITERS = {"online_retail": write_online_retail, "superstore": write_superstore, "taobao": write_taobao}
+FOLDER_WRITERS = {"marketplace": write_marketplace}  # examples of several files: one folder each
 
 
 def write_example(name: str, folder: Path = EXAMPLES_DIR) -> list[Path]:
     """Write the sample data of one example YAML to the paths its data.tables name."""
     params = load_params(folder / f"{name}.yaml")
+    if name in FOLDER_WRITERS:
+        (src, *_) = params.data.tables.values()
+        return FOLDER_WRITERS[name](params, params.resolve(src.path).parent)
     written = []
     for src in params.data.tables.values():
         written.append(WRITERS[name](params, params.resolve(src.path)))
