@@ -81,6 +81,9 @@ sales.presale_and_basket(ctx)
 # ## 品类与商品
 
 # %%
+sales.freight_note(ctx)
+
+# %%
 sales.category_chart(ctx)
 
 # %%

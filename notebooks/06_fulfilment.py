@@ -40,11 +40,11 @@ ctx = retro.open_section("fulfilment", params_file, run_dir)
 fulfilment.kpi_table(ctx)
 
 # %% [markdown] tags=["en"]
-# ## Shipped within 48 hours of payment
+# ## Shipped on time after payment
 # Ship time starts at payment; for presale orders, at the balance payment.
 
 # %% [markdown] tags=["zh"]
-# ## 48小时发货率
+# ## 按时发货
 # 发货时长从支付时刻起算；预售订单从尾款支付起算。
 
 # %%
@@ -63,11 +63,12 @@ fulfilment.delivery_by_region(ctx)
 
 # %% [markdown] tags=["en"]
 # ## Late deliveries by day
-# Late = delivered after the promised hours from payment; orders grouped by the day they were paid.
+# Late = delivered after the promise (the promised hours from payment, or after the promised date);
+# orders grouped by the day they were paid.
 
 # %% [markdown] tags=["zh"]
 # ## 每日延迟送达
-# 延迟 = 超过承诺时效（自支付起算）送达；按支付日统计。
+# 延迟 = 晚于承诺（支付后承诺小时数，或承诺送达日期）送达；按支付日统计。
 
 # %%
 fulfilment.late_by_day_chart(ctx)

@@ -193,3 +193,17 @@ def test_agree_and_exact_numbers():
     assert agree(0.0, 0.0, 1e-6)
     assert exact(1234567.891, "money") == "¥1,234,567.89" and exact(-3, "money") == "-¥3.00"
     assert exact(12345.0, "count") == "12,345" and exact(None, "count") == "n/a"
+
+
+def test_freight_on_no_line_makes_the_category_check_agree(tiny):
+    """An order's freight (on no order line) is within its paid amount: the check adds it to the lines."""
+    freight = [5.0, 8.0, 0.0, 6.0, 4.0]
+    orders = ORDERS.assign(paid_amount=ORDERS.paid_amount + freight, freight=freight)
+    c = tiny({"orders": orders, "order_items": ITEMS, "products": PRODUCTS}, SECTIONS)
+    check = by_name(run_checks(c.ctx("quality")))["net_sales_by_category"]
+    # paid campaign orders o1, o2, o4: 308 + 100 + 124 = 532; lines 300 + 100 + 120 = 520, freight 8 + 0 + 4
+    assert (check.left, check.right, check.ok) == (532.0, 532.0, True)
+    assert "+ freight" in check.right_label
+    unmapped = tiny({"orders": orders.drop(columns="freight"), "order_items": ITEMS, "products": PRODUCTS}, SECTIONS)
+    check = by_name(run_checks(unmapped.ctx("quality")))["net_sales_by_category"]
+    assert (check.left, check.right, check.ok) == (532.0, 520.0, False)  # fees on no line, not mapped as freight

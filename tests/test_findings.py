@@ -103,3 +103,16 @@ def test_custom_rule_validation(tmp_path):
     lines = e.value.problems
     assert any("findings[0].figure: unknown figure 'refund_rat' (did you mean 'refund_rate'?)" in x for x in lines)
     assert any("findings[1]: give exactly one of above or below" in x for x in lines)
+
+
+def test_labels_name_the_campaigns_own_settings():
+    """A label never states a default the campaign changed: "Shipped within 72 h" when it ships within 72 h."""
+    from retro.catalog import label
+
+    p = params(targets={"ship_48h_rate": 0.9}, benchmarks={})
+    p = p.model_copy(update={"settings": p.settings.model_copy(update={"ship_within_hours": 72, "retention_days": 7})})
+    assert label("ship_48h_rate", "en", p.settings) == "Shipped within 72 h"
+    assert label("retention_30d", "zh", p.settings) == "7日留存率"
+    assert label("retention_30d", "en") == "N-day retention"  # a roll-up over campaigns with their own windows
+    (found,) = evaluate([Recorded("ship_48h_rate", 0.5, "fulfilment")], p)
+    assert "72小时发货率" in found.text and "48" not in found.text  # the demo reports in zh

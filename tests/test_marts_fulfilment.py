@@ -188,6 +188,39 @@ def test_a_promised_date_judges_lateness_by_its_end(tiny):
     assert fulfilment.totals(ctx)["late_delivery_rate"] == pytest.approx(2 / 3)
 
 
+def test_region_falls_back_to_the_buyers_province_and_late_needs_a_promise(tiny):
+    """Shipments without region or promise (a marketplace export): region = orders.province, no late columns.
+
+    Provinces: o1 Zhejiang (48 h), o2 Sichuan (96 h), o7 Zhejiang (24 h), o8 none (36 h) -> Zhejiang 2
+    delivered, median 36; Sichuan 1; (unknown) 1. No order has a promise: "0 late" would be false.
+    """
+    from retro.sections import fulfilment
+
+    prov = ["Zhejiang", "Zhejiang", "Sichuan", None, None, None, None, "Zhejiang", None, None]
+    orders = ORDERS.assign(province=prov)
+    ship = SHIPMENTS.drop(columns=["region", "promised_hours"])
+    camp = tiny({"orders": orders, "shipments": ship}, {"sections": ["fulfilment"]})
+    r = camp.mart("fulfilment_delivery_by_region").set_index("region")
+    assert r.loc["Zhejiang", "delivered"] == 2 and r.loc["Zhejiang", "delivery_p50_hours"] == pytest.approx(36.0)
+    assert r.loc["Sichuan", "delivered"] == 1 and r.loc["(unknown)", "delivered"] == 1
+    ctx = camp.ctx("fulfilment")
+    html = fulfilment.delivery_by_region(ctx)._repr_html_()
+    assert "Zhejiang" in html and "the region is the buyer" in html
+    assert "Late" not in html and "promise" not in html
+
+
+def test_shipment_regions_win_over_provinces_for_the_whole_table(tiny):
+    """With any shipment region known, the table is by shipment region; rows without one are (unknown)."""
+    from retro.sections import fulfilment
+
+    orders = ORDERS.assign(province=["Zhejiang"] * 10)
+    camp = tiny({"orders": orders, "shipments": SHIPMENTS}, {"sections": ["fulfilment"]})
+    r = camp.mart("fulfilment_delivery_by_region").set_index("region")
+    assert "Zhejiang" not in r.index and r.loc["(unknown)", "delivered"] == 1  # o8: no region, not its province
+    html = fulfilment.delivery_by_region(camp.ctx("fulfilment"))._repr_html_()
+    assert "Late" in html and "province" not in html
+
+
 def test_stock_and_sellouts(camp):
     s = camp.mart("fulfilment_stock").set_index("sku")
     a = s.loc["A"]

@@ -172,3 +172,30 @@ def test_tables_render_in_language(camp):
     ctx = camp.ctx("sales")
     html = sales.gross_vs_net(ctx)._repr_html_()
     assert "Warm-up" in html and "¥800.00" in html
+
+
+def test_freight_is_shown_in_sales_and_kept_out_of_the_rankings(tiny):
+    """Freight within the paid amount: summed over paid orders, shown in the phase table, on no product line."""
+    from retro.sections import sales
+
+    orders = ORDERS.assign(freight=[1.0, 10.0, 0.0, 7.0, 9.0, 5.0, 3.0])
+    camp = tiny({"orders": orders, "order_items": ITEMS, "products": PRODUCTS}, {"sections": ["sales"]})
+    per = camp.mart("sales_by_period").set_index("period")
+    assert per.loc["overall", "freight"] == pytest.approx(15.0)  # paid campaign orders o1, o2, o5: 10 + 0 + 5
+    assert per.loc["baseline", "freight"] == pytest.approx(1.0)
+    ctx = camp.ctx("sales")
+    table = sales.gross_vs_net(ctx)
+    assert list(table.df.columns).index("freight") == list(table.df.columns).index("net_sales") + 1
+    note = sales.freight_note(ctx)._repr_html_()
+    assert "15.00" in note and "2.5%" in note  # 15 / 600 of net sales
+    assert camp.mart("sales_by_sku")["net_sales"].sum() == pytest.approx(590.0)  # lines only: 300 + 100 + 190
+
+
+def test_no_freight_column_without_freight(camp):
+    from retro.display import Omitted
+    from retro.sections import sales
+
+    ctx = camp.ctx("sales")
+    assert "freight" not in sales.gross_vs_net(ctx).df.columns
+    assert isinstance(sales.freight_note(ctx), Omitted)
+

@@ -297,7 +297,7 @@ def test_visitor_conversion(camp):
     assert row(v, period="overall", visitor_type="all")["visitors"] == 7  # anon2 only visited on Oct 1
 
 
-def test_retention_cohort_and_blank_cells(camp):
+def test_retention_cohort_shows_matured_windows_only(camp):
     r = camp.mart("users_retention")
     # next paid order after Nov 4: u3 Nov 8 (within 7), u1 Nov 15 (within 14); u4's Nov 10 order was cancelled
     assert row(r, cohort="overall", customer_type="all", window_days=7)["retained"] == 1
@@ -316,7 +316,11 @@ def test_retention_cohort_and_blank_cells(camp):
     assert row(rr, cohort="burst", customer_type="new")["rate_7"] == pytest.approx(0.5)  # u3 of u3, u5
     assert row(rr, cohort="tail", customer_type="new")["rate_14"] == pytest.approx(0.0)  # u4: a matured 0
     html = users.retention_cohort(ctx)._repr_html_()
-    assert "n/a" in html and "40.0%" in html
+    # the 7- and 14-day windows have matured and show; the 30-day one is left out with a line saying when it matures
+    assert "40.0%" in html and "20.0%" in html
+    assert "Retained within 14 days" in html and "Retained within 30 days" not in html
+    assert "Retention within 30 days after the campaign is not shown yet" in html
+    assert "2026-12-04" in html  # campaign end Nov 4 + 30 days
 
 
 def test_rfm(camp):

@@ -314,8 +314,7 @@ _SPECS = [
         "higher",
         "View → pay through every step",
         "逐环节浏览→支付转化率",
-        "Distinct visitors who viewed, added to cart, ordered and paid / distinct visitors who viewed "
-        "(closed funnel).",
+        "Distinct visitors who viewed, added to cart, ordered and paid / distinct visitors who viewed (closed funnel).",
     ),
     # --- users -------------------------------------------------------------------------------------
     _f(
@@ -376,8 +375,8 @@ _SPECS = [
         "users",
         "pct",
         "higher",
-        "30-day retention",
-        "30日留存率",
+        "{retention_days}-day retention",
+        "{retention_days}日留存率",
         "Campaign buyers who paid again within N days after the campaign ended / campaign buyers.",
         "Plan a post-campaign replenishment or membership journey for campaign buyers.",
         "为大促买家设计活动后复购与会员旅程。",
@@ -516,10 +515,11 @@ _SPECS = [
         "fulfilment",
         "pct",
         "higher",
-        "Shipped within 48 h",
-        "48小时发货率",
-        "Paid or refunded campaign orders shipped within 48 h of payment (presale: the balance payment) / those due "
-        "to ship (orders refunded before shipping and orders not yet 48 h old at the data's end are left out).",
+        "Shipped within {ship_within_hours} h",
+        "{ship_within_hours}小时发货率",
+        "Paid or refunded campaign orders shipped within the ship-by hours of payment (48 h unless the campaign "
+        "sets others; presale: from the balance payment) / those due to ship (orders refunded before shipping and "
+        "orders whose ship-by time falls after the data's end are left out).",
         "Pre-pack presale orders and add warehouse shifts for burst days 1-2.",
         "预售订单提前打包，爆发期前两天增加仓库班次。",
     ),
@@ -690,7 +690,18 @@ def register_figures(specs: list[FigureSpec]) -> None:
     FIGURES.update({s.key: s for s in specs})
 
 
-def label(key: str, lang: str) -> str:
-    """The figure's display name in the report language."""
+# Settings a label names ("Shipped within 72 h"): without a campaign's settings (a roll-up over several), "N".
+LABEL_SETTINGS = ("ship_within_hours", "retention_days")
+
+
+def label(key: str, lang: str, settings=None) -> str:
+    """The figure's display name in the report language, with the campaign's settings it names filled in.
+
+    ``settings`` is a campaign's ``params.settings``; without it a named setting reads "N" (true of any campaign).
+    """
     spec = FIGURES[key]
-    return spec.zh if lang == "zh" else spec.en
+    text = spec.zh if lang == "zh" else spec.en
+    if "{" not in text:
+        return text
+    values = {n: f"{getattr(settings, n):g}" if settings is not None else "N" for n in LABEL_SETTINGS}
+    return text.format(**values)

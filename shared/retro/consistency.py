@@ -8,9 +8,10 @@ status. What must agree, and why:
   grouped differently; a difference is a bug in the marts, never in the data.
 - Net sales = net sales by category + non-merchandise lines: both count paid campaign orders, the first from
   the order table, the second from its lines (unknown SKUs fall under category "(unknown)", so nothing is
-  dropped between them). They agree when each paid order's lines add up to its paid amount, as the order_items
-  contract says; a difference means orders without lines, lines without an order, or order totals holding
-  amounts that are on no line (shipping fees, order-level discounts). Line amounts are often rounded per line,
+  dropped between them), plus the orders' freight where the export gives it (a fee on no line). They agree when
+  each paid order's lines (and freight) add up to its paid amount, as the order_items contract says; a difference
+  means orders without lines, lines without an order, or order totals holding amounts that are on no line
+  (shipping fees not mapped as freight, order-level discounts). Line amounts are often rounded per line,
   hence a tolerance of 0.5%.
 - New + returning customers = paying buyers: the users section splits the buyers the sales section counts
   (a paid order without a user id is a difference).
@@ -44,6 +45,10 @@ register(
         "quality.side.category_lines": (
             "Net sales by category + non-merchandise lines",
             "各品类净销售额+非商品行",
+        ),
+        "quality.side.category_lines_freight": (
+            "Net sales by category + non-merchandise lines + freight",
+            "各品类净销售额+非商品行+运费",
         ),
         "quality.side.buyers": ("Paying buyers (sales)", "支付买家数（销售）"),
         "quality.side.new_returning": ("New + returning customers (users)", "新客+老客（用户）"),
@@ -144,7 +149,9 @@ def run_checks(ctx: SectionContext) -> list[Check]:
     if ctx.has_mart("sales_by_category") and ctx.has_mart("sales_excluded_lines"):
         lines = ctx.mart("sales_by_category")["net_sales"].sum() + ctx.mart("sales_excluded_lines")["net_sales"].sum()
         net = _overall(period, "net_sales", period="overall")
-        checks.append(_check("net_sales_by_category", lang, "net_sales", net, "category_lines", lines))
+        freight = _overall(period, "freight", period="overall") if ctx.has("order_freight") else None
+        side = "category_lines" if freight is None else "category_lines_freight"
+        checks.append(_check("net_sales_by_category", lang, "net_sales", net, side, lines + (freight or 0)))
     if ctx.has_mart("users_new_returning"):
         nr = ctx.mart("users_new_returning")
         nr = nr[(nr["period"] == "overall") & nr["customer_type"].isin(["new", "returning"])]

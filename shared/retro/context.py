@@ -211,7 +211,7 @@ class SectionContext:
             from .catalog import label
 
             key = need.split(":", 1)[1]
-            return tr("needs.target", self.lang, label=label(key, self.lang))
+            return tr("needs.target", self.lang, label=label(key, self.lang, self.params.settings))
         fact = FACTS[need]
         return fact.zh if self.lang == "zh" else fact.en
 
@@ -292,15 +292,21 @@ class SectionContext:
     def figures_table(self, values: dict, title: str, names: dict | None = None, note: str = "") -> Table:
         """Headline figures: each figure's catalog label (or a given name) and its value.
 
+        A figure the data cannot give is left out (its needs, ``retro.evidence.FIGURE_NEEDS``, named once in the
+        note). A figure the data gives but that is undefined here (a ratio over zero) reads "n/a".
         With comparisons in the YAML, each adds its value and the change (n/a where it lacks the figure).
         """
         from .catalog import label
         from .comparison import delta
 
         keys = [k for k in values if self.supports(k)]
+        unmet = [n for k in values if not self.supports(k) for n in FIGURE_NEEDS[k] if not self.has(n)]
+        if unmet:  # the one line saying which data would show the figures left out
+            missing = self.omitted(unmet).text
+            note = f"{note} {missing}".strip() if missing else note
         df = pd.DataFrame(
             {
-                "figure": [(names or {}).get(k) or label(k, self.lang) for k in keys],
+                "figure": [(names or {}).get(k) or label(k, self.lang, self.params.settings) for k in keys],
                 "value": [self.fmt(values[k], FIGURES[k].unit) for k in keys],
             }
         )

@@ -58,6 +58,14 @@ FACTS: dict[str, Fact] = {
             "订单的预售标记",
         ),
         Fact(
+            "order_freight",
+            "orders",
+            "freight",
+            "known",
+            "the freight charged per order",
+            "每笔订单的运费",
+        ),
+        Fact(
             "order_city_tier",
             "orders",
             "city_tier",
@@ -80,6 +88,14 @@ FACTS: dict[str, Fact] = {
             "known",
             "the buyer's province or region",
             "买家省份或地区",
+        ),
+        Fact(
+            "member_flag",
+            "users",
+            "is_member",
+            "known",
+            "a membership flag per customer",
+            "客户的会员标识",
         ),
         Fact(
             "launch_dates",
@@ -143,8 +159,9 @@ FACTS: dict[str, Fact] = {
 }
 
 
-# Figures that mean something only when a fact holds: without it they are neither recorded nor shown (a
-# "late delivery rate" of orders with no promise, a "peak hour" of date-only data, a margin with no costs).
+# Figures that mean something only when a need holds (a fact, or "table:<name>"): without it they are neither
+# recorded nor shown (a "late delivery rate" of orders with no promise, a "peak hour" of date-only data, a margin
+# with no costs, a visitor conversion with no behaviour log).
 FIGURE_NEEDS: dict[str, tuple[str, ...]] = {
     "peak_hour_share": ("order_times",),
     "presale_share": ("presale_flag",),
@@ -154,6 +171,14 @@ FIGURE_NEEDS: dict[str, tuple[str, ...]] = {
     "late_delivery_rate": ("delivery_promise|delivery_promise_date", "delivered_times"),
     "avg_delivery_hours": ("delivered_times",),
     "avg_dwell_seconds": ("dwell_seconds",),
+    "new_visitor_cvr": ("table:events",),
+    "returning_visitor_cvr": ("table:events",),
+    "member_repurchase_rate": ("member_flag",),
+    "nonmember_repurchase_rate": ("member_flag",),
+    "stockout_skus": ("table:inventory",),
+    "lost_sales_estimate": ("table:inventory",),
+    "replenishment_lag_hours": ("table:inventory",),
+    "sell_through": ("table:inventory",),
 }
 
 

@@ -75,7 +75,7 @@ def evaluate(figures: list[Recorded], params: CampaignParams) -> list[Finding]:
         if f.value is None:
             continue
         shown = fmt.value(f.value, spec.unit, lang, cur)
-        name = label(f.key, lang)
+        name = label(f.key, lang, params.settings)
         # targets apply to the whole-campaign figure only
         target = params.targets.get(f.key)
         if target is not None and f.segment in (None, "overall"):
@@ -204,7 +204,7 @@ def _custom(figures: list[Recorded], params: CampaignParams) -> list[Finding]:
             if not hit:
                 continue
             values = {
-                "label": label(f.key, lang),
+                "label": label(f.key, lang, params.settings),
                 "segment": _segment_label(f.segment, lang),
                 "value": fmt.value(f.value, spec.unit, lang, cur),
                 "threshold": fmt.value(threshold, spec.unit, lang, cur),

@@ -65,6 +65,35 @@ class _CleanOutputs:
         return nb, resources
 
 
+class _DropEmptyParts:
+    """nbconvert preprocessor: a heading whose elements all showed nothing goes with them.
+
+    An element left out shows its "not shown" line once per page (``SectionContext.omitted``); the next ones
+    for the same missing data show nothing, and their heading alone would promise content that is not there.
+    A part is a markdown cell and the code cells up to the next markdown cell; it is dropped when its code
+    cells displayed something and all of it was empty (cells that display nothing, like imports, do not count).
+    """
+
+    def __call__(self, nb, resources):
+        parts: list[list] = []
+        for cell in nb.cells:
+            if cell.get("cell_type") == "markdown" or not parts:
+                parts.append([cell])
+            else:
+                parts[-1].append(cell)
+        keep = []
+        for part in parts:
+            shown = [o for c in part[1:] for o in c.get("outputs", []) if o.get("output_type") != "stream"]
+            empty = shown and all(
+                not o.get("data", {}).get("text/html", "").strip() and "image/png" not in o.get("data", {})
+                for o in shown
+            )
+            if not (empty and part[0].get("cell_type") == "markdown"):
+                keep.extend(part)
+        nb.cells = keep
+        return nb, resources
+
+
 def make_exporter(lang: str):
     """One HTML exporter for a report language: body-only HTML, code and other-language cells removed."""
     from nbconvert import HTMLExporter
@@ -85,6 +114,7 @@ def make_exporter(lang: str):
     exporter = HTMLExporter(config=c, template_name="basic")
     exporter.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
     exporter.register_preprocessor(_CleanOutputs(), enabled=True)
+    exporter.register_preprocessor(_DropEmptyParts(), enabled=True)
     return exporter
 
 

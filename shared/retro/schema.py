@@ -66,6 +66,7 @@ TABLES: dict[str, Table] = {
                 Column("list_amount", "float", required=False, doc="value at list prices"),
                 Column("discount_amount", "float", required=False, doc="discounts and coupons"),
                 Column("paid_amount", "float", doc="amount the buyer paid (or would have paid)"),
+                Column("freight", "float", required=False, doc="shipping fee charged to the buyer, within paid_amount"),
                 Column("is_presale", "bool", required=False, doc="presale (deposit + balance) order"),
                 Column("province", "string", required=False),
                 Column("city_tier", "string", required=False, doc="tier1 | tier2 | tier3 | tier4+"),

@@ -10,6 +10,8 @@ without a shipment row was refunded before shipping and is not due. Orders witho
 A late delivery is delivered more than ``promised_hours`` after payment or, for an order with a promised
 date instead (``promised_time``, an estimated delivery date), after that date's end (a time of exactly
 midnight is read as a date); orders without a promise are not judged. Delivery time is hours from payment to delivery.
+The region of a delivery is the shipment's region; when no shipment in the data has one, the buyer's province
+from the order (``orders.province``) for all of them.
 
 Stock-outs read the optional hourly ``inventory`` snapshots: a snapshot holds the stock at that moment and
 stays valid until the SKU's next snapshot (the last one for one hour), cut at the campaign's end. A SKU sold
@@ -39,9 +41,11 @@ def _due_orders(t, p):
     """Orders considered for shipping, with pay day, phase of payment and shipping / delivery outcome."""
     o = t.orders
     o = o.filter(in_campaign(o.order_time, p) & o.status.isin(["paid", "refunded"]) & o.pay_time.notnull())
-    o = o.select("order_id", "pay_time", paid=is_paid(o))
+    o = o.select("order_id", "pay_time", "province", paid=is_paid(o))
     s = t.shipments
-    data_end = s.aggregate(data_end=s.shipped_time.max())
+    # region_known: whether any shipment names its region; if none does, the buyer's province from the order
+    # stands in for the whole table (never mixed row by row, which would put two levels in one table)
+    data_end = s.aggregate(data_end=s.shipped_time.max(), region_known=s.region.count())
     s = s.select(
         "order_id",
         "shipped_time",
@@ -67,7 +71,7 @@ def _due_orders(t, p):
     return j.mutate(
         pay_day=j.pay_time.date(),
         period=phase_of(j.pay_time, p).fill_null("after"),
-        region=j.region.fill_null("(unknown)"),
+        region=ibis.ifelse(j.region_known > 0, j.region, j.province).fill_null("(unknown)"),
         due=~not_yet_due,
         in_time=(ship_hours <= within).fill_null(False),
         ship_hours=ship_hours,

@@ -25,6 +25,7 @@ def _order_parts(o):
         "lost_gmv": o.paid_amount.sum(where=o.status.isin(["cancelled", "refunded"])),
         "pending_orders": o.order_id.count(where=o.status == "pending"),
         "pending_gmv": o.paid_amount.sum(where=o.status == "pending"),
+        "freight": o.freight.sum(where=paid),  # within net sales; on no order line
         "buyers": o.user_id.nunique(where=paid),
     }
 

@@ -78,19 +78,21 @@ register(
         ),
         "fulfilment.region_note": (
             "Median and P90 computed exactly per region and over all delivered orders; {k} smaller regions "
-            "({orders} delivered orders) are not listed but are in the overall row. Late = delivered after "
-            "the "
-            "promised hours from payment, over delivered orders with a promise.",
-            "中位数与P90按地区及全部送达订单分别精确计算；另有 {k} 个较小地区（{orders} 单）未列出，"
-            "已含在整体行中。"
-            "延迟 = 晚于承诺时效（支付后承诺小时数，或承诺送达日期）送达，分母为有承诺时效的已送达订单。",
+            "({orders} delivered orders) are not listed but are in the overall row.",
+            "中位数与P90按地区及全部送达订单分别精确计算；另有 {k} 个较小地区（{orders} 单）未列出，已含在整体行中。",
         ),
         "fulfilment.region_note_all": (
-            "Median and P90 computed exactly per region and over all delivered orders. Late = delivered "
-            "after the promise (the promised hours from payment, or after the promised date), over "
-            "delivered orders with a promise.",
-            "中位数与P90按地区及全部送达订单分别精确计算。"
+            "Median and P90 computed exactly per region and over all delivered orders.",
+            "中位数与P90按地区及全部送达订单分别精确计算。",
+        ),
+        "fulfilment.region_late_note": (
+            "Late = delivered after the promise (the promised hours from payment, or after the promised date), "
+            "over delivered orders with a promise.",
             "延迟 = 晚于承诺时效（支付后承诺小时数，或承诺送达日期）送达，分母为有承诺时效的已送达订单。",
+        ),
+        "fulfilment.region_from_orders": (
+            "The shipments name no region: the region is the buyer's province on the order.",
+            "发货数据无收货地区：地区取订单上的买家省份。",
         ),
         "fulfilment.late_title": (
             "Late deliveries by pay day (bars: orders; line: share of delivered orders)",
@@ -337,9 +339,13 @@ def shipping_by_phase(ctx: SectionContext) -> Table:
     )
 
 
-@shows("ship_region", "delivered_times")
+@shows("ship_region|order_province", "delivered_times")
 def delivery_by_region(ctx: SectionContext) -> Table:
-    """Hours from payment to delivery per region (mean, exact median, P90) with delivered and late orders."""
+    """Hours from payment to delivery per region (mean, exact median, P90), with late orders where promised.
+
+    The region is the shipment's, or the buyer's province when no shipment names one (the mart decides for the
+    whole table). Late columns appear only when some order has a promise: without one, "0 late" would be false.
+    """
     r = ctx.mart("fulfilment_delivery_by_region")
     n = ctx.params.settings.top_n
     regions = r[r["region"] != "overall"].sort_values(["delivered", "region"], ascending=[False, True])
@@ -353,30 +359,26 @@ def delivery_by_region(ctx: SectionContext) -> Table:
             "mean": metrics.ratio_column(shown["delivery_hours_sum"], shown["delivered"]).to_numpy(),
             "p50": shown["delivery_p50_hours"].to_numpy(),
             "p90": shown["delivery_p90_hours"].to_numpy(),
-            "late": shown["late"].to_numpy(),
-            "late_rate": metrics.ratio_column(shown["late"], shown["promise_known"]).to_numpy(),
         }
     )
-    units = {
-        "delivered": "count",
-        "mean": "hours",
-        "p50": "hours",
-        "p90": "hours",
-        "late": "count",
-        "late_rate": "pct",
-    }
-    labels = {c: ctx.tr(f"fulfilment.col.{c}") for c in df.columns}
-    return ctx.table(
-        df,
-        units,
-        labels=labels,
-        title=ctx.tr("fulfilment.region_title", n=n),
-        note=ctx.tr(
+    units = {"delivered": "count", "mean": "hours", "p50": "hours", "p90": "hours"}
+    notes = [
+        ctx.tr(
             "fulfilment.region_note" if len(rest) else "fulfilment.region_note_all",
             k=len(rest),
             orders=int(rest["delivered"].sum()),
-        ),
-    )
+        )
+    ]
+    if ctx.has("delivery_promise|delivery_promise_date"):
+        df["late"] = shown["late"].to_numpy()
+        df["late_rate"] = metrics.ratio_column(shown["late"], shown["promise_known"]).to_numpy()
+        units.update(late="count", late_rate="pct")
+        notes.append(ctx.tr("fulfilment.region_late_note"))
+    if not ctx.has("ship_region"):
+        notes.append(ctx.tr("fulfilment.region_from_orders"))
+    labels = {c: ctx.tr(f"fulfilment.col.{c}") for c in df.columns}
+    sep = "" if ctx.lang == "zh" else " "
+    return ctx.table(df, units, labels=labels, title=ctx.tr("fulfilment.region_title", n=n), note=sep.join(notes))
 
 
 def _whole_numbers(ctx: SectionContext):

@@ -389,7 +389,7 @@ def benchmark_table(ctx: SectionContext) -> Table | Note:
             gap = None if actual is None else actual - ref
             rows.append(
                 {
-                    "figure": label(key, ctx.lang),
+                    "figure": label(key, ctx.lang, ctx.params.settings),
                     "segment": _segment_name(ctx, segment),
                     "base": None if r is None else r[den],
                     "actual": actual,

@@ -113,7 +113,7 @@ def attainment_rows(ctx: SectionContext) -> pd.DataFrame:
         rows.append(
             {
                 "key": key,
-                "figure": label(key, ctx.lang),
+                "figure": label(key, ctx.lang, ctx.params.settings),
                 "unit": spec.unit,
                 "actual": a,
                 "target": target,
@@ -201,7 +201,7 @@ def baseline_comparison(ctx: SectionContext) -> Table | Note:
     rows = []
     for key, unit in _BASELINE_FIGURES:
         c, b, change = daily[key]
-        rows.append((label(key, ctx.lang), ctx.fmt(c, unit), ctx.fmt(b, unit), change))
+        rows.append((label(key, ctx.lang, ctx.params.settings), ctx.fmt(c, unit), ctx.fmt(b, unit), change))
     traffic = _owner_totals(ctx, "traffic")
     if traffic.get("uv_lift") is not None:
         rows.append((label("uv_lift", ctx.lang), "", "", traffic["uv_lift"]))

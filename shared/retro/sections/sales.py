@@ -26,6 +26,7 @@ register(
         "sales.col.net_sales": ("Net sales", "净销售额"),
         "sales.col.lost_gmv": ("Cancelled / refunded", "取消/退款金额"),
         "sales.col.pending_gmv": ("Unpaid (pending)", "待付款金额"),
+        "sales.col.freight": ("Freight (in net sales)", "运费（含于净销售额）"),
         "sales.col.aov": ("AOV", "笔单价"),
         "sales.col.buyers": ("Buyers", "买家数"),
         "sales.col.spend_per_buyer": ("Spend per buyer", "客单价"),
@@ -73,6 +74,11 @@ register(
             "活动前30天没有上新商品。",
         ),
         "sales.margin_title": ("Gross margin by category", "品类毛利"),
+        "sales.freight_note": (
+            "Net sales include {value} of freight charged to buyers ({share} of net sales): the category and "
+            "product figures count the order lines only, without it.",
+            "净销售额含买家支付的运费 {value}（占净销售额 {share}）：品类与商品数据仅按订单明细计算，不含运费。",
+        ),
         "sales.excluded_note": (
             "{lines} non-merchandise lines ({value}) are excluded from product rankings: {skus}.",
             "{lines} 条非商品行（{value}）未计入商品排名：{skus}。",
@@ -172,7 +178,10 @@ def gross_vs_net(ctx: SectionContext) -> Table:
     )
     if "pending_gmv" in per and per["pending_orders"].fillna(0).sum() > 0:  # only when some order is unpaid
         df.insert(3, "pending_gmv", per["pending_gmv"].to_numpy())
+    if ctx.has("order_freight"):
+        df.insert(list(df.columns).index("net_sales") + 1, "freight", per["freight"].to_numpy())
     units = {
+        "freight": "money",
         "orders": "count",
         "gmv": "money",
         "lost_gmv": "money",
@@ -323,6 +332,16 @@ def category_chart(ctx: SectionContext) -> charts.Chart:
     )
 
 
+@shows("order_freight")
+def freight_note(ctx: SectionContext) -> Note:
+    """How much of net sales is freight, which no product line carries (so rankings never include it)."""
+    per = ctx.mart("sales_by_period").set_index("period")
+    freight, net = per.loc["overall", "freight"], per.loc["overall", "net_sales"]
+    return Note(
+        ctx.tr("sales.freight_note", value=ctx.fmt(freight, "money"), share=ctx.fmt(metrics.ratio(freight, net), "pct"))
+    )
+
+
 @shows()
 def sku_ranking(ctx: SectionContext) -> Table:
     """The top N SKUs by net sales with units and share (non-merchandise lines excluded)."""
@@ -340,6 +359,7 @@ def sku_ranking(ctx: SectionContext) -> Table:
             "share": metrics.ratio_column(top["net_sales"], pd.Series(total, index=top.index)),
         }
     )
+    df = df.drop(columns=[c for c in ("name", "category") if df[c].isna().all()])  # an export without them
     labels = {
         "sku": ctx.tr("sku"),
         "name": ctx.tr("sales.col.name"),

@@ -87,8 +87,8 @@ def kpi_cards(ctx: SectionContext) -> Cards | Note:
     cards = []
     for key in CARD_KEYS:
         f = figs.get(key)
-        if f is None:
-            continue
+        if f is None or (f.value is None and key not in ctx.params.targets):
+            continue  # a card with no value and nothing to hold it to says nothing
         spec = FIGURES[key]
         lines, status = [], "none"
         target = ctx.params.targets.get(key)
@@ -123,7 +123,7 @@ def kpi_cards(ctx: SectionContext) -> Cards | Note:
             )
         cards.append(
             {
-                "label": label(key, ctx.lang),
+                "label": label(key, ctx.lang, ctx.params.settings),
                 "value": ctx.fmt(f.value, spec.unit),
                 "status": status,
                 "lines": lines,

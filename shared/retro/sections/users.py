@@ -114,9 +114,10 @@ register(
             "Retention: share of campaign buyers paying again within N days after the campaign ended",
             "留存：活动结束后N天内再次支付的活动买家占比",
         ),
-        "users.retention_blank": (
-            "Blank cells: the window ends after {last}, the last order in the data, so they have not matured yet.",
-            "空白单元格：窗口结束晚于数据中最后一笔订单（{last}），尚未成熟。",
+        "users.retention_pending": (
+            "Retention within {days} days after the campaign is not shown yet: the data ends on {last}; "
+            "it can be read from orders up to {matures}.",
+            "活动后 {days} 天留存暂不展示：数据截至 {last}，需要截至 {matures} 的订单数据。",
         ),
         "users.rfm_title": (
             "RFM segments over the {days} days to the campaign end (customers with a paid order)",
@@ -324,7 +325,10 @@ def kpi_table(ctx: SectionContext) -> Table:
     """Headline users figures, as the section recorded them."""
     covered = history(ctx)["covered"]
     names = {} if covered else {"new_customers": ctx.tr("users.first_seen_label")}
-    return ctx.figures_table({k: ctx.figure(k) for k in KPI_KEYS}, ctx.tr("users.kpis"), names=names)
+    n = ctx.params.settings.retention_days
+    # a retention window the data does not reach yet is no figure: the retention part says when it matures
+    keys = [k for k in KPI_KEYS if k != "retention_30d" or _matured(ctx, n, history(ctx)["last"])]
+    return ctx.figures_table({k: ctx.figure(k) for k in keys}, ctx.tr("users.kpis"), names=names)
 
 
 @shows()
@@ -471,9 +475,24 @@ def repurchase(ctx: SectionContext) -> Table:
 
 @shows()
 def retention_cohort(ctx: SectionContext) -> Table:
-    """Retention by cohort (phase of first campaign order) and customer type; immature cells stay blank."""
+    """Retention by cohort (phase of first campaign order) and customer type, for the windows that have matured.
+
+    A window the data does not reach yet is left out, and one line says when it matures; with none matured,
+    that line is all.
+    """
     rr = retention_rates(ctx)
-    windows = metrics.retention_windows(ctx.params)
+    last = history(ctx)["last"]
+    every = metrics.retention_windows(ctx.params)
+    windows = [n for n in every if _matured(ctx, n, last)]
+    pending = [n for n in every if n not in windows]
+    shown_last = last.strftime("%Y-%m-%d") if not pd.isna(last) else "n/a"
+    note = ""
+    if pending:
+        days = "/".join(str(n) for n in pending)
+        matures = (pd.Timestamp(ctx.params.end) + pd.Timedelta(days=max(pending))).strftime("%Y-%m-%d")
+        note = ctx.tr("users.retention_pending", days=days, last=shown_last, matures=matures)
+    if not windows:
+        return ctx.note(note)
     df = pd.DataFrame(
         {
             "cohort": label_values(rr["cohort"], "phase", ctx.lang),
@@ -489,10 +508,6 @@ def retention_cohort(ctx: SectionContext) -> Table:
         "type": ctx.tr("users.col.type"),
         "buyers": ctx.tr("users.col.buyers"),
     } | {f"rate_{n}": ctx.tr("users.col.retained", n=n) for n in windows}
-    last = history(ctx)["last"]
-    note = ""
-    if any(not _matured(ctx, n, last) for n in windows):
-        note = ctx.tr("users.retention_blank", last=last.strftime("%Y-%m-%d %H:%M") if not pd.isna(last) else "n/a")
     return ctx.table(df, units, labels=labels, title=ctx.tr("users.retention_title"), note=note)
 
 

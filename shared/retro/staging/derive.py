@@ -172,6 +172,7 @@ def _orders(facts, src: TableSource):
         discount_amount=g.list_amount - g.paid_amount,
         is_presale=ibis.literal(False),
         coupon_id=ibis.null("string"),
+        freight=ibis.null("float64"),
     )
 
 

@@ -51,6 +51,7 @@ MONEY_COLUMNS = frozenset(
         "list_amount",
         "discount_amount",
         "paid_amount",
+        "freight",
         "unit_price",
         "unit_cost",
         "profit",
