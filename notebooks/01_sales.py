@@ -66,6 +66,15 @@ sales.hourly_chart(ctx)
 sales.peak_hour(ctx)
 
 # %% [markdown] tags=["en"]
+# ## Where the buyers are
+
+# %% [markdown] tags=["zh"]
+# ## 买家地域
+
+# %%
+sales.province_table(ctx)
+
+# %% [markdown] tags=["en"]
 # ## Presale and basket size
 
 # %% [markdown] tags=["zh"]

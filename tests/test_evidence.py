@@ -89,6 +89,7 @@ VARIANTS = {
     "no_city_tier": (without("orders", "city_tier"), TARGETS, "order_city_tier", ["tier"]),
     "no_presale_flag": (without("orders", "is_presale"), TARGETS, "presale_flag", ["Presale orders brought"]),
     "no_targets": (lambda f: f, {}, "targets", ["pace to target", "attainment"]),
+    "no_province": (without("orders", "province"), TARGETS, "order_province", ["buyer province"]),
     "no_freight": (without("orders", "freight"), TARGETS, "order_freight", ["of freight", "Freight"]),
     "no_inventory": (
         lambda f: {k: v for k, v in f.items() if k != "inventory"},

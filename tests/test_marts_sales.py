@@ -1,5 +1,7 @@
 """Sales marts and figures against a hand-computed five-order campaign."""
 
+import re
+
 import pandas as pd
 import pytest
 from conftest import ts
@@ -199,3 +201,57 @@ def test_no_freight_column_without_freight(camp):
     assert "freight" not in sales.gross_vs_net(ctx).df.columns
     assert isinstance(sales.freight_note(ctx), Omitted)
 
+
+PROVINCES = ["Zhejiang", "Zhejiang", "Sichuan", "Sichuan", "Zhejiang", None, "Zhejiang"]
+
+
+def test_sales_by_province(tiny):
+    """Campaign orders by buyer province: o1 Zhejiang paid 300, o4 Zhejiang refunded 120, o2 Sichuan paid 100,
+    o3 Sichuan cancelled 80, o5 without a province paid 200 (b1 and 'late' are outside the campaign).
+    """
+    orders = ORDERS.assign(province=PROVINCES)
+    camp = tiny({"orders": orders}, {"sections": ["sales"]})
+    r = camp.mart("sales_by_province").set_index("province")
+    assert (r.loc["Zhejiang", "orders"], r.loc["Zhejiang", "gmv"], r.loc["Zhejiang", "net_sales"]) == (2, 420, 300)
+    assert (r.loc["Sichuan", "paid_orders"], r.loc["Sichuan", "net_sales"], r.loc["Sichuan", "gmv"]) == (1, 100, 180)
+    assert r.loc["(unknown)", "net_sales"] == 200 and r["net_sales"].sum() == 600
+    assert list(r.index) == ["Zhejiang", "(unknown)", "Sichuan"]
+
+
+def test_province_table_top_n_then_orders_without_a_province(tiny):
+    """Paid campaign orders: A 400 (two buyers, two orders), B 300, C 200, D 100, no province 50; total 1,050.
+
+    Top 3 (the tiny campaign's top_n): A 38.1%, B 28.6%, C 19.0%; D (100, 9.5%) summed in the note; the
+    orders without a province are their own row, 4.8%. A's AOV: 400 / 2 orders = 200.
+    """
+    from retro.sections import sales
+
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(6)],
+            "user_id": ["u0", "u1", "u2", "u3", "u4", "u5"],
+            "order_time": [ts("2026-11-03 10:00")] * 6,
+            "pay_time": [ts("2026-11-03 10:01")] * 6,
+            "status": ["paid"] * 6,
+            "channel": ["search"] * 6,
+            "paid_amount": [250.0, 150.0, 300.0, 200.0, 100.0, 50.0],
+            "province": ["A", "A", "B", "C", "D", None],
+        }
+    )
+    camp = tiny({"orders": orders}, {"sections": ["sales"]})
+    html = sales.province_table(camp.ctx("sales"))._repr_html_()
+    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
+    body = [re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", row)).strip() for row in rows[1:]]
+    assert body[0].startswith("A ¥400.00 38.1% 2 2 ¥200.00"), body
+    assert [b.split(" ¥")[0] for b in body] == ["A", "B", "C", "No province on the order"]
+    assert "28.6%" in body[1] and "19.0%" in body[2] and "4.8%" in body[3]
+    assert "1 other province (¥100.00, 9.5%) is not listed" in html
+    assert "¥1,050.00" in html  # the denominator is the campaign's net sales
+
+
+def test_no_province_table_without_provinces(camp):
+    from retro.display import Omitted
+    from retro.sections import sales
+
+    out = sales.province_table(camp.ctx("sales"))
+    assert isinstance(out, Omitted) and "province" in out.text

@@ -1,4 +1,4 @@
-"""Sales marts: GMV and net sales by period, day, hour, channel, category and SKU.
+"""Sales marts: GMV and net sales by period, day, hour, channel, buyer province, category and SKU.
 
 GMV counts every order placed in the window (cancelled, refunded and pending included); net sales and paid
 orders count status = paid only; an order still unpaid (pending) is neither sold nor lost, counted apart.
@@ -73,6 +73,15 @@ def sales_by_channel(t, p):
     per_phase = camp.group_by(["channel", "period"]).aggregate(**_order_parts(camp))
     overall = camp.group_by("channel").aggregate(**_order_parts(camp)).mutate(period=ibis.literal("overall"))
     return per_phase.union(overall.select(per_phase.columns)).order_by(["channel", "period"])
+
+
+@mart("sales_by_province", section="sales", needs=("orders",))
+def sales_by_province(t, p):
+    """One row per buyer province of the campaign's orders ('(unknown)' without one), most net sales first."""
+    o = t.orders
+    camp = o.filter(in_campaign(o.order_time, p))
+    camp = camp.mutate(province=camp.province.fill_null("(unknown)"))
+    return camp.group_by("province").aggregate(**_order_parts(camp)).order_by([ibis.desc("net_sales"), "province"])
 
 
 def _paid_lines(t, p):

@@ -83,6 +83,21 @@ register(
             "{lines} non-merchandise lines ({value}) are excluded from product rankings: {skus}.",
             "{lines} 条非商品行（{value}）未计入商品排名：{skus}。",
         ),
+        "sales.col.province": ("Province", "省份"),
+        "sales.province_title": ("Net sales by buyer province (top {n})", "分省份净销售额（前{n}）"),
+        "sales.no_province": ("No province on the order", "订单无省份"),
+        "sales.province_note": (
+            "Shares are of the campaign's net sales ({total}); orders by the buyer's province on the order.",
+            "占比的分母为活动期净销售额（{total}）；按订单上的买家省份统计。",
+        ),
+        "sales.province_rest": (
+            "{k} other provinces ({value}, {share}) are not listed.",
+            "其余 {k} 个省份（{value}，占 {share}）未列出。",
+        ),
+        "sales.province_rest_one": (
+            "1 other province ({value}, {share}) is not listed.",
+            "其余 1 个省份（{value}，占 {share}）未列出。",
+        ),
         "sales.campaign": ("Campaign", "活动期"),
         "sales.baseline": ("Baseline", "日常"),
         "sales.axis.gmv": ("GMV", "GMV"),
@@ -339,6 +354,44 @@ def freight_note(ctx: SectionContext) -> Note:
     freight, net = per.loc["overall", "freight"], per.loc["overall", "net_sales"]
     return Note(
         ctx.tr("sales.freight_note", value=ctx.fmt(freight, "money"), share=ctx.fmt(metrics.ratio(freight, net), "pct"))
+    )
+
+
+@shows("order_province")
+def province_table(ctx: SectionContext) -> Table:
+    """The top N buyer provinces by net sales, then orders without a province; shares of campaign net sales."""
+    r = ctx.mart("sales_by_province")
+    n = ctx.params.settings.top_n
+    total = ctx.mart("sales_by_period").set_index("period").loc["overall", "net_sales"]
+    known = r[r["province"] != "(unknown)"]
+    top, rest = known.head(n), known.iloc[n:]
+    unknown = r[(r["province"] == "(unknown)") & (r["orders"] > 0)]
+    shown = pd.concat([top, unknown], ignore_index=True)
+    df = pd.DataFrame(
+        {
+            "province": [ctx.tr("sales.no_province") if x == "(unknown)" else x for x in shown["province"]],
+            "net_sales": shown["net_sales"].to_numpy(),
+            "share": metrics.ratio_column(shown["net_sales"], pd.Series(total, index=shown.index)).to_numpy(),
+            "paid_orders": shown["paid_orders"].to_numpy(),
+            "buyers": shown["buyers"].to_numpy(),
+            "aov": metrics.ratio_column(shown["net_sales"], shown["paid_orders"]).to_numpy(),
+        }
+    )
+    note = ctx.tr("sales.province_note", total=ctx.fmt(total, "money"))
+    if len(rest):
+        value = rest["net_sales"].sum()
+        key = "sales.province_rest_one" if len(rest) == 1 else "sales.province_rest"
+        rest_line = ctx.tr(
+            key, k=len(rest), value=ctx.fmt(value, "money"), share=ctx.fmt(metrics.ratio(value, total), "pct")
+        )
+        note = note + ("" if ctx.lang == "zh" else " ") + rest_line
+    labels = {c: ctx.tr(f"sales.col.{c}") for c in df.columns}
+    return ctx.table(
+        df,
+        {"net_sales": "money", "share": "pct", "paid_orders": "count", "buyers": "count", "aov": "money"},
+        labels=labels,
+        title=ctx.tr("sales.province_title", n=n),
+        note=note,
     )
 
 
