@@ -27,6 +27,11 @@ def tr(key: str, lang: str, **values) -> str:
     return text.format(**values) if values else text
 
 
+def sentences(parts, lang: str) -> str:
+    """Sentences run on as one note: zh sentences end in "。" and join with nothing, en ones with a space."""
+    return ("" if lang == "zh" else " ").join(p for p in parts if p)
+
+
 def has(key: str) -> bool:
     """Whether a label exists for ``key``."""
     return key in _MESSAGES

@@ -14,7 +14,7 @@ from .. import charts, metrics
 from .. import formatting as fmt
 from ..context import FigureSet, SectionContext, shows
 from ..display import Note, Omitted, Table
-from ..i18n import label_values, register
+from ..i18n import label_values, register, sentences
 
 LAG_FLAG_HOURS = 24
 MIN_DAY_ORDERS = 30  # a day's late rate is named as the peak only with this many judged orders
@@ -377,8 +377,8 @@ def delivery_by_region(ctx: SectionContext) -> Table:
     if not ctx.has("ship_region"):
         notes.append(ctx.tr("fulfilment.region_from_orders"))
     labels = {c: ctx.tr(f"fulfilment.col.{c}") for c in df.columns}
-    sep = "" if ctx.lang == "zh" else " "
-    return ctx.table(df, units, labels=labels, title=ctx.tr("fulfilment.region_title", n=n), note=sep.join(notes))
+    title = ctx.tr("fulfilment.region_title", n=n)
+    return ctx.table(df, units, labels=labels, title=title, note=sentences(notes, ctx.lang))
 
 
 def _whole_numbers(ctx: SectionContext):

@@ -13,7 +13,7 @@ from .. import formatting as fmt
 from ..comparison import align_daily, phases_of
 from ..context import FigureSet, SectionContext, shows
 from ..display import Note, Table
-from ..i18n import label_values, register
+from ..i18n import label_values, register, sentences
 
 register(
     {
@@ -362,11 +362,10 @@ def province_table(ctx: SectionContext) -> Table:
     """The top N buyer provinces by net sales, then orders without a province; shares of campaign net sales."""
     r = ctx.mart("sales_by_province")
     n = ctx.params.settings.top_n
-    total = ctx.mart("sales_by_period").set_index("period").loc["overall", "net_sales"]
+    total = totals(ctx)["net_sales"]  # the campaign's net sales, as the headline figures show them
     known = r[r["province"] != "(unknown)"]
     top, rest = known.head(n), known.iloc[n:]
-    unknown = r[(r["province"] == "(unknown)") & (r["orders"] > 0)]
-    shown = pd.concat([top, unknown], ignore_index=True)
+    shown = pd.concat([top, r[r["province"] == "(unknown)"]], ignore_index=True)
     df = pd.DataFrame(
         {
             "province": [ctx.tr("sales.no_province") if x == "(unknown)" else x for x in shown["province"]],
@@ -377,21 +376,19 @@ def province_table(ctx: SectionContext) -> Table:
             "aov": metrics.ratio_column(shown["net_sales"], shown["paid_orders"]).to_numpy(),
         }
     )
-    note = ctx.tr("sales.province_note", total=ctx.fmt(total, "money"))
+    notes = [ctx.tr("sales.province_note", total=ctx.fmt(total, "money"))]
     if len(rest):
         value = rest["net_sales"].sum()
         key = "sales.province_rest_one" if len(rest) == 1 else "sales.province_rest"
-        rest_line = ctx.tr(
-            key, k=len(rest), value=ctx.fmt(value, "money"), share=ctx.fmt(metrics.ratio(value, total), "pct")
-        )
-        note = note + ("" if ctx.lang == "zh" else " ") + rest_line
+        share = ctx.fmt(metrics.ratio(value, total), "pct")
+        notes.append(ctx.tr(key, k=len(rest), value=ctx.fmt(value, "money"), share=share))
     labels = {c: ctx.tr(f"sales.col.{c}") for c in df.columns}
     return ctx.table(
         df,
         {"net_sales": "money", "share": "pct", "paid_orders": "count", "buyers": "count", "aov": "money"},
         labels=labels,
         title=ctx.tr("sales.province_title", n=n),
-        note=note,
+        note=sentences(notes, ctx.lang),
     )
 
 

@@ -323,11 +323,11 @@ def figures(ctx: SectionContext) -> FigureSet:
 @shows()
 def kpi_table(ctx: SectionContext) -> Table:
     """Headline users figures, as the section recorded them."""
-    covered = history(ctx)["covered"]
-    names = {} if covered else {"new_customers": ctx.tr("users.first_seen_label")}
-    n = ctx.params.settings.retention_days
+    h = history(ctx)
+    names = {} if h["covered"] else {"new_customers": ctx.tr("users.first_seen_label")}
     # a retention window the data does not reach yet is no figure: the retention part says when it matures
-    keys = [k for k in KPI_KEYS if k != "retention_30d" or _matured(ctx, n, history(ctx)["last"])]
+    matured = _matured(ctx, ctx.params.settings.retention_days, h["last"])
+    keys = [k for k in KPI_KEYS if k != "retention_30d" or matured]
     return ctx.figures_table({k: ctx.figure(k) for k in keys}, ctx.tr("users.kpis"), names=names)
 
 
