@@ -93,6 +93,13 @@ class DemoData(_Model):
     seed: int = 42
 
 
+class Dedupe(_Model):
+    """Keep one row per key: the one with the latest (``last``) or earliest (``first``) ``by`` value."""
+
+    keep: Literal["last", "first"] = "last"
+    by: str
+
+
 class TableSource(_Model):
     """Where one table comes from (files or a database) and how it maps onto the canonical names.
 
@@ -138,6 +145,9 @@ class TableSource(_Model):
     # other files joined onto this source's rows by key before mapping (a multi-table export): their columns
     # can then be named under ``columns`` like the source's own
     lookups: list[Lookup] = Field(default_factory=list)
+    # rows repeating without meaning (retro.staging.dedupe): "exact" drops rows equal in every column;
+    # {keep: last, by: column} keeps one row per key; the rows dropped are counted in the appendix
+    dedupe: Literal["exact"] | Dedupe | None = None
 
     @field_validator("timezone")
     @classmethod

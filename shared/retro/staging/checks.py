@@ -48,7 +48,7 @@ BASELINE_TABLES = ("orders", "events", "service")
 
 # Soft problem codes whose rows are left out of the report's figures (the appendix totals them per table).
 # rows the figures leave out: orphans, rows no figure reads, credit notes of an order-line export
-EXCLUDING_CODES = frozenset({"orphan_lines", "orphan_shipments", "ignored_rows", "credit_notes"})
+EXCLUDING_CODES = frozenset({"orphan_lines", "orphan_shipments", "ignored_rows", "credit_notes", "deduplicated"})
 
 
 def is_exclusion(problem: Problem) -> bool:
@@ -228,7 +228,8 @@ def _check_one(t, name: str, params: CampaignParams, label: str, needing: list[s
                 key,
                 f"{n_keys} value{'s appear' if n_keys != 1 else ' appears'} more than once "
                 f"({_CONSEQUENCE.get(name, 'each copy would be counted again')})",
-                f"keep one row per {key}: check the export for repeated rows or a join that repeats them",
+                f"keep one row per {key}: check the export for repeated rows or a join that repeats them; if the "
+                f"copies mean nothing, set data.tables.{name}.dedupe (exact, or keep: last, by: a column)",
                 True,
                 "duplicate_key",
                 n_rows,

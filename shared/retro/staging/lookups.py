@@ -13,6 +13,7 @@ import ibis
 
 from ..errors import DataError
 from ..params import CampaignParams, Lookup, TableSource
+from .dedupe import dedupe
 from .plan import source_label
 
 
@@ -33,23 +34,27 @@ def _number(col):
 def join_lookups(con, name: str, raw, src: TableSource, params: CampaignParams, read):
     """``raw`` with each lookup's columns joined on; ``read(con, name, lookup)`` reads one lookup's rows.
 
-    Raises DataError with one line per problem (a key column missing, a repeated key, a name clash).
+    Returns (relation, soft problems: a lookup's rows dropped by its ``dedupe``). Raises DataError with one
+    line per problem (a key column missing, a repeated key, a name clash).
     """
     lines: list[str] = []
+    soft = []
     for i, lk in enumerate(src.lookups):
         where, label = _where(name, i), source_label(lk)
         try:
             other = read(con, lookup_name(name, i), lk)
+            other, found = dedupe(other, name, lk, [lk.lookup_key or lk.key], where, label)
         except DataError as e:
             lines.extend(e.problems)
             continue
+        soft.extend(found)
         joined, problems = _join(raw, other, name, lk, where, label)
         lines.extend(problems)
         if joined is not None:
             raw = joined
     if lines:
         raise DataError(lines)
-    return raw
+    return raw, soft
 
 
 def _join(raw, other, name: str, lk: Lookup, where: str, label: str):
@@ -92,8 +97,8 @@ def _join(raw, other, name: str, lk: Lookup, where: str, label: str):
             return None, [
                 f"{name} ({label}): the lookup joined on {key!r} has {int(n)} key value"
                 f"{'s' if int(n) != 1 else ''} on more than one row (e.g. {example!r}), so each {name} row "
-                f"would be repeated; fix: give a table with one row per {key}, or add sum: to {where} to "
-                "add its rows up"
+                f"would be repeated; fix: give a table with one row per {key}, add sum: to {where} to "
+                f"add its rows up, or dedupe: {{keep: last, by: <column>}} to keep one"
             ]
         added = [c for c in other.columns if c not in (key, "__key")]
     clash = [c for c in added if c in raw.columns]

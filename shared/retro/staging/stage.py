@@ -25,7 +25,7 @@ def stage_tables(con, params: CampaignParams, plan: TablePlan | None = None) -> 
     Returns the staged Ibis tables and the soft problems; raises DataError listing every hard problem
     (nothing has been written anywhere by then).
     """
-    from . import checks, derive, engines, lookups, mapping, readers
+    from . import checks, dedupe, derive, engines, lookups, mapping, readers
 
     plan = plan or TablePlan.of(params)
 
@@ -43,10 +43,13 @@ def stage_tables(con, params: CampaignParams, plan: TablePlan | None = None) -> 
                     local = local or engines.duckdb_connect(params.engine)
                     target = local
                 raw = readers.read_source(target, name, src, params)
+                raw, found = dedupe.dedupe(raw, name, src, dedupe.source_key(name, src), f"data.tables.{name}", label)
+                problems.extend(found)
                 if src.lookups:
-                    raw = lookups.join_lookups(
+                    raw, found = lookups.join_lookups(
                         target, name, raw, src, params, lambda c, n, lk: readers.read_source(c, n, lk, params)
                     )
+                    problems.extend(found)
             except DataError as e:
                 lines.extend(e.problems)
                 continue
