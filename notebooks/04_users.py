@@ -42,11 +42,11 @@ users.kpi_table(ctx)
 
 # %% [markdown] tags=["en"]
 # ## New customers
-# A new customer has no paid order in the look-back window before the campaign (settings.new_customer_lookback_days).
+# A new customer has no paid order in the look-back window before the campaign.
 
 # %% [markdown] tags=["zh"]
 # ## 新客
-# 新客：活动开始前回溯期内（settings.new_customer_lookback_days）没有支付订单的买家。
+# 新客：活动开始前的回溯期内没有支付订单的买家。
 
 # %%
 users.history_note(ctx)

@@ -1,5 +1,11 @@
 # ---
 # jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -64,3 +70,14 @@ quality.failed_checks(ctx)
 
 # %%
 quality.checks_table(ctx)
+
+# %% [markdown] tags=["en"]
+# ## Settings this report used
+# The analysis choices behind the figures, and where to change them.
+
+# %% [markdown] tags=["zh"]
+# ## 本报告使用的分析设置
+# 各项指标背后的分析口径，以及修改位置。
+
+# %%
+quality.settings_table(ctx)

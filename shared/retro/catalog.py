@@ -671,7 +671,7 @@ _SPECS = [
         "NPS",
         "NPS（净推荐值）",
         "% promoters (9-10) - % detractors (0-6) over answers from the campaign start to N days after its end "
-        "(settings.retention_days); unreliable under 30 responses.",
+        "(N: the retention window in days); unreliable under 30 responses.",
         "Follow up with detractors within a week and fix their most common complaint.",
         "一周内回访贬损者并解决其最常见的问题。",
     ),

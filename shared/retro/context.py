@@ -21,7 +21,7 @@ from .catalog import FIGURES
 from .display import Note, Omitted, Table
 from .errors import SectionMissingData
 from .evidence import FACTS, FIGURE_NEEDS, holds
-from .i18n import has, register, tr
+from .i18n import has, register, table_names, tr
 from .params import CampaignParams, load_params
 from .paths import DEMO_PARAMS
 from .registry import SECTIONS, Section
@@ -351,7 +351,7 @@ def open_section(
     plan = TablePlan.of(params)
     missing = plan.missing(section.requires)
     if missing:
-        raise SectionMissingData(tr("section.missing_data", params.lang, tables=", ".join(missing)))
+        raise SectionMissingData(tr("section.missing_data", params.lang, tables=table_names(missing, params.lang)))
     if build and name != "summary" and os.environ.get(MARTS_BUILT_ENV) != str(run.resolve()):
         from .marts.build import build_marts
         from .staging.demo import ensure_demo_data

@@ -12,6 +12,7 @@ import html
 import pandas as pd
 
 from . import formatting as fmt
+from .i18n import UNKNOWN, tr
 
 
 def esc(text) -> str:
@@ -56,6 +57,8 @@ class Table:
             return value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime(
                 "%Y-%m-%d"
             ), False
+        if value == UNKNOWN:  # the marts' label for a row without a category, region, channel, …
+            return tr("unknown", self.lang), False
         return str(value), False
 
     def _repr_html_(self) -> str:

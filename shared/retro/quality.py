@@ -26,6 +26,14 @@ class Problem:
     hard: bool = True
     source: str = ""
     code: str = ""  # stable identifier of the check, e.g. "parse_number", for tests and the appendix
+    # the appendix says it in the report's language: its message (``code`` when empty) and the values it names
+    msg: str = ""
+    args: dict = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """The key of the problem's text in the report's language (``retro.sections.quality_text``)."""
+        return self.msg or self.code
 
     def line(self) -> str:
         """The problem as one line: ``orders.paid_amount (orders.csv): 3 rows not a number (e.g. 'abc'); fix: …``."""

@@ -22,7 +22,7 @@ import jinja2
 import nbformat
 
 from .display import esc
-from .i18n import register, tr
+from .i18n import register, table_names, tr
 from .params import CampaignParams
 from .paths import TEMPLATES
 from .registry import SECTIONS, SUMMARY
@@ -46,7 +46,11 @@ register(
         "report.status.missing": ("no data", "缺少数据"),
         "report.status.skipped": ("not run", "未运行"),
         "report.failed_title": ("Section failed", "章节生成失败"),
-        "report.reason": ("Reason", "原因"),
+        "report.failed_detail": (
+            "Its figures are left out; the analyst who built the report has the reason (the command's output and "
+            "kernels.log in the run folder).",
+            "本章节的数据未展示；原因见生成报告时的命令行输出及运行目录中的 kernels.log。",
+        ),
         "report.summary_missing": (
             "The executive summary was not built; see the sections below.",
             "总结章节未生成，请查看以下各章节。",
@@ -181,11 +185,12 @@ def _status_body(name: str, status, lang: str) -> str:
     if status is None or status.status == "skipped":
         return title + f'<p class="section-status missing">{esc(tr("report.status.skipped", lang))}</p>'
     if status.status == "missing":
-        text = tr("section.missing_data", lang, tables=status.reason)
+        text = tr("section.missing_data", lang, tables=table_names(status.reason.split(", "), lang))
         return title + f'<p class="section-status missing">{esc(text)}</p>'
-    return (
-        title + f'<div class="section-status failed"><p><b>{esc(tr("section.failed", lang))}</b></p>'
-        f"<p>{esc(tr('report.reason', lang))}: {esc(status.reason)}</p></div>"
+    # the exception is for the analyst (the CLI line and kernels.log), not for the reader
+    return title + (
+        f'<div class="section-status failed"><p><b>{esc(tr("section.failed", lang))}</b> '
+        f"{esc(tr('report.failed_detail', lang))}</p></div>"
     )
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ibis
 
+from ..i18n import UNKNOWN
 from . import mart
 from .common import first_by, in_campaign, is_paid, last_by, phase_of, ts
 
@@ -71,7 +72,7 @@ def _due_orders(t, p):
     return j.mutate(
         pay_day=j.pay_time.date(),
         period=phase_of(j.pay_time, p).fill_null("after"),
-        region=ibis.ifelse(j.region_known > 0, j.region, j.province).fill_null("(unknown)"),
+        region=ibis.ifelse(j.region_known > 0, j.region, j.province).fill_null(UNKNOWN),
         due=~not_yet_due,
         in_time=(ship_hours <= within).fill_null(False),
         ship_hours=ship_hours,

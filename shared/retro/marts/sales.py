@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ibis
 
+from ..i18n import UNKNOWN
 from . import mart
 from .common import in_campaign, is_paid, phase_of
 
@@ -80,7 +81,7 @@ def sales_by_province(t, p):
     """One row per buyer province of the campaign's orders ('(unknown)' without one), most net sales first."""
     o = t.orders
     camp = o.filter(in_campaign(o.order_time, p))
-    camp = camp.mutate(province=camp.province.fill_null("(unknown)"))
+    camp = camp.mutate(province=camp.province.fill_null(UNKNOWN))
     return camp.group_by("province").aggregate(**_order_parts(camp)).order_by([ibis.desc("net_sales"), "province"])
 
 
@@ -96,7 +97,7 @@ def _paid_lines(t, p):
     return j.mutate(
         unit_cost_known=j.unit_cost.coalesce(j.product_cost),
         is_merchandise=j.is_merchandise.fill_null(True),
-        category=j.category.fill_null("(unknown)"),
+        category=j.category.fill_null(UNKNOWN),
     )
 
 

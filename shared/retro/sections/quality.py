@@ -12,8 +12,9 @@ import pandas as pd
 from ..consistency import UNITS, check_findings, exact, run_checks
 from ..context import SectionContext, shows
 from ..display import FindingsList, Note, Table
-from ..i18n import register
+from ..i18n import label_values, register, table_names
 from ..staging.checks import is_exclusion
+from . import quality_text
 
 register(
     {
@@ -68,6 +69,25 @@ register(
         ),
         "quality.checks_ok": ("Every figure that must agree across sections does.", "各章节间应一致的指标均一致。"),
         "quality.checks_title": ("Figures that must agree across sections", "跨章节应一致的指标"),
+        "quality.col.setting": ("Setting", "设置"),
+        "quality.col.setting_value": ("Value", "取值"),
+        "quality.col.key": ("Where to change it", "修改位置"),
+        "quality.settings_note": (
+            "Change a setting under settings: in the campaign's YAML file, then run retro run again.",
+            "在活动参数文件的 settings 下修改，然后重新运行 retro run。",
+        ),
+        "quality.setting.new_customer_lookback_days": ("New-customer look-back", "新客回溯期"),
+        "quality.setting.retention_days": ("Retention and follow-up window", "留存与回访观察期"),
+        "quality.setting.rfm_lookback_days": ("RFM look-back", "RFM回溯期"),
+        "quality.setting.top_n": ("Rows in top-N tables", "排行榜行数"),
+        "quality.setting.ship_within_hours": ("Ship-on-time window", "及时发货时限"),
+        "quality.setting.session_gap_minutes": ("Session break after inactivity", "会话切分的无操作间隔"),
+        "quality.setting.offsite_channels": ("Off-site channels", "站外渠道"),
+        "quality.setting.attainment_good": ("Target met from", "目标达成阈值"),
+        "quality.setting.attainment_poor": ("Target missed below", "目标未达成阈值"),
+        "quality.unit.days": ("{n} days", "{n} 天"),
+        "quality.unit.hours": ("{n} hours", "{n} 小时"),
+        "quality.unit.minutes": ("{n} minutes", "{n} 分钟"),
         "quality.excluded_title": ("Rows left out of the figures, per table", "各数据表未计入指标的行"),
     }
 )
@@ -78,13 +98,13 @@ def _problems(ctx: SectionContext) -> list:
     return [p for p in problems if not p.hard]
 
 
-def _excluded(problems) -> dict[str, tuple[int, list[str]]]:
-    """Rows left out per table (summed over reasons) and the reasons."""
+def _excluded(problems, lang: str = "en") -> dict[str, tuple[int, list[str]]]:
+    """Rows left out per table (summed over reasons) and the reasons, in the report's language."""
     out: dict[str, tuple[int, list[str]]] = {}
     for p in problems:
         if is_exclusion(p):
             rows, reasons = out.get(p.table, (0, []))
-            out[p.table] = (rows + int(p.rows), reasons + [p.what])
+            out[p.table] = (rows + int(p.rows), reasons + [quality_text.what(p, lang)])
     return out
 
 
@@ -104,14 +124,15 @@ def problems_table(ctx: SectionContext) -> Table | Note:
     problems = _problems(ctx)
     if not problems:
         return Note(ctx.tr("quality.none"))
+    places = [quality_text.where(p, ctx.lang) for p in problems]
     df = pd.DataFrame(
         {
-            "table": [p.table + (f" ({p.source})" if p.source else "") for p in problems],
-            "column": [p.column or "" for p in problems],
-            "what": [p.what for p in problems],
+            "table": [table for table, _ in places],
+            "column": [column for _, column in places],
+            "what": [quality_text.what(p, ctx.lang) for p in problems],
             "rows": ["" if p.rows is None else ctx.fmt(p.rows, "count") for p in problems],
             "examples": [", ".join(str(x) for x in p.examples[:3]) for p in problems],
-            "fix": [p.fix for p in problems],
+            "fix": [quality_text.fix(p, ctx.lang) for p in problems],
         }
     )
     labels = {c: ctx.tr(f"quality.col.{c}") for c in df.columns}
@@ -121,12 +142,12 @@ def problems_table(ctx: SectionContext) -> Table | Note:
 @shows()
 def excluded_rows(ctx: SectionContext) -> Table | Note:
     """Rows left out of every figure, per table, with the reasons."""
-    excluded = _excluded(_problems(ctx))
+    excluded = _excluded(_problems(ctx), ctx.lang)
     if not excluded:
         return Note(ctx.tr("quality.excluded_none"))
     df = pd.DataFrame(
         {
-            "table": list(excluded),
+            "table": [table_names([t], ctx.lang) for t in excluded],
             "rows": [rows for rows, _ in excluded.values()],
             "reasons": ["; ".join(reasons) for _, reasons in excluded.values()],
         }
@@ -184,3 +205,40 @@ def checks_table(ctx: SectionContext) -> Table | Note:
     )
     labels = {c: ctx.tr(f"quality.col.{c}") for c in df.columns}
     return ctx.table(df, labels=labels, title=ctx.tr("quality.checks_title"), right=("left_value", "right_value"))
+
+
+_SETTING_UNITS = {
+    "new_customer_lookback_days": "days",
+    "retention_days": "days",
+    "rfm_lookback_days": "days",
+    "ship_within_hours": "hours",
+    "session_gap_minutes": "minutes",
+}
+
+
+@shows()
+def settings_table(ctx: SectionContext) -> Table:
+    """The analysis settings behind the figures, with the YAML key of each: the report's one "how to change this".
+
+    Pages name a setting by what it does and its value (the 30-day retention window); the key is here.
+    """
+    settings = ctx.params.settings
+    rows = []
+    for key in type(settings).model_fields:
+        value = getattr(settings, key)
+        if key in _SETTING_UNITS:
+            shown = ctx.tr(f"quality.unit.{_SETTING_UNITS[key]}", n=f"{value:g}")
+        elif key == "offsite_channels":
+            shown = (
+                "、".join(label_values(value, "channel", ctx.lang))
+                if ctx.lang == "zh"
+                else ", ".join(label_values(value, "channel", ctx.lang))
+            )
+        elif key.startswith("attainment_"):
+            shown = ctx.fmt(value, "pct")
+        else:
+            shown = str(value)
+        rows.append({"setting": ctx.tr(f"quality.setting.{key}"), "setting_value": shown, "key": f"settings.{key}"})
+    df = pd.DataFrame(rows)
+    labels = {c: ctx.tr(f"quality.col.{c}") for c in df.columns}
+    return ctx.table(df, labels=labels, note=ctx.tr("quality.settings_note"))

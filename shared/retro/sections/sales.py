@@ -13,7 +13,7 @@ from .. import formatting as fmt
 from ..comparison import align_daily, phases_of
 from ..context import FigureSet, SectionContext, shows
 from ..display import Note, Table
-from ..i18n import label_values, register, sentences
+from ..i18n import UNKNOWN, label_values, register, sentences
 
 register(
     {
@@ -363,12 +363,12 @@ def province_table(ctx: SectionContext) -> Table:
     r = ctx.mart("sales_by_province")
     n = ctx.params.settings.top_n
     total = totals(ctx)["net_sales"]  # the campaign's net sales, as the headline figures show them
-    known = r[r["province"] != "(unknown)"]
+    known = r[r["province"] != UNKNOWN]
     top, rest = known.head(n), known.iloc[n:]
-    shown = pd.concat([top, r[r["province"] == "(unknown)"]], ignore_index=True)
+    shown = pd.concat([top, r[r["province"] == UNKNOWN]], ignore_index=True)
     df = pd.DataFrame(
         {
-            "province": [ctx.tr("sales.no_province") if x == "(unknown)" else x for x in shown["province"]],
+            "province": [ctx.tr("sales.no_province") if x == UNKNOWN else x for x in shown["province"]],
             "net_sales": shown["net_sales"].to_numpy(),
             "share": metrics.ratio_column(shown["net_sales"], pd.Series(total, index=shown.index)).to_numpy(),
             "paid_orders": shown["paid_orders"].to_numpy(),

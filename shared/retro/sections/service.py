@@ -110,10 +110,10 @@ register(
             "CSAT = mean star rating (1-5) over rated tickets created in the period. NPS = % promoters "
             "(9-10) − % detractors (0-6), in points, flagged unreliable under 30 responses; surveys usually "
             "follow delivery, so the whole-campaign NPS counts answers from the campaign start to {n} days "
-            "after its end (settings.retention_days).",
+            "after its end (the retention window).",
             "CSAT = 期内新建且已评价工单的平均星级（1-5）。NPS = 推荐者占比（9-10分）− 贬损者占比（0-6分），"
             "单位为分，答卷少于30份标记为不可靠；调研通常在收货后发出，因此全周期NPS统计活动开始至结束后"
-            "{n}天内的答卷（settings.retention_days）。",
+            "{n}天（留存观察期）内的答卷。",
         ),
         "service.period.after": ("Follow-up ({n} days after)", "活动后回访（{n}天）"),
         "service.col.ticket_count": ("Tickets", "工单数"),

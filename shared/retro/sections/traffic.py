@@ -97,10 +97,9 @@ register(
             "分阶段站内与站外流量（UV为各时期内去重）",
         ),
         "traffic.site_note": (
-            "Off-site channels: {channels} (settings.offsite_channels). A visitor seen on both sides counts "
+            "Off-site channels: {channels}. A visitor seen on both sides counts "
             "on each, so on-site and off-site UV add up to more than the total.",
-            "站外渠道：{channels}（settings.offsite_channels）。"
-            "同时出现在站内和站外的访客两边各计一次，因此站内与站外UV之和大于总UV。",
+            "站外渠道：{channels}。同时出现在站内和站外的访客两边各计一次，因此站内与站外UV之和大于总UV。",
         ),
         "traffic.new_title": (
             "New vs returning visitors by channel (UV distinct over the whole campaign)",

@@ -107,7 +107,7 @@ register(
         ),
         "users.no_events": (
             "Not shown: the campaign's data has no events table, so visitors who did not buy are unknown.",
-            "未展示：本次活动数据未提供 events 表，无法得知未购买的访客。",
+            "未展示：本次活动数据未提供行为日志，无法得知未购买的访客。",
         ),
         "users.repurchase_title": ("Repurchase within the campaign window", "活动期内复购"),
         "users.retention_title": (
@@ -125,7 +125,7 @@ register(
         ),
         "users.no_users": (
             "Not shown: the campaign's data has no users table with a member flag.",
-            "未展示：本次活动数据未提供含会员标识的 users 表。",
+            "未展示：本次活动数据未提供含会员标识的用户表。",
         ),
         "users.member_title": (
             "Repurchase of members vs non-members (2+ paid orders over the campaign and the {n} days after it)",

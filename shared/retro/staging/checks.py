@@ -175,8 +175,8 @@ def _check_one(t, name: str, params: CampaignParams, label: str, needing: list[s
     rows = int(r["rows"])
     problems: list[Problem] = []
 
-    def add(column, what, fix, hard, code, n=None, examples=None):
-        problems.append(Problem(name, column, what, n, examples or [], fix, hard, label, code))
+    def add(column, what, fix, hard, code, n=None, examples=None, msg="", **args):
+        problems.append(Problem(name, column, what, n, examples or [], fix, hard, label, code, msg, args))
 
     if rows == 0:
         if needing:
@@ -245,7 +245,8 @@ def _check_one(t, name: str, params: CampaignParams, label: str, needing: list[s
                 else "check the export: spend cannot be negative"
             )
             examples = _examples_where(t, c, t[c] < 0)
-            add(c, "negative amount, counted as given", fix, False, "negative_amount", n, examples)
+            msg = "negative_spend" if name == "marketing" else ""
+            add(c, "negative amount, counted as given", fix, False, "negative_amount", n, examples, msg)
     for c in LARGE.get(name, ()):
         n = int(r[f"big_{c}"])
         if n:
@@ -257,6 +258,9 @@ def _check_one(t, name: str, params: CampaignParams, label: str, needing: list[s
                 "large_amount",
                 n,
                 _examples_where(t, c, t[c] > AMOUNT_LIMIT),
+                limit=f"{AMOUNT_LIMIT:,.0f}",
+                table=name,
+                column=c,
             )
 
     if when is not None and int(r[f"nn_{time_col}"]) > 0:
@@ -313,6 +317,7 @@ def _window_problems(t, name, time_col, r, params: CampaignParams, label: str, n
                 hard=False,
                 source=label,
                 code="no_campaign_rows",
+                args={"start": params.start.isoformat(), "end": params.end.isoformat(), "first": first, "last": last},
             )
         )
         return out
@@ -327,6 +332,7 @@ def _window_problems(t, name, time_col, r, params: CampaignParams, label: str, n
                     hard=False,
                     source=label,
                     code="empty_phase",
+                    args={"phase": ph.name, "start": ph.start.isoformat(), "end": ph.end.isoformat()},
                 )
             )
     if params.baseline is not None and name in BASELINE_TABLES and int(r["baseline"]) == 0:
@@ -340,20 +346,27 @@ def _window_problems(t, name, time_col, r, params: CampaignParams, label: str, n
                 hard=False,
                 source=label,
                 code="empty_baseline",
+                args={"start": b.start.isoformat(), "end": b.end.isoformat()},
             )
         )
     until = _read_until(name, params)
     ignored = int(r["after"]) + int(r.get("before", 0)) + int(r.get("between", 0))
     if ignored:
         last_read = until - timedelta(days=1)
+        args = {"day": last_read.isoformat(), "start": params.start.isoformat(), "end": params.end.isoformat()}
         if name == "orders":
+            msg = "ignored_after_follow_up"
             what = f"rows after {last_read.isoformat()} (the end of the retention follow-up), not counted"
         elif name in ("marketing", "service"):
+            msg = "ignored_outside_campaign"
             what = f"rows outside the campaign ({_fmt_range(params.start, params.end)})"
             if name == "service" and params.baseline is not None:
+                msg = "ignored_outside_campaign_and_baseline"
+                args.update(base_start=params.baseline.start.isoformat(), base_end=params.baseline.end.isoformat())
                 what += f" and the baseline ({_fmt_range(params.baseline.start, params.baseline.end)})"
             what += ", not counted"
         else:
+            msg = "ignored_after_campaign"
             what = f"rows after the campaign ends ({params.end.isoformat()}), not counted"
         when = t[time_col].cast("timestamp")
         read = _day_range(when, params.start, until)
@@ -372,6 +385,8 @@ def _window_problems(t, name, time_col, r, params: CampaignParams, label: str, n
                 hard=False,
                 source=label,
                 code="ignored_rows",
+                msg=msg,
+                args=args,
             )
         )
     return out
@@ -405,6 +420,7 @@ def _orphans(tables: dict, labels: dict) -> list[Problem]:
                         hard=(n == total and name == "order_items"),
                         source=labels.get(name, ""),
                         code=code,
+                        msg=code if n < total else f"{code}_all",
                     )
                 )
     if "order_items" in tables and "products" in tables:

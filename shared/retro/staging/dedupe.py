@@ -62,6 +62,8 @@ def dedupe(raw, name: str, src: TableSource, key: list[str], where: str, label: 
             hard=False,
             source=label,
             code="deduplicated",
+            msg="deduplicated_exact" if rule == "exact" else f"deduplicated_{rule.keep}",
+            args={"by": "" if rule == "exact" else rule.by, "where": where},
         )
     ]
 

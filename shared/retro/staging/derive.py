@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import ibis
 
+from ..i18n import UNKNOWN
 from ..params import CampaignParams, TableSource
 from ..quality import Problem
 from .engines import materialize
@@ -58,7 +59,7 @@ NON_MERCHANDISE_SKUS = (
     "BANK CHARGES",
     "AMAZONFEE",
 )
-UNKNOWN_CATEGORY = "(unknown)"  # the sales marts' label for SKUs without a category
+UNKNOWN_CATEGORY = UNKNOWN  # the sales marts' label for SKUs without a category
 _STATUS_RANK = ("paid", "refunded", "cancelled", "pending")  # an order takes the first status any of its lines has
 
 
@@ -100,11 +101,23 @@ def users_from_orders(con, orders) -> tuple:
     table = materialize(con, "users", _first_order_users(orders))
     n = int(table.count().execute())
     what = "derived from first orders, one row per customer (no membership or registration data)"
-    return table, [_derived("users", what, n, "orders")]
+    return table, [_derived("users", what, n, "orders", msg="derived_users")]
 
 
-def _derived(table: str, what: str, rows: int | None, label: str, column: str | None = None, fix: str = "") -> Problem:
-    return Problem(table, column, what, rows=rows, fix=fix, hard=False, source=label, code="derived")
+def _derived(
+    table: str,
+    what: str,
+    rows: int | None,
+    label: str,
+    column: str | None = None,
+    fix: str = "",
+    msg: str = "",
+    **args,
+) -> Problem:
+    """A soft note on what staging derived; ``msg`` and ``args`` let the appendix say it in the report's language."""
+    return Problem(
+        table, column, what, rows=rows, fix=fix, hard=False, source=label, code="derived", msg=msg, args=args
+    )
 
 
 def _money(x) -> str:
@@ -166,7 +179,7 @@ def _orders(facts, src: TableSource):
         paid_amount=ibis.ifelse(cancelled, g._amount.abs(), g._amount),
         list_amount=ibis.ifelse(g._unknown_list == 0, ibis.ifelse(cancelled, g._list.abs(), g._list), ibis.null()),
         pay_time=g.pay_time.coalesce(ibis.ifelse(cancelled, ibis.null("timestamp"), g.order_time)),
-        channel=g.channel.fill_null("(unknown)"),
+        channel=g.channel.fill_null(UNKNOWN),
     )
     return g.mutate(
         discount_amount=g.list_amount - g.paid_amount,
@@ -214,7 +227,7 @@ def derive_from_lines(con, lines, src: TableSource, params: CampaignParams, want
         out["users"] = materialize(con, "users", _first_order_users(kept))
         n = out["users"].count().execute()
         what = "derived from first orders, one row per customer (no membership or registration data)"
-        problems.append(_derived("users", what, int(n), label))
+        problems.append(_derived("users", what, int(n), label, msg="derived_users"))
     if "shipments" in wanted:
         has = facts.filter(facts.shipped_time.notnull() | facts.delivered_time.notnull())
         ship = has.group_by("order_id").aggregate(
@@ -228,7 +241,7 @@ def derive_from_lines(con, lines, src: TableSource, params: CampaignParams, want
         out["shipments"] = materialize(con, "shipments", ship)
         n = out["shipments"].count().execute()
         what = "derived from order_lines' ship dates, one row per order (no promised delivery time: lateness unknown)"
-        problems.append(_derived("shipments", what, int(n), label))
+        problems.append(_derived("shipments", what, int(n), label, msg="derived_shipments"))
     return out, problems
 
 
@@ -245,7 +258,7 @@ def _order_stats(con, o, facts, params: CampaignParams) -> dict:
         anonymous_value=o.paid_amount.sum(where=o.user_id.isnull()),
         negative_kept=o._negative_lines.sum(where=~cancelled),
         no_pay_time=o.count(where=o.pay_time.isnull() & ~cancelled),
-        unknown_channel=o.count(where=o.channel == "(unknown)"),
+        unknown_channel=o.count(where=o.channel == UNKNOWN),
         lines=o._lines.sum(),
         no_amount=o._unknown_amount.sum(),
     ).execute()
@@ -258,7 +271,9 @@ def _order_stats(con, o, facts, params: CampaignParams) -> dict:
 def _order_problems(src: TableSource, s: dict, label: str) -> list[Problem]:
     reversals = int(s["cancelled"] or 0) if src.status_rule != "column" else 0
     what = f"derived from order_lines ({int(s['lines'] or 0)} lines), one row per order"
-    out = [_derived("orders", what, int(s["orders"]) - reversals, label)]
+    out = [
+        _derived("orders", what, int(s["orders"]) - reversals, label, msg="derived_orders", lines=int(s["lines"] or 0))
+    ]
     if s["cancelled"]:
         rule = {
             "invoice_prefix": f"invoices starting {src.cancel_prefix!r} or with only negative quantities",
@@ -275,7 +290,25 @@ def _order_problems(src: TableSource, s: dict, label: str) -> list[Problem]:
                 "first day on)"
             )
         code = "cancelled_orders" if src.status_rule == "column" else "credit_notes"
-        out.append(Problem("orders", "status", what, rows=int(s["cancelled"]), hard=False, source=label, code=code))
+        msg = code if src.status_rule != "negative_quantity" else "credit_notes_negative"
+        args = {
+            "prefix": src.cancel_prefix,
+            "value": _money(s["cancelled_value"]),
+            "from_start": _money(s["cancelled_from_start"]),
+        }
+        out.append(
+            Problem(
+                "orders",
+                "status",
+                what,
+                rows=int(s["cancelled"]),
+                hard=False,
+                source=label,
+                code=code,
+                msg=msg,
+                args=args,
+            )
+        )
     if s["negative_kept"]:
         out.append(
             _derived(
@@ -284,6 +317,7 @@ def _order_problems(src: TableSource, s: dict, label: str) -> list[Problem]:
                 int(s["negative_kept"]),
                 label,
                 "quantity",
+                msg="negative_lines",
             )
         )
     if s["anonymous"]:
@@ -295,6 +329,8 @@ def _order_problems(src: TableSource, s: dict, label: str) -> list[Problem]:
                 int(s["anonymous"]),
                 label,
                 "user_id",
+                msg="guest_orders",
+                value=_money(s["anonymous_value"]),
             )
         )
     if not s["pay_time_given"]:
@@ -306,6 +342,7 @@ def _order_problems(src: TableSource, s: dict, label: str) -> list[Problem]:
                 label,
                 "pay_time",
                 fix="map pay_time under data.tables.order_lines.columns if the export has it",
+                msg="no_pay_time",
             )
         )
     if s["unknown_channel"]:
@@ -317,6 +354,7 @@ def _order_problems(src: TableSource, s: dict, label: str) -> list[Problem]:
                 label,
                 "channel",
                 fix="give data.tables.order_lines.defaults.channel (e.g. online) or map channel",
+                msg="no_channel",
             )
         )
     return out
@@ -382,7 +420,9 @@ def _products(con, facts, src: TableSource, label: str):
         costed=table.count(where=table.unit_cost.notnull()),
     ).execute()
     s = s.iloc[0]
-    problems = [_derived("products", "derived from order_lines, one row per SKU", int(s["n"]), label)]
+    problems = [
+        _derived("products", "derived from order_lines, one row per SKU", int(s["n"]), label, msg="derived_products")
+    ]
     if s["excluded"]:
         examples = table.filter(~table.is_merchandise).order_by("sku").limit(3).sku.execute().tolist()
         p = _derived(
@@ -392,6 +432,7 @@ def _products(con, facts, src: TableSource, label: str):
             label,
             "is_merchandise",
             fix="list the SKUs under data.tables.order_lines.non_merchandise",
+            msg="non_merchandise",
         )
         p.examples = examples
         problems.append(p)
@@ -404,6 +445,7 @@ def _products(con, facts, src: TableSource, label: str):
                 label,
                 "category",
                 fix="map category under data.tables.order_lines.columns, or give products as a table",
+                msg="no_category",
             )
         )
     return table, problems
@@ -445,6 +487,7 @@ def derive_events(con, events, params: CampaignParams):
                 int(s["pays"]),
                 label,
                 "event_type",
+                msg="derived_order_step",
             )
         )
     if not changed:
@@ -461,6 +504,9 @@ def derive_events(con, events, params: CampaignParams):
                 int(s["n"]),
                 label,
                 "session_id",
+                msg="derived_sessions",
+                sessions=int(n),
+                gap=params.settings.session_gap_minutes,
             ),
         )
         if not s["minutes"]:

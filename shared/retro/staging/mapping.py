@@ -530,6 +530,7 @@ def to_canonical(con, name: str, raw, src: TableSource, params: CampaignParams, 
                         hard=False,
                         source=label,
                         code="null_required",
+                        args={"table": name, "column": p.col.name},
                     )
                 )
         problems.extend(_vocabulary_problems(con, sql, name, base, plans, nonnull, drop, label))
@@ -575,6 +576,8 @@ def _parse_problem(name, p: _Plan, n_bad, share, hard, examples, src: TableSourc
         hard=hard,
         source=label,
         code=PARSE_CODES[col.type],
+        msg="" if hard else f"parse_{col.type}_{'dropped' if col.required else 'emptied'}",
+        args={"table": name, "column": col.name},
     )
 
 
@@ -589,6 +592,8 @@ def _empty_problem(name, p: _Plan, label) -> Problem:
         hard=col.required,
         source=label,
         code="all_null",
+        msg="" if col.required else "all_null_ignored",
+        args={"table": name, "column": col.name},
     )
 
 
@@ -628,6 +633,15 @@ def _vocabulary_problems(con, sql, name, base, plans, nonnull, drop, label) -> l
                 hard=hard,
                 source=label,
                 code="unmapped_value",
+                msg="" if hard else f"unmapped_value_{'dropped' if strict else 'kept'}",
+                args={
+                    "values": len(rows),
+                    "allowed": " | ".join(allowed),
+                    "table": name,
+                    "column": p.col.name,
+                    "example": str(rows[0][0]),
+                    "likely": str(_likely_value(rows[0][0], allowed)),
+                },
             )
         )
     return out
