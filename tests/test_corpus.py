@@ -327,6 +327,8 @@ def test_case(case, tmp_path, request):
         shutil.move(str(root / "outputs" / "run"), str(root / "run"))
     if expected.get("staged"):
         assert_staged(root, expected["staged"])
+    if command == "check" and code == 0 and warnings:
+        assert_said_in_zh(root)
     if expected.get("assert"):
         ASSERTS[expected["assert"]](root)
 
@@ -349,6 +351,17 @@ def assert_staged(root: Path, wanted: dict) -> None:
                 got = df.loc[k, column]
                 got = str(got) if hasattr(got, "isoformat") else got
                 assert got == value, (table, k, column, got, value)
+
+
+def assert_said_in_zh(root: Path) -> None:
+    """Every warning has its zh text for a zh report's appendix, filled with its values (no fallback)."""
+    from retro.params import load_params
+    from retro.sections import quality_text
+    from retro.validate import check_data
+
+    for p in check_data(load_params(root / "campaign.yaml")):
+        assert quality_text.has_text(p), f"no zh text for {p.message!r}: {p.line()}"
+        assert "retro check" not in quality_text.what(p, "zh"), f"{p.message!r} misses a value: {p.args}"
 
 
 def test_corpus_is_large_enough_and_every_case_says_what_it_checks():

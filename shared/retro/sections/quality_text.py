@@ -69,7 +69,7 @@ ZH: dict[str, tuple[str, str]] = {
     "negative_spend": ("投入为负，按原值计入", "检查导出文件：投入不能为负"),
     "large_amount": (
         "单行金额超过 {limit}，按原值计入",
-        "检查 data.tables.{table}.amount_unit（分还是元？）以及映射为 {column} 的字段",
+        "检查 data.tables.{table}.amount_unit（分还是元？）以及映射为 {amount} 的字段",
     ),
     "zero_spend": (
         "活动期没有投入：ROI、ROAS 和获客成本显示为 n/a",

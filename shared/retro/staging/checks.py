@@ -260,7 +260,7 @@ def _check_one(t, name: str, params: CampaignParams, label: str, needing: list[s
                 _examples_where(t, c, t[c] > AMOUNT_LIMIT),
                 limit=f"{AMOUNT_LIMIT:,.0f}",
                 table=name,
-                column=c,
+                amount=c,
             )
 
     if when is not None and int(r[f"nn_{time_col}"]) > 0:
