@@ -183,7 +183,10 @@ def test_failed_section_does_not_stop_the_others(demo, tmp_path):
     assert result.failed == ["traffic"]
     assert result.statuses["sales"].status == "done" and result.statuses["summary"].status == "done"
     html = (tmp_path / "run" / "report" / "02_traffic.html").read_text(encoding="utf-8")
-    assert "ValueError: traffic table looks wrong" in html and "Traceback" not in html
+    # the reader is told in the report's language; the exception is for the analyst (CLI, kernels.log)
+    assert "本章节生成失败" in html and "kernels.log" in html
+    assert "traffic table looks wrong" not in html and "Traceback" not in html
+    assert "traffic table looks wrong" in result.statuses["traffic"].reason
     index = (tmp_path / "run" / "report" / "index.html").read_text(encoding="utf-8")
     assert 'class="st-failed"' in index
 
@@ -199,7 +202,7 @@ def test_missing_table_section_says_so(demo, tmp_path):
     r = retro("run", p, "--output", tmp_path / "run", "--only", "service")
     assert r.returncode == 0, r.stderr
     html = (tmp_path / "run" / "report" / "07_service.html").read_text(encoding="utf-8")
-    assert "未生成：本次活动数据未提供 service 表。" in html
+    assert "未生成：本次活动数据未提供客服工单数据。" in html
 
 
 def test_bad_yaml_changes_nothing_under_outputs(built, tmp_path):

@@ -27,3 +27,41 @@ def test_counts_durations_by_unit():
     assert f.value(3.1234, "ratio", "en") == "3.12"
     assert f.value(0.35, "change", "en") == "+35.0%" and f.value(-0.2, "change", "zh") == "-20.0%"
     assert f.value(None, "money", "zh") == "n/a"
+
+
+def test_a_table_column_shares_one_unit_and_precision():
+    """A column never mixes 1.08万 and 3,765: its typical value picks 万 (zh) or K (en) for every row."""
+    import pandas as pd
+    from retro.display import Table
+
+    df = pd.DataFrame({"orders": [10800, 3765, 52000], "gmv": [12402400.0, 46373800.0, 998.5]})
+    t = Table(df, {"orders": "count", "gmv": "money"}, lang="zh")
+    assert [t.cell("orders", v)[0] for v in df["orders"]] == ["1.08万", "0.38万", "5.20万"]
+    assert [t.cell("gmv", v)[0] for v in df["gmv"]] == ["¥1,240.24万", "¥4,637.38万", "¥0.10万"]
+    en = Table(df, {"orders": "count"}, lang="en")
+    assert [en.cell("orders", v)[0] for v in df["orders"]] == ["10.8K", "3.8K", "52.0K"]
+    small = Table(pd.DataFrame({"n": [722.8, 12, 3]}), {"n": "count"}, lang="zh")
+    assert [small.cell("n", v)[0] for v in small.df["n"]] == ["723", "12", "3"]
+
+
+def test_counts_are_whole_and_large_numbers_keep_separators():
+    assert f.value(722.8, "count", "zh") == "723"
+    assert f.value(1.25, "count", "en") == "1.2"  # an average of a few items keeps one decimal
+    assert f.number(12402400, "zh") == "1,240.24万"
+    assert f.money(46373800, "zh") == "¥4,637.38万"
+
+
+def test_an_axis_reads_in_one_unit_with_the_fewest_exact_decimals():
+    """en axes never read ¥250.0K, ¥1M, ¥1.50M side by side; zh ones never mix 万 and plain ticks."""
+    from retro.charts import axis_formatter
+
+    def ticks(unit, lang, locs):
+        f = axis_formatter(unit, lang)
+        f.set_locs(locs)
+        return [f(v) for v in locs]
+
+    assert ticks("money", "en", [0, 250_000, 500_000, 1_500_000]) == ["¥0.00M", "¥0.25M", "¥0.50M", "¥1.50M"]
+    assert ticks("money", "en", [0, 1e6, 2e6]) == ["¥0M", "¥1M", "¥2M"]
+    assert ticks("count", "zh", [0, 7500, 15000]) == ["0.00万", "0.75万", "1.50万"]
+    assert ticks("count", "zh", [0, 200, 400]) == ["0", "200", "400"]
+    assert ticks("pct", "en", [0, 0.5]) == ["0%", "50%"]

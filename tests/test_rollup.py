@@ -85,7 +85,8 @@ def test_rollup_page_rows_and_year_total(project):
     ]
     assert rows[0][2:9] == ["¥1.00M", "¥1.25M", "80.0%", "2.00", "2,000", "¥50.00", "30.0%"]
     assert rows[1][2:9] == ["¥3.00M", "¥2.50M", "120.0%", "1.00", "4,000", "¥75.00", "n/a"]
-    assert rows[2][2:] == ["n/a", "¥900.0K"] + ["n/a"] * 5 + ["not run"]
+    # one unit per column: the target column is in millions, so 900 000 reads ¥0.90M like its neighbours
+    assert rows[2][2:] == ["n/a", "¥0.90M"] + ["n/a"] * 5 + ["not run"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", rows[0][9])
     # GMV 4.00M of 3.75M = 106.7%; ROI (2.0 x 100K + 1.0 x 300K) / 400K = 1.25; CAC 400K / 6,000 = 66.67
     total = table_cells(page, "Year total")

@@ -95,7 +95,8 @@ def test_duplicate_order_ids_are_hard(tmp_path):
     assert lines(found, hard=True) == [
         "orders.order_id (orders.csv): 2 values appear more than once (GMV and order counts would count each "
         "copy): 5 rows (e.g. 'o1', 'o2'); fix: keep one row per order_id: check the export for repeated rows "
-        "or a join that repeats them"
+        "or a join that repeats them; if the copies mean nothing, set data.tables.orders.dedupe (exact, or keep: "
+        "last, by: a column)"
     ]
     assert found[0].code == "duplicate_key" and found[0].rows == 5
 

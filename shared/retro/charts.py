@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 import seaborn as sns  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import Formatter  # noqa: E402
 
 from . import formatting as fmt  # noqa: E402
 from .display import Omitted  # noqa: E402
@@ -105,13 +105,39 @@ def new_figure(width: float = 8.0, height: float = 3.8) -> tuple[Figure, object]
     return fig, ax
 
 
-def axis_formatter(unit: str, lang: str, currency: str = "CNY") -> FuncFormatter:
-    """Tick labels in the figure's unit and the report language (¥1.2万, 12.0%, 3.5K)."""
-    if unit == "pct":
-        return FuncFormatter(lambda v, _: fmt.pct(v, decimals=0))
-    if unit == "money":
-        return FuncFormatter(lambda v, _: fmt.money(v, lang, currency).replace(".00", ""))
-    return FuncFormatter(lambda v, _: fmt.number(v, lang, decimals=0 if abs(v) >= 10 or v == int(v) else 1))
+class AxisFormatter(Formatter):
+    """Tick labels of one axis in one unit and precision (¥0万 ¥5万 ¥10万; $0.25M … $1.50M), never mixed.
+
+    The unit follows the largest tick (zh 万 / 亿, en K / M / B); the decimals are the fewest that show every
+    tick exactly (¥0.25M needs two, ¥0.5M one).
+    """
+
+    def __init__(self, unit: str, lang: str, currency: str = "CNY"):
+        self.unit, self.lang, self.currency = unit, lang, currency
+        self.scale = fmt.Scale()
+
+    def set_locs(self, locs):
+        super().set_locs(locs)
+        self.scale = self.scale_of([float(v) for v in locs])
+
+    def scale_of(self, ticks: list[float]) -> fmt.Scale:
+        ticks = sorted({v for v in ticks if not fmt.is_missing(v)})
+        if not ticks:
+            return fmt.Scale()
+        base = fmt.scale_for([max(abs(t) for t in ticks)], "count", self.lang)
+        shown = [t / base.divisor for t in ticks]
+        decimals = next((d for d in range(3) if all(abs(round(v, d) - v) < 1e-9 * max(1, abs(v)) for v in shown)), 3)
+        return fmt.Scale(base.divisor, base.suffix, decimals)
+
+    def __call__(self, x, pos=None):
+        if self.unit == "pct":
+            return fmt.pct(x, decimals=0)
+        return fmt.in_scale(x, "money" if self.unit == "money" else "count", self.scale, self.currency)
+
+
+def axis_formatter(unit: str, lang: str, currency: str = "CNY") -> AxisFormatter:
+    """Tick labels in the figure's unit and the report language, one scale per axis (¥1.2万, 12%, 3.5K)."""
+    return AxisFormatter(unit, lang, currency)
 
 
 PHASE_COLORS = {"warmup": "#e8eef8", "burst": "#fde9d9", "tail": "#eaf3e3"}

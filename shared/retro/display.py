@@ -20,6 +20,9 @@ def esc(text) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
+SCALED = ("money", "count")  # units whose columns share one scale (万 / K) and precision
+
+
 class Table:
     """A table with per-column units; ``df`` keeps the raw numbers for the analyst."""
 
@@ -43,10 +46,17 @@ class Table:
         self.note = note
         self.labels = labels or {}
         self.right = set(right)  # columns of pre-formatted numbers, right-aligned like numeric ones
+        self._scales: dict[str, fmt.Scale] = {}
 
     def cell(self, column: str, value) -> tuple[str, bool]:
-        """The formatted text of one cell and whether it is numeric."""
+        """The formatted text of one cell and whether it is numeric.
+
+        Money and count columns share one unit and precision per column (``fmt.scale_for``): a column never
+        mixes 1.08万 and 3,765.
+        """
         unit = self.units.get(column)
+        if unit in SCALED:
+            return fmt.in_scale(value, unit, self._scale(column, unit), self.currency), True
         if unit is not None:
             return fmt.value(value, unit, self.lang, self.currency), True
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -60,6 +70,11 @@ class Table:
         if value == UNKNOWN:  # the marts' label for a row without a category, region, channel, …
             return tr("unknown", self.lang), False
         return str(value), False
+
+    def _scale(self, column: str, unit: str) -> fmt.Scale:
+        if column not in self._scales:
+            self._scales[column] = fmt.scale_for(self.df[column].tolist(), unit, self.lang)
+        return self._scales[column]
 
     def _repr_html_(self) -> str:
         cols = list(self.df.columns)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from dataclasses import dataclass
 
 SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
 NA = "n/a"
@@ -29,21 +30,79 @@ def number(value, lang: str, decimals: int | None = None) -> str:
         return NA
     v = float(value)
     a = abs(v)
-    if lang == "zh":
-        if a >= 1e8:
-            return f"{v / 1e8:.2f}亿"
-        if a >= 1e4:
-            return f"{v / 1e4:.2f}万"
-    else:
-        if a >= 1e9:
-            return f"{v / 1e9:.2f}B"
-        if a >= 1e6:
-            return f"{v / 1e6:.2f}M"
-        if a >= 1e4:
-            return f"{v / 1e3:.1f}K"
+    scale = _scale_of(a, lang)
+    if scale.divisor != 1:
+        return scaled(v, scale)
     if decimals is None:
         decimals = 0 if v == round(v) else 2
     return f"{v:,.{decimals}f}"
+
+
+def count(value, lang: str) -> str:
+    """A count (or an average of counts): whole numbers, one decimal only under 10 (1.3 items, 723 orders)."""
+    if is_missing(value):
+        return NA
+    v = float(value)
+    return number(v, lang, decimals=0 if abs(v) >= 10 or v == round(v) else 1)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """One unit and precision shared by a table column or a chart axis: 万 with 2 decimals, K with 1."""
+
+    divisor: float = 1.0
+    suffix: str = ""
+    decimals: int = 0
+
+
+# (from this magnitude, divisor, suffix, decimals), largest first
+_SCALES = {
+    "zh": ((1e8, 1e8, "亿", 2), (1e4, 1e4, "万", 2)),
+    "en": ((1e9, 1e9, "B", 2), (1e6, 1e6, "M", 2), (1e4, 1e3, "K", 1)),
+}
+
+
+def _scale_of(magnitude: float, lang: str) -> Scale:
+    for start, divisor, suffix, decimals in _SCALES["zh" if lang == "zh" else "en"]:
+        if magnitude >= start:
+            return Scale(divisor, suffix, decimals)
+    return Scale()
+
+
+def scale_for(values, unit: str, lang: str) -> Scale:
+    """The unit a column or axis of money or counts is shown in, from the magnitude of its typical value.
+
+    The median of the non-zero values decides (a total row or one outlier does not turn every row into
+    0.00M); unscaled money keeps cents below 10 000, unscaled counts are whole numbers.
+    """
+    finite = sorted(abs(float(v)) for v in values if not is_missing(v) and float(v) != 0)
+    if not finite:
+        return Scale(decimals=2 if unit == "money" else 0)
+    n = len(finite)
+    typical = finite[n // 2] if n % 2 else (finite[n // 2 - 1] + finite[n // 2]) / 2
+    scale = _scale_of(typical, lang)
+    if scale.divisor != 1:
+        return scale
+    if unit == "money":
+        return Scale(decimals=2)
+    whole = all(v == round(v) for v in finite)
+    return Scale(decimals=0 if whole or typical >= 10 else 1)
+
+
+def scaled(v: float, scale: Scale) -> str:
+    """``v`` in a column's or axis's unit, thousands separated: 1,240.24万, 3.77万, 0.38万."""
+    return f"{v / scale.divisor:,.{scale.decimals}f}{scale.suffix}"
+
+
+def in_scale(value, unit: str, scale: Scale, currency: str = "CNY") -> str:
+    """A money amount or count in a shared scale (``scale_for``): every row of a column reads alike."""
+    if is_missing(value):
+        return NA
+    v = float(value)
+    if unit != "money":
+        return scaled(v, scale)
+    sign = "-" if v < 0 else ""
+    return f"{sign}{SYMBOLS.get(currency, currency + ' ')}{scaled(abs(v), scale)}"
 
 
 def money(value, lang: str, currency: str = "CNY") -> str:
@@ -112,6 +171,8 @@ def value(v, unit: str, lang: str, currency: str = "CNY") -> str:
         return NA if is_missing(v) else f"{float(v):.2f}"
     if unit == "score":
         return NA if is_missing(v) else f"{float(v):.1f}"
+    if unit == "count":
+        return count(v, lang)
     return number(v, lang)
 
 
