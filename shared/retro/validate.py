@@ -59,10 +59,21 @@ def check_data(params: CampaignParams, plan: TablePlan | None = None) -> list[Pr
     from .staging.stage import stage_tables
 
     plan = plan or TablePlan.of(params)
-    check_campaign(params, plan)
-    con = connect(params)
+    lines: list[str] = []  # every hard problem of one pass: the config's, then the data's
     try:
-        _, problems = stage_tables(con, params, plan)
-    finally:
-        disconnect(con)
+        check_campaign(params, plan)
+    except DataError as e:
+        lines.extend(e.problems)
+    readable = plan.readable()  # a source that cannot be found is named above; the others are still read
+    problems: list[Problem] = []
+    if readable.sources:
+        con = connect(params)
+        try:
+            _, problems = stage_tables(con, params, readable)
+        except DataError as e:
+            lines.extend(e.problems)
+        finally:
+            disconnect(con)
+    if lines:
+        raise DataError(lines)
     return problems

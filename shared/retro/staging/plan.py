@@ -89,6 +89,7 @@ class TablePlan:
     sources: dict[str, TableSource]
     available: set[str]
     _prints: dict[str, str] | None = field(default=None, repr=False)
+    _unfound: list[str] | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, params: CampaignParams) -> TablePlan:
@@ -113,13 +114,31 @@ class TablePlan:
         if self._prints is None:
             from .readers import source_fingerprint
 
-            prints, problems = {}, []
+            prints, problems, unfound = {}, [], []
             for name, src in sorted(self.sources.items()):
                 try:
                     prints[name] = source_fingerprint(name, src, self.params)
                 except DataError as e:
                     problems.extend(e.problems)
+                    unfound.append(name)
+            self._unfound = unfound
             if problems:
                 raise DataError(problems)
             self._prints = prints
         return self._prints
+
+    def readable(self) -> TablePlan:
+        """This plan without the sources that cannot be found, so one check pass reads all the others.
+
+        The sources left out are named by ``fingerprints`` (the config check); the tables derived from them
+        are left out with them.
+        """
+        if self._unfound is None:
+            try:
+                self.fingerprints()
+            except DataError:
+                pass
+        if not self._unfound:
+            return self
+        kept = {n: s for n, s in self.sources.items() if n not in self._unfound}
+        return TablePlan(self.params, kept, set(kept) | derivable(set(kept), self.params))

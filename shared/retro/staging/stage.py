@@ -73,8 +73,8 @@ def stage_tables(con, params: CampaignParams, plan: TablePlan | None = None) -> 
             local.disconnect()
     tables, found = derive.derive_tables(con, canonical, params)
     problems.extend(found)
-    if not lines and not any(p.hard for p in problems):
-        problems.extend(checks.check_tables(con, tables, params, plan))
+    # the tables that staged are checked even when another one did not: every problem in one pass
+    problems.extend(checks.check_tables(con, tables, params, plan))
     hard = lines + [p.line() for p in problems if p.hard]
     if hard:
         raise DataError(hard)
