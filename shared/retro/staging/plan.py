@@ -128,7 +128,7 @@ class TablePlan:
         return self._prints
 
     def readable(self) -> TablePlan:
-        """This plan without the sources that cannot be found, so one check pass reads all the others.
+        """The plan without the sources that cannot be found, so one check pass reads all the others.
 
         The sources left out are named by ``fingerprints`` (the config check); the tables derived from them
         are left out with them.
