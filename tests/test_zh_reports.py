@@ -183,3 +183,11 @@ def test_a_soft_problem_reads_in_zh_with_its_values():
 def test_examples_list_matches_the_folder():
     """Every example YAML is read by the zh test (a new one is not skipped)."""
     assert sorted(EXAMPLES) == sorted(p.stem for p in EXAMPLES_DIR.glob("*.yaml"))
+
+
+def test_the_appendix_row_counts_share_one_unit():
+    """The rows column never mixes 1.08万 and 3; a problem that counts no rows is blank."""
+    from retro.sections.quality import _row_counts
+
+    assert _row_counts([10800, 3, None], "zh") == ["10,800", "3", ""]
+    assert _row_counts([10800, 52000, 3], "zh") == ["1.08万", "5.20万", "0.00万"]

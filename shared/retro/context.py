@@ -21,7 +21,7 @@ from .catalog import FIGURES
 from .display import Note, Omitted, Table
 from .errors import SectionMissingData
 from .evidence import FACTS, FIGURE_NEEDS, holds
-from .i18n import has, register, table_names, tr
+from .i18n import has, register, sentences, table_names, tr
 from .params import CampaignParams, load_params
 from .paths import DEMO_PARAMS
 from .registry import SECTIONS, Section
@@ -303,7 +303,7 @@ class SectionContext:
         unmet = [n for k in values if not self.supports(k) for n in FIGURE_NEEDS[k] if not self.has(n)]
         if unmet:  # the one line saying which data would show the figures left out
             missing = self.omitted(unmet).text
-            note = f"{note} {missing}".strip() if missing else note
+            note = sentences([note, missing], self.lang) if missing else note
         df = pd.DataFrame(
             {
                 "figure": [(names or {}).get(k) or label(k, self.lang, self.params.settings) for k in keys],

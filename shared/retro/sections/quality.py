@@ -130,13 +130,21 @@ def problems_table(ctx: SectionContext) -> Table | Note:
             "table": [table for table, _ in places],
             "column": [column for _, column in places],
             "what": [quality_text.what(p, ctx.lang) for p in problems],
-            "rows": ["" if p.rows is None else ctx.fmt(p.rows, "count") for p in problems],
+            "rows": _row_counts([p.rows for p in problems], ctx.lang),
             "examples": [", ".join(str(x) for x in p.examples[:3]) for p in problems],
             "fix": [quality_text.fix(p, ctx.lang) for p in problems],
         }
     )
     labels = {c: ctx.tr(f"quality.col.{c}") for c in df.columns}
     return ctx.table(df, labels=labels, right=("rows",))
+
+
+def _row_counts(rows: list, lang: str) -> list[str]:
+    """Row counts in one unit for the column (never 1.08万 beside 3); blank where a problem counts no rows."""
+    from .. import formatting as fmt
+
+    scale = fmt.scale_for([r for r in rows if r is not None], "count", lang)
+    return ["" if r is None else fmt.in_scale(r, "count", scale) for r in rows]
 
 
 @shows()
