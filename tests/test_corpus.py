@@ -312,7 +312,7 @@ def test_case(case, tmp_path, request):
     code, out, err = invoke(args, root, env, subprocess_run=bool(expected.get("e2e")))
 
     assert "Traceback" not in out + err and "internal error" not in err, err
-    assert not any(secret in out + err for secret in env.values()), "a secret from the environment was shown"
+    assert not any(secret and secret in out + err for secret in env.values()), "a secret from the environment was shown"
     assert code == expected["exit"], f"exit {code}\nstdout:\n{out}\nstderr:\n{err}"
     assert err.splitlines() == expected.get("stderr", []), err
     warnings = [line for line in out.splitlines() if line.startswith("warning: ")]

@@ -32,12 +32,14 @@ from .registry import SECTIONS
 from .schema import INPUT_TABLES, TABLES
 
 PhaseKind = Literal["warmup", "burst", "tail"]
+PHASE_ORDER = ("warmup", "burst", "tail")
 SPARK_MASTER = r"local(\[(\*|\d+)(,\d+)?\])?|spark://\S+|yarn|k8s://\S+|mesos://\S+"
 REMOTE_PATH = r"[a-zA-Z][a-zA-Z0-9+.-]*://"  # s3a://, hdfs://, abfss://, gs://: read by Spark, never listed here
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinity are never a target, budget, threshold or setting (an attainment of -75% came from one)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Campaign(_Model):
@@ -167,8 +169,14 @@ class TableSource(_Model):
         elif not self.path and bool(self.table) == bool(self.query):
             # neither files nor a database: a Spark catalogue table (checked against engine.kind)
             raise ValueError("give path (files), url (a database), or table or query (a Spark catalogue table)")
-        if self.url and re.search(r"://[^/@]*:[^/@]+@", self.url):
-            raise ValueError("the url contains a password: remove it and name its environment variable in password_env")
+        for where, text in (("url", self.url), *(("path", p) for p in _paths(self.path))):
+            if secret := credential_in(text):
+                fix = (
+                    "name its environment variable in password_env"
+                    if where == "url"
+                    else "give the keys to Spark in spark-defaults.conf or the environment"
+                )
+                raise ValueError(f"the {where} contains {secret}: remove it and {fix}")
         return self
 
 
@@ -201,7 +209,7 @@ class Data(_Model):
     @classmethod
     def _known_tables(cls, v: dict) -> dict:
         known = {**TABLES, **INPUT_TABLES}
-        unknown = [f"unknown table {name!r}{suggest(name, known)}" for name in v if name not in known]
+        unknown = [f"unknown table {_short(name)!r}{suggest(name, known)}" for name in v if name not in known]
         if unknown:
             raise ValueError("; ".join(unknown))
         return v
@@ -322,7 +330,7 @@ class CampaignParams(_Model):
     campaign: Campaign
     phases: Annotated[list[Phase], Field(min_length=1)]
     baseline: Period | None = None
-    targets: dict[str, float] = Field(default_factory=dict)
+    targets: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
     benchmarks: dict[str, Benchmark] = Field(default_factory=dict)
     budget: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
     findings: list[FindingRule] = Field(default_factory=list)
@@ -339,7 +347,7 @@ class CampaignParams(_Model):
     def _known_figures(cls, v: dict) -> dict:
         for key in v:
             if key not in FIGURES:
-                raise ValueError(f"unknown figure {key!r}{suggest(key, FIGURES)}")
+                raise ValueError(f"unknown figure {_short(key)!r}{suggest(key, FIGURES)}")
         return v
 
     @field_validator("sections")
@@ -348,18 +356,27 @@ class CampaignParams(_Model):
         if v is not None:
             for name in v:
                 if name not in SECTIONS:
-                    raise ValueError(f"unknown section {name!r}{suggest(name, SECTIONS)}")
+                    raise ValueError(f"unknown section {_short(name)!r}{suggest(name, SECTIONS)}")
         return v
 
     @model_validator(mode="after")
     def _consistent(self):
         problems = []
-        for a, b in zip(self.phases, self.phases[1:], strict=False):
-            if b.start <= a.end:
-                problems.append(f"phase {b.name} starts {b.start}, before {a.name} ends {a.end}")
         kinds = [p.name for p in self.phases]
         if len(set(kinds)) != len(kinds):
             problems.append(f"each phase may appear once, got {kinds}")
+        elif kinds != sorted(kinds, key=PHASE_ORDER.index):
+            problems.append(f"phases are listed as {', '.join(kinds)}: list them in the order warmup, burst, tail")
+        for a, b in zip(self.phases, self.phases[1:], strict=False):
+            if b.start <= a.end:
+                problems.append(f"phase {b.name} starts {b.start}, before {a.name} ends {a.end}")
+            elif b.start > a.end + timedelta(days=1):
+                gap = (b.start - a.end).days - 1
+                problems.append(
+                    f"phase {b.name} starts {b.start}, {gap} day{'s' if gap > 1 else ''} after {a.name} ends {a.end}: "
+                    f"orders on the days between would belong to no phase; end {a.name} on "
+                    f"{b.start - timedelta(days=1)} or start {b.name} on {a.end + timedelta(days=1)}"
+                )
         if self.baseline and self.baseline.end >= self.phases[0].start:
             problems.append(f"baseline ends {self.baseline.end}, not before the campaign starts {self.phases[0].start}")
         if self.engine.kind != "spark":
@@ -409,11 +426,33 @@ class CampaignParams(_Model):
         return (self._source.parent / p).resolve()
 
 
+# query parameters that carry a credential (?password=, &sslpassword=, ?token=, ?access_key= …)
+_SECRET_PARAM = re.compile(
+    r"[?&;]([\w.-]*(?:password|passwd|pwd|secret|token|credential|api[_-]?key|access[_-]?key)[\w.-]*)=",
+    re.IGNORECASE,
+)
+
+
+def credential_in(text: str | None) -> str | None:
+    """What credential a URL or path carries (a password after the user name, a secret query parameter), or None."""
+    if not text:
+        return None
+    if re.search(r"://[^/@?#]*:[^/@?#]*@", text):
+        return "a password"
+    if m := _SECRET_PARAM.search(text):
+        return f"a credential ({m.group(1)}=)"
+    return None
+
+
+def _paths(path: str | list[str] | None) -> list[str]:
+    return [path] if isinstance(path, str) else list(path or [])
+
+
 def _spark_only_sources(data: Data) -> list[str]:
     """Sources only Spark reads: catalogue tables and paths on a cluster file system (s3a://, hdfs://)."""
     out = []
     for name, src in data.tables.items():
-        paths = [src.path] if isinstance(src.path, str) else list(src.path or [])
+        paths = _paths(src.path)
         if not paths and not src.url and src.format not in ("duckdb", "sql"):
             out.append(f"data.tables.{name}: a catalogue table (table or query, no path) needs engine.kind: spark")
         elif remote := [p for p in paths if re.match(REMOTE_PATH, p)]:
@@ -424,10 +463,10 @@ def _spark_only_sources(data: Data) -> list[str]:
 
 def _format_errors(err: ValidationError, file: str, raw: dict) -> list[str]:
     lines = []
-    for e in err.errors():
-        loc = [x for x in e["loc"] if not (isinstance(x, str) and x in ("function-after", "tagged-union"))]
-        # pydantic puts the union member's type name in the path for unions; drop those.
-        loc = [x for x in loc if not (isinstance(x, str) and re.fullmatch(r"(float|int|str|dict\[.*\]|list\[.*\])", x))]
+    errors = [(_clean_loc(e["loc"]), e) for e in err.errors()]
+    for loc, e in errors:
+        if e["type"] in _UNION_MISS and any(len(o) > len(loc) and o[: len(loc)] == loc for o, _ in errors):
+            continue  # a union (a number, or a mapping per segment): the deeper error says what is wrong
         path = ""
         for x in loc:
             path += f"[{x}]" if isinstance(x, int) else (f".{x}" if path else str(x))
@@ -445,6 +484,15 @@ def _format_errors(err: ValidationError, file: str, raw: dict) -> list[str]:
         if line not in lines:
             lines.append(line)
     return lines
+
+
+_UNION_MISS = frozenset({"float_type", "float_parsing", "dict_type", "string_type", "int_type"})
+
+
+def _clean_loc(loc) -> list:
+    """A pydantic error location without the union member names pydantic inserts."""
+    loc = [x for x in loc if not (isinstance(x, str) and x in ("function-after", "tagged-union"))]
+    return [x for x in loc if not (isinstance(x, str) and re.fullmatch(r"(float|int|str|dict\[.*\]|list\[.*\])", x))]
 
 
 def _lookup(raw: Any, loc: list) -> Any:
@@ -487,8 +535,39 @@ class _BadValue(Exception):
         self.message = message
 
 
+MAX_NODES = 100_000  # values a YAML may hold once its aliases are expanded (an alias bomb holds billions)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, reporting impossible dates with their line and column."""
+    """PyYAML's safe loader, reporting impossible dates with their line and column and every repeated key.
+
+    A key written twice in one mapping (two ``targets:`` blocks) would silently keep the last; it is recorded
+    with both lines and refused. Keys brought in by a merge (``<<: *base``) may be overridden, as YAML intends.
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.repeated: list[tuple[int, str]] = []
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            first: dict = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    seen = first.setdefault(key, key_node.start_mark)
+                except TypeError:  # an unhashable key: PyYAML reports it below
+                    continue
+                if seen is not key_node.start_mark:
+                    line = key_node.start_mark.line + 1
+                    self.repeated.append(
+                        (line, f"line {line}: key {_short(key)!r} is given twice in one mapping "
+                        f"(first on line {seen.line + 1}); keep one")
+                    )
+        return super().construct_mapping(node, deep=deep)
 
 
 def _construct_timestamp(loader, node):
@@ -501,6 +580,88 @@ def _construct_timestamp(loader, node):
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
+def _short(value, limit: int = 80) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _expanded_size(node, limit: int = MAX_NODES) -> int:
+    """How many values the document holds with every alias expanded; raises _BadValue past ``limit``."""
+    memo: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(n) -> int:
+        key = id(n)
+        if key in memo:
+            return memo[key]
+        if key in open_:
+            raise _BadValue(n.start_mark, "an alias refers to the mapping or list that contains it")
+        open_.add(key)
+        if isinstance(n, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in n.value)
+        elif isinstance(n, yaml.SequenceNode):
+            total = 1 + sum(size(v) for v in n.value)
+        else:
+            total = 1
+        open_.discard(key)
+        if total > limit:
+            raise _BadValue(n.start_mark, f"its aliases expand to more than {limit:,} values; write the values out")
+        memo[key] = total
+        return total
+
+    return size(node)
+
+
+def _control_characters(raw, path: str = "") -> list[str]:
+    """Key paths of strings holding a control character (written as an escape such as "\\0" in the YAML)."""
+    out = []
+    if isinstance(raw, dict):
+        for k, v in raw.items():
+            sub = f"{path}.{k}" if path else str(k)
+            if isinstance(k, str) and _CONTROL.search(k):
+                out.append(f"{path or '(top level)'}: a key holds a control character; remove it")
+            out.extend(_control_characters(v, sub))
+    elif isinstance(raw, list):
+        for i, v in enumerate(raw):
+            out.extend(_control_characters(v, f"{path}[{i}]"))
+    elif isinstance(raw, str) and (m := _CONTROL.search(raw)):
+        out.append(f"{path}: holds a control character (U+{ord(m.group()):04X}); remove it")
+    return out
+
+
+def _read_yaml(text: str, where: str):
+    """The YAML's data; ParamsError with the line of a syntax error, a repeated key or an alias bomb."""
+    try:
+        loader = _Loader(text)  # the reader refuses a control character here, before any parsing
+    except yaml.reader.ReaderError as e:
+        line = text.count("\n", 0, e.position) + 1
+        column = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        raise ParamsError(
+            f"{where}: line {line}, column {column}: a control character (U+{e.character:04X}) is not allowed "
+            "in YAML; remove it"
+        ) from None
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _expanded_size(node)
+        raw = loader.construct_document(node)
+    except _BadValue as e:
+        raise ParamsError(f"{where}: line {e.mark.line + 1}, column {e.mark.column + 1}: {e.message}") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ParamsError(f"{where}: {at}YAML syntax error: {_short(problem, 200)}") from None
+    finally:
+        loader.dispose()
+    problems = [f"{where}: {r}" for _, r in sorted(loader.repeated)]
+    problems += [f"{where}: {c}" for c in _control_characters(raw)]
+    if problems:
+        raise ParamsError(problems)
+    return raw
+
+
 def load_params(path: str | Path) -> CampaignParams:
     """Read and validate a campaign YAML; raise ParamsError listing every problem."""
     path = Path(path)
@@ -508,16 +669,10 @@ def load_params(path: str | Path) -> CampaignParams:
     if not path.is_file():
         raise ParamsError(f"{where}: file not found")
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ParamsError(f"{where}: not UTF-8 text; save the YAML as UTF-8") from None
-    except _BadValue as e:
-        raise ParamsError(f"{where}: line {e.mark.line + 1}, column {e.mark.column + 1}: {e.message}") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ParamsError(f"{where}: {at}YAML syntax error: {problem}") from None
+    raw = _read_yaml(text, where)
     if not isinstance(raw, dict):
         raise ParamsError(
             f"{where}: expected a mapping of keys (campaign, phases, data, ...), got {type(raw).__name__}"

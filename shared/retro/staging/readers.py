@@ -635,11 +635,11 @@ def _read_sql(con, name: str, src: TableSource, params: CampaignParams) -> None:
     password = None
     if src.password_env:
         password = os.environ.get(src.password_env)
-        if password is None:
+        if not password:  # an empty variable is an unset one: connecting without a password is never meant
             raise DataError(
                 _fail(
                     name,
-                    f"environment variable ${src.password_env} is not set",
+                    f"environment variable ${src.password_env} is {'empty' if password == '' else 'not set'}",
                     "",
                     f"export {src.password_env} with the database password (named by data.tables.{name}.password_env)",
                 )
