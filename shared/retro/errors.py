@@ -6,7 +6,6 @@ line and exits with code 2, before anything under outputs/ is touched.
 
 from __future__ import annotations
 
-
 MAX_LINE = 1000  # characters of one problem line: a value pasted into a message never floods the terminal
 
 

@@ -564,8 +564,11 @@ class _Loader(yaml.SafeLoader):
                 if seen is not key_node.start_mark:
                     line = key_node.start_mark.line + 1
                     self.repeated.append(
-                        (line, f"line {line}: key {_short(key)!r} is given twice in one mapping "
-                        f"(first on line {seen.line + 1}); keep one")
+                        (
+                            line,
+                            f"line {line}: key {_short(key)!r} is given twice in one mapping "
+                            f"(first on line {seen.line + 1}); keep one",
+                        )
                     )
         return super().construct_mapping(node, deep=deep)
 
@@ -613,7 +616,7 @@ def _expanded_size(node, limit: int = MAX_NODES) -> int:
 
 
 def _control_characters(raw, path: str = "") -> list[str]:
-    """Key paths of strings holding a control character (written as an escape such as "\\0" in the YAML)."""
+    """Key paths of strings holding a control character (written as an escape in a quoted YAML string)."""
     out = []
     if isinstance(raw, dict):
         for k, v in raw.items():
