@@ -164,7 +164,50 @@ def make_corrupt_parquet(root: Path) -> None:
     (root / "data" / "orders.parquet").write_bytes(b"<html>404 Not Found</html>\n")
 
 
+def _orders_frame():
+    import io
+
+    import pandas as pd
+
+    return pd.read_csv(io.StringIO(ORDERS), dtype=str)
+
+
+def make_parquet_int_dates(root: Path) -> None:
+    """orders.parquet whose times are integers: order_time 20261111 (a date), pay_time 20261111000600."""
+    df = _orders_frame()
+    df["order_time"] = df["order_time"].str[:10].str.replace("-", "").astype("int64")
+    digits = df["pay_time"].str.replace(r"[- :]", "", regex=True)
+    df["pay_time"] = digits.where(digits.str.len() > 0).astype("Int64")
+    df["paid_amount"] = df["paid_amount"].astype(float)
+    df.to_parquet(root / "data" / "orders.parquet", index=False)
+
+
+def make_parquet_nan_amounts(root: Path) -> None:
+    """orders.parquet with float amounts, one NaN (pandas' missing value) and one infinity."""
+    df = _orders_frame()
+    df["paid_amount"] = df["paid_amount"].astype(float)
+    df.loc[df["order_id"] == "U002", "paid_amount"] = float("nan")
+    df.loc[df["order_id"] == "T001", "paid_amount"] = float("inf")
+    df.to_parquet(root / "data" / "orders.parquet", index=False)
+
+
+def make_nul_in_channel(root: Path) -> None:
+    """orders.csv where one channel value carries a NUL byte and a tab inside it ("sea\\0rch")."""
+    text = ORDERS.replace(
+        "U002,u5,2026-11-11 00:20:00,2026-11-11 00:21:00,paid,search",
+        "U002,u5,2026-11-11 00:20:00,2026-11-11 00:21:00,paid,sea\x00rch",
+    )
+    text = text.replace(
+        "T002,u1,2026-11-18 23:00:00,2026-11-18 23:01:00,paid,search",
+        "T002,u1,2026-11-18 23:00:00,2026-11-18 23:01:00,paid,search\x07",
+    )
+    (root / "data" / "orders.csv").write_bytes(text.encode("utf-8"))
+
+
 MAKERS = {
+    "parquet_int_dates": make_parquet_int_dates,
+    "parquet_nan_amounts": make_parquet_nan_amounts,
+    "nul_in_channel": make_nul_in_channel,
     "gbk_orders": make_gbk_orders,
     "ten_thousand_categories": make_ten_thousand_categories,
     "excel_orders": make_excel_orders,

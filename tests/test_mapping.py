@@ -183,7 +183,7 @@ def test_booleans_and_dates(con):
         {
             "user_id": ["a", "b", "c", "d", "e", "f"],
             "is_member": ["是", "否", "Y", "n", "1", "false"],
-            "registered_at": ["2026-01-02", "2026/1/2", "2026年1月2日", "2026-01-02 23:00", "1/2/2026", None],
+            "registered_at": ["2026-01-02", "2026/1/2", "2026年1月2日", "2026-01-02 23:00", "1/20/2026", None],
         },
         dtype=object,
     )
@@ -191,9 +191,13 @@ def test_booleans_and_dates(con):
     assert problems == []
     assert list(out["is_member"]) == [True, False, True, False, True, False]
     assert list(out["registered_at"].iloc[:3]) == [pd.Timestamp("2026-01-02")] * 3
-    df = pd.DataFrame({"date": ["2026-11-11", "11/12/2026"], "channel": ["a", "b"], "spend": ["1", "2"]}, dtype=object)
+    df = pd.DataFrame({"date": ["2026-11-11", "11/22/2026"], "channel": ["a", "b"], "spend": ["1", "2"]}, dtype=object)
     out, _ = canon(con, "marketing", df)
-    assert [d.date() for d in pd.to_datetime(out["date"])] == [date(2026, 11, 11), date(2026, 11, 12)]
+    assert [d.date() for d in pd.to_datetime(out["date"])] == [date(2026, 11, 11), date(2026, 11, 22)]
+    # 11/12/2026 alone reads as 11 December or 12 November: refused, not guessed
+    df = df.assign(date=["2026-11-11", "11/12/2026"])
+    out, problems = canon(con, "marketing", df)
+    assert out is None and [p.code for p in problems] == ["ambiguous_date_order"]
 
 
 def test_unmapped_status_few_rows_dropped(con):

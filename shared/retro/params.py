@@ -138,6 +138,9 @@ class TableSource(_Model):
     values: dict[str, dict[str, str | bool | None]] = Field(default_factory=dict)
     defaults: dict[str, str | float | bool] = Field(default_factory=dict)
     amount_unit: Literal["main", "fen", "cents"] = "main"
+    # the decimal separator of numbers written as text: "." (1,299.50) or "," (1.299,50); None: read from the
+    # values of each column, refused where they do not tell
+    decimal: Literal[".", ","] | None = None
     timezone: str | None = None
     time_format: str | list[str] | None = None  # strptime pattern(s) tried in turn, or epoch / epoch_ms
     status_rule: Literal["column", "negative_quantity", "invoice_prefix"] = "column"

@@ -357,6 +357,10 @@ class DuckDBSql:
         """Unix seconds as the naive local time of ``zone``."""
         return self.local_of_instant(zone, f"to_timestamp({seconds})")
 
+    def finite(self, x: str) -> str:
+        """A double, NULL where it is NaN or infinite (pandas writes NaN for a missing value)."""
+        return f"CASE WHEN isfinite({x}) THEN {x} END"
+
 
 class SparkSql(DuckDBSql):
     """Spark SQL's spelling; timestamps in between are Spark TIMESTAMPs read in the session's UTC zone."""
@@ -399,6 +403,9 @@ class SparkSql(DuckDBSql):
 
     def from_epoch(self, seconds: str, zone: str) -> str:
         return self.local_of_instant(zone, f"timestamp_seconds({seconds})")
+
+    def finite(self, x: str) -> str:
+        return f"CASE WHEN NOT isnan({x}) AND abs({x}) <> double('inf') THEN {x} END"
 
 
 def dialect(con) -> DuckDBSql:

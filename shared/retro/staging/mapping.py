@@ -9,9 +9,11 @@ Values are parsed by the engine in one projection per table (DuckDB ``TRY_CAST``
 row loops), from text (CSV) or from already-typed columns (Parquet, Excel, databases):
 
 - numbers: currency symbols and thousands separators are dropped (``"¥1,299.00"`` -> 1299.0, ``"(12)"`` ->
-  -12); a decimal comma (``"1 299,5"``) is not understood;
-- timestamps: ISO (``T`` or space), ``Y/m/d``, ``Y.m.d``, ``Y年m月d日``, ``YmdHMS``, US ``m/d/Y`` (day-first
-  dates need ``time_format``), unix seconds (9-10 digits) or milliseconds (12-13 digits); each value tries
+  -12); the decimal separator of each text column is read from its values or given as ``decimal``
+  (``retro.staging.notation``: ``"1.320,00"`` -> 1320.0); NaN and infinity are not numbers;
+- timestamps: ISO (``T`` or space), ``Y/m/d``, ``Y.m.d``, ``Y年m月d日``, ``YmdHMS``, ``d/m/Y`` or ``m/d/Y``
+  (the column's values decide which, ``retro.staging.notation``), unix seconds (9-10 digits) or
+  milliseconds (12-13 digits), and integers ``20261111`` (``YmdHMS`` too) in typed stores; each value tries
   the formats in turn, so mixed formats in one column parse. Zoned values (``+08:00``, ``Z``) are converted
   to the campaign's time zone; naive ones are taken as ``timezone`` (default: the campaign's) and converted.
   Canonical times are naive local times of the campaign's zone;
@@ -35,6 +37,8 @@ from ..params import CampaignParams, TableSource
 from ..quality import Problem
 from ..schema import EVENT_TYPES, INPUT_TABLES, ORDER_STATUSES, SERVICE_TYPES, TABLES, Column, Table
 from .engines import dialect, fetch, is_spark, materialize_sql, view_sql, zoned_columns
+from .notation import DAY_FIRST_FORMATS, MONTH_FIRST_FORMATS, number_text, read_notation
+from .notation import Column as TextColumn
 
 IBIS_TYPES = {
     "string": "string",
@@ -127,13 +131,12 @@ UNAMBIGUOUS_FORMATS = (
     "%Y年%m月%d日",
     "%Y-%m-%d %H:%M:%S.%f",
 )
-MONTH_FIRST_FORMATS = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y")
 
 _BLANKS = " \t\r\n\u3000\ufeff\u00a0"
 _ZONED = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
 _EPOCH_SECONDS = r"\d{9,10}(\.\d+)?"
 _EPOCH_MILLIS = r"\d{12,13}"
-_NUMBER_NOISE = r"[\s,\x{00A0}¥￥$€£₩]|元|RMB|CNY|USD|EUR|GBP|HKD"
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # a NUL inside a channel name would make it another channel
 
 PARSE_CODES = {
     "int": "parse_number",
@@ -175,6 +178,7 @@ class _Plan:
     parsed: str  # SQL over the value column "v<i>"
     can_fail: bool  # a non-empty value may not parse
     present: bool  # the source provides it (or a default does)
+    kind: str = ""  # the family of the value (after mapping): text values are read by retro.staging.notation
 
 
 def _kind(dtype) -> str:
@@ -212,12 +216,6 @@ def _headers_hint(headers: list[str], limit: int = 10) -> str:
 
 # --- parsing expressions ------------------------------------------------------------------------------------
 # ``sql`` is the engine's spelling (retro.engines.DuckDBSql or SparkSql) of the few constructs written by hand.
-def _clean_number(sql, v: str) -> str:
-    """Text of a number without currency symbols, thousands separators or accounting parentheses."""
-    neg = sql.replace_all(v, r"^\((.*)\)$", r"-\1")
-    return sql.replace_all(neg, _NUMBER_NOISE, "")
-
-
 def _to_local(sql, ts: str, src_zone: str, zone: str) -> str:
     """A naive timestamp taken in ``src_zone`` as naive local time of the campaign's ``zone``."""
     if src_zone == zone:
@@ -240,7 +238,7 @@ def _formats(src: TableSource) -> list[str]:
     return [fmt] if isinstance(fmt, str) else list(fmt)
 
 
-def _parse_time_text(sql, v: str, src: TableSource, zone: str, src_zone: str) -> str:
+def _parse_time_text(sql, v: str, src: TableSource, zone: str, src_zone: str, day_first: bool = False) -> str:
     """Text -> naive campaign-local timestamp (NULL when no known format matches)."""
     formats = _formats(src)
     double = f"TRY_CAST({v} AS DOUBLE)"
@@ -255,7 +253,7 @@ def _parse_time_text(sql, v: str, src: TableSource, zone: str, src_zone: str) ->
     naive.append(f"TRY_CAST({v} AS TIMESTAMP)")
     naive.append(sql.strptime(v, UNAMBIGUOUS_FORMATS))
     if not formats:
-        naive.append(sql.strptime(v, MONTH_FIRST_FORMATS))
+        naive.append(sql.strptime(v, DAY_FIRST_FORMATS if day_first else MONTH_FIRST_FORMATS))
     branches = []
     if not formats:  # unix times written as digits
         branches.append(f"WHEN {sql.full_match(v, _EPOCH_SECONDS)} THEN {_epoch(sql, double, zone, 's')}")
@@ -265,8 +263,14 @@ def _parse_time_text(sql, v: str, src: TableSource, zone: str, src_zone: str) ->
     return f"CASE {' '.join(branches)} ELSE {local} END"
 
 
-def _parse(sql, v: str, kind: str, col: Column, src: TableSource, params: CampaignParams) -> tuple[str, bool]:
-    """SQL turning the value ``v`` (of family ``kind``) into the canonical type, and whether it can fail."""
+def _parse(
+    sql, v: str, kind: str, col: Column, src: TableSource, params: CampaignParams, notation: str | None = None
+) -> tuple[str, bool]:
+    """SQL turning the value ``v`` (of family ``kind``) into the canonical type, and whether it can fail.
+
+    ``notation``: how the column writes numbers or dates (``retro.staging.notation``): "." or "," the decimal
+    separator, "dmy" day-first dates.
+    """
     zone = params.campaign.timezone
     src_zone = src.timezone or zone
     target = col.type
@@ -278,9 +282,11 @@ def _parse(sql, v: str, kind: str, col: Column, src: TableSource, params: Campai
         return sql.text(v), False
     if target in ("float", "int"):
         if kind == "string":
-            num, fails = f"TRY_CAST({_clean_number(sql, v)} AS DOUBLE)", True
-        elif kind in ("int", "float", "bool"):
-            num, fails = f"CAST({v} AS DOUBLE)", kind == "float" and target == "int"
+            num, fails = f"TRY_CAST({number_text(sql, v, src.decimal or notation or '.')} AS DOUBLE)", True
+        elif kind == "float":  # NaN (pandas' missing value) and infinity are empty
+            num, fails = sql.finite(f"CAST({v} AS DOUBLE)"), target == "int"
+        elif kind in ("int", "bool"):
+            num, fails = f"CAST({v} AS DOUBLE)", False
         else:
             return "NULL", True
         if target == "int":
@@ -303,7 +309,8 @@ def _parse(sql, v: str, kind: str, col: Column, src: TableSource, params: Campai
         return "NULL", True
     # timestamp or date
     if kind == "string":
-        ts, fails = _parse_time_text(sql, v, src, zone, src_zone if target == "timestamp" else zone), True
+        local_zone = src_zone if target == "timestamp" else zone
+        ts, fails = _parse_time_text(sql, v, src, zone, local_zone, notation == "dmy"), True
     elif kind == "timestamptz":
         ts, fails = sql.local_of_instant(zone, v), False
     elif kind == "timestamp":
@@ -313,9 +320,22 @@ def _parse(sql, v: str, kind: str, col: Column, src: TableSource, params: Campai
     elif kind in ("int", "float"):
         unit = {"epoch": "s", "epoch_ms": "ms"}.get(_formats(src)[0] if _formats(src) else "", "auto")
         ts, fails = _epoch(sql, f"CAST({v} AS DOUBLE)", zone, unit), True
+        if unit == "auto":  # 20261111 or 20261111203000 is a date written as a number, not 1970's seconds
+            ts = _number_date(sql, v, ts, src_zone if target == "timestamp" else zone, zone)
     else:
         return "NULL", True
     return (f"CAST({ts} AS DATE)" if target == "date" else ts), fails
+
+
+def _number_date(sql, v: str, otherwise: str, src_zone: str, zone: str) -> str:
+    """A number that reads as YYYYMMDD or YYYYMMDDHHMMSS as that local time, else ``otherwise``."""
+    digits = sql.text(f"CAST({v} AS BIGINT)")
+    day = _to_local(sql, sql.strptime(digits, ["%Y%m%d"]), src_zone, zone)
+    second = _to_local(sql, sql.strptime(digits, ["%Y%m%d%H%M%S"]), src_zone, zone)
+    return (
+        f"CASE WHEN {v} BETWEEN 19000101 AND 21001231 THEN {day} "
+        f"WHEN {v} BETWEEN 19000101000000 AND 21001231235959 THEN {second} ELSE {otherwise} END"
+    )
 
 
 def _values_case(sql, v: str, mapping: dict) -> str:
@@ -342,8 +362,8 @@ def _text_of(sql, ref: str, kind: str, trim: str) -> str:
     """
     if kind == "string":
         text = sql.text(ref)
-        if trim == "all":
-            text = sql.trim(text, _BLANKS)
+        if trim == "all":  # a text file: control characters inside a value go too (a NUL in "sea\0rch")
+            text = sql.trim(sql.replace_all(text, _CONTROL, ""), _BLANKS)
         elif trim == "spaces":
             text = sql.trim(text)
         return f"NULLIF({text}, '')"
@@ -432,9 +452,33 @@ def _plan_columns(sql, name, table, raw_schema, src, params, label, zoned=frozen
         if vocab and kind == "string":
             allowed = ", ".join(sql.lit(x) for x in vocab[0])
             value = f"CASE WHEN lower({value}) IN ({allowed}) THEN lower({value}) ELSE {value} END"
-        plans.append(_Plan(col, header, value, "", False, True))
+        plans.append(_Plan(col, header, value, "", False, True, kind))
         plans[-1].parsed, plans[-1].can_fail = _parse(sql, f"v{len(plans) - 1}", kind, col, src, params)
     return plans, problems
+
+
+def _read_notation(con, sql, view: str, name: str, plans: list[_Plan], src: TableSource, params, label: str):
+    """Re-plan the text columns whose decimal separator or day order their values decide (one pass).
+
+    Returns the problems: a column whose values say both, or nothing where it matters (hard).
+    """
+    columns = {}
+    for i, p in enumerate(plans):
+        if p.kind != "string" or not p.present:
+            continue
+        if p.col.type in ("float", "int") and src.decimal is None:
+            whole = p.col.type == "int"
+            columns[f"v{i}"] = TextColumn(p.col.name, "number", whole=whole, money=p.col.name in MONEY_COLUMNS)
+        elif p.col.type in ("timestamp", "date") and not _formats(src):
+            columns[f"v{i}"] = TextColumn(p.col.name, "date")
+    if not columns:
+        return []
+    values = ", ".join(f"{plans[int(v[1:])].value} AS {v}" for v in columns)
+    found, problems = read_notation(con, sql, f"(SELECT {values} FROM {sql.q(view)}) AS r", columns, name, label)
+    for v, notation in found.items():
+        p = plans[int(v[1:])]
+        p.parsed, p.can_fail = _parse(sql, v, p.kind, p.col, src, params, notation)
+    return problems
 
 
 def _example_values(con, inner_sql: str, i: int) -> list:
@@ -465,6 +509,9 @@ def to_canonical(con, name: str, raw, src: TableSource, params: CampaignParams, 
     q = sql.q
     view = f"__raw_{name}"
     con.create_view(view, raw, overwrite=True)
+    problems.extend(_read_notation(con, sql, view, name, plans, src, params, label))
+    if any(p.hard for p in problems):
+        return None, problems
     values = ", ".join(f"{p.value} AS v{i}" for i, p in enumerate(plans))
     parsed = ", ".join(f"{p.parsed} AS p{i}" for i, p in enumerate(plans))
     inner = f"SELECT *, {parsed} FROM (SELECT {values} FROM {q(view)}) AS r"
