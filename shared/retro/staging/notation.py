@@ -68,7 +68,10 @@ def number_text(sql, v: str, decimal: str) -> str:
             f"WHEN {sql.full_match(n, GROUPED_POINT)} THEN replace(replace({n}, '.', ''), ',', '.') END"
         )
     else:
-        plain = f"CASE WHEN NOT {sql.search(n, ',')} THEN {n} WHEN {sql.full_match(n, GROUPED_COMMA)} THEN replace({n}, ',', '') END"
+        plain = (
+            f"CASE WHEN NOT {sql.search(n, ',')} THEN {n} "
+            f"WHEN {sql.full_match(n, GROUPED_COMMA)} THEN replace({n}, ',', '') END"
+        )
     return f"CASE WHEN {sql.full_match(plain, NUMERIC)} THEN {plain} END"
 
 
