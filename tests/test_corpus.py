@@ -204,7 +204,34 @@ def make_nul_in_channel(root: Path) -> None:
     (root / "data" / "orders.csv").write_bytes(text.encode("utf-8"))
 
 
+def _extra_orders(n: int) -> list[str]:
+    return [f"X{i:05d},u{i % 50},2026-11-12 10:00:00,2026-11-12 10:01:00,paid,search,10.00" for i in range(n)]
+
+
+def make_late_ragged_row(root: Path) -> None:
+    """6 000 more orders; the 4 501st of them has an extra field (past the rows a sniffer samples)."""
+    extra = _extra_orders(6000)
+    extra[4500] += ",9"
+    (root / "data" / "orders.csv").write_text(ORDERS + "\n".join(extra) + "\n", encoding="utf-8")
+
+
+def make_over_long_line(root: Path) -> None:
+    """A channel value of 3 million characters on line 6 (a broken export glued a blob into one row)."""
+    rows = ORDERS.splitlines()
+    rows.insert(5, "W099,u9,2026-11-05 09:00:00,2026-11-05 09:03:00,paid," + "x" * 3_000_000 + ",1.00")
+    (root / "data" / "orders.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def make_bom_then_gbk(root: Path) -> None:
+    """orders.csv in GBK with Chinese headers and channels, behind a UTF-8 byte-order mark (a tool added it)."""
+    text = ORDERS.replace("order_id,user_id,order_time", "订单号,user_id,order_time").replace(",live,", ",直播,")
+    (root / "data" / "orders.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("gbk"))
+
+
 MAKERS = {
+    "late_ragged_row": make_late_ragged_row,
+    "over_long_line": make_over_long_line,
+    "bom_then_gbk": make_bom_then_gbk,
     "parquet_int_dates": make_parquet_int_dates,
     "parquet_nan_amounts": make_parquet_nan_amounts,
     "nul_in_channel": make_nul_in_channel,

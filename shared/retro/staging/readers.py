@@ -223,6 +223,8 @@ def _read_csv(con, name: str, src: TableSource, params: CampaignParams, files: l
     delim = src.delimiter or ("\t" if fmt == "tsv" else None)
     if delim is None:
         delim = _sniff_delimiter(duck, readable[0], src.skip_rows)
+    if src.header:
+        _check_header_line(name, src, params, files[0], readable[0], delim)
     header = "true" if src.header else "false"
     options = f"all_varchar=true, header={header}, skip={int(src.skip_rows)}, delim={_SQL.lit(delim)}"
     headers = {}
@@ -242,16 +244,7 @@ def _read_csv(con, name: str, src: TableSource, params: CampaignParams, files: l
                 r[0] for r in duck.execute(f"DESCRIBE SELECT * FROM read_csv({_SQL.lit(p)}, {options})").fetchall()
             ]
         except Exception as e:  # duckdb.Error: a file DuckDB cannot parse as CSV
-            line = re.search(r"Line: (\d+)", str(e))
-            where = f" (line {line.group(1)})" if line else ""
-            problems.append(
-                _fail(
-                    name,
-                    f"cannot be read as CSV{where}: {_first_line(e)}",
-                    _shown(original, params),
-                    f"check data.tables.{name}.delimiter and that every row has as many fields as the header",
-                )
-            )
+            problems.append(_csv_problem(name, src, params, original, p, delim, e))
     if problems:
         raise DataError(problems)
     _check_same_headers(name, params, headers)
@@ -261,6 +254,77 @@ def _read_csv(con, name: str, src: TableSource, params: CampaignParams, files: l
         first = next(iter(headers.values()))
         select = ", ".join(f"{_SQL.q(c)} AS {_SQL.q(str(i + 1))}" for i, c in enumerate(first))
     _create_view(duck, name, f"SELECT {select} FROM read_csv({file_list}, {options})", _shown(files[0], params))
+
+
+def _csv_problem(name: str, src: TableSource, params: CampaignParams, original: Path, p: Path, delim: str, e) -> str:
+    """One line for a CSV DuckDB cannot read: the first row with a wrong number of fields, else its words."""
+    long_line = _over_long_line(p)
+    if long_line:
+        line, length = long_line
+        return _fail(
+            name,
+            f"line {line} is {length:,} bytes long, more than a CSV row may have ({MAX_LINE_BYTES:,})",
+            _shown(original, params),
+            "check the export around that line: a quote left open joins the rows after it into one",
+        )
+    ragged = _ragged_row(p, src.skip_rows, delim) if src.header else None
+    if ragged:
+        line, found, expected = ragged
+        return _fail(
+            name,
+            f"line {line} has {found} fields where the header has {expected}",
+            _shown(original, params),
+            (
+                'quote values that contain the delimiter ("a, b"), or remove the extra fields'
+                if found > expected
+                else "write every field of the row (an empty value is nothing between two delimiters)"
+            )
+            + f"; check data.tables.{name}.delimiter",
+        )
+    line = re.search(r"Line: (\d+)", str(e))
+    where = f" (line {line.group(1)})" if line else ""
+    return _fail(
+        name,
+        f"cannot be read as CSV{where}: {_first_line(e)}",
+        _shown(original, params),
+        f"check data.tables.{name}.delimiter and that every row has as many fields as the header",
+    )
+
+
+MAX_LINE_BYTES = 2_097_152  # DuckDB's max_line_size
+
+
+def _over_long_line(p: Path) -> tuple[int, int] | None:
+    """The first line longer than a CSV row may be: (line number, its length in bytes)."""
+    line = length = 0
+    with open(p, "rb") as f:
+        while chunk := f.read(CHUNK_BYTES):
+            start = 0
+            while (end := chunk.find(b"\n", start)) >= 0:
+                length += end - start
+                if length > MAX_LINE_BYTES:
+                    return line + 1, length
+                line, length, start = line + 1, 0, end + 1
+            length += len(chunk) - start
+    return (line + 1, length) if length > MAX_LINE_BYTES else None
+
+
+def _ragged_row(p: Path, skip_rows: int, delim: str) -> tuple[int, int, int] | None:
+    """The first row whose field count differs from the header's: (line number, fields, header's fields)."""
+    import csv
+
+    csv.field_size_limit(1 << 30)
+    with open(p, encoding="utf-8-sig", errors="replace", newline="") as f:
+        for _ in range(skip_rows):
+            f.readline()
+        reader = csv.reader(f, delimiter=delim)
+        header = next(reader, None)
+        if not header:
+            return None
+        for row in reader:
+            if row and len(row) != len(header):
+                return skip_rows + reader.line_num, len(row), len(header)
+    return None
 
 
 def _csv_encoding(name: str, src: TableSource, params: CampaignParams, p: Path) -> str:
@@ -311,6 +375,10 @@ def _transcode(name: str, params: CampaignParams, p: Path, encoding: str, out: P
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     offset = lines = 0
     with open(p, "rb") as f, open(out, "w", encoding="utf-8", newline="") as w:
+        if f.read(3) == codecs.BOM_UTF8:  # a UTF-8 mark some tools put before any text, GBK text included
+            offset = 3
+        else:
+            f.seek(0)
         while True:
             chunk = f.read(CHUNK_BYTES)
             pending = len(decoder.getstate()[0])
@@ -333,15 +401,75 @@ def _transcode(name: str, params: CampaignParams, p: Path, encoding: str, out: P
             lines += chunk.count(b"\n")
 
 
+DELIMITERS = (",", ";", "\t", "|")
+
+
 def _sniff_delimiter(duck, p: Path, skip_rows: int) -> str:
-    """The delimiter DuckDB's sniffer finds in the first file (``,`` when it cannot tell)."""
+    """The delimiter of the first file: DuckDB's sniffer, unless the header line says otherwise.
+
+    The sniffer reads a sample of rows; one ragged row (an unquoted comma in a value) can make it settle on
+    a delimiter that leaves the header whole. The header line decides then: the mark that splits it most.
+    """
     try:
         row = duck.execute(
             f"SELECT Delimiter FROM sniff_csv({_SQL.lit(p)}, header=true, skip={int(skip_rows)})"
         ).fetchone()
+        found = row[0] if row and row[0] and len(row[0]) == 1 else ","
     except Exception:  # duckdb.Error: fall back to the common case, the read reports real problems
-        return ","
-    return row[0] if row and row[0] and len(row[0]) == 1 else ","
+        found = ","
+    fields = {d: len(_header_fields(p, skip_rows, d)) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: fields[d])
+    return found if fields.get(found, 0) > 1 or fields[best] == 1 else best
+
+
+def _header_fields(p: Path, skip_rows: int, delim: str) -> list[str]:
+    """The header row's fields as the csv module splits them (quotes honoured); [] when there is none."""
+    import csv
+
+    with open(p, encoding="utf-8-sig", errors="replace", newline="") as f:
+        for i, line in enumerate(f):
+            if i >= skip_rows:
+                if len(line) > CHUNK_BYTES:  # not a header: the read reports the file
+                    return []
+                return next(csv.reader([line.rstrip("\r\n")], delimiter=delim), [])
+    return []
+
+
+def _check_header_line(name: str, src: TableSource, params: CampaignParams, original: Path, p: Path, delim: str):
+    """Refuse a header the delimiter does not split, and one that names a column twice."""
+    fields = _header_fields(p, src.skip_rows, delim)
+    if len(fields) == 1:
+        others = [d for d in DELIMITERS if d != delim and len(_header_fields(p, src.skip_rows, d)) > 1]
+        if others:
+            shown_delim = {"\t": "tab"}.get(delim, delim)
+            given = (
+                f"data.tables.{name}.delimiter {shown_delim!r}" if src.delimiter else f"the delimiter {shown_delim!r}"
+            )
+            looks = {"\t": "tab"}.get(others[0], others[0])
+            raise DataError(
+                _fail(
+                    name,
+                    f"{given} does not split the header {short(fields[0], 60)!r}; it looks {looks!r}-separated",
+                    _shown(original, params),
+                    f"set data.tables.{name}.delimiter: {others[0]!r}"
+                    if src.delimiter
+                    else f"set data.tables.{name}.delimiter",
+                )
+            )
+    seen: dict[str, int] = {}
+    for i, field in enumerate(fields, start=1):
+        key = field.strip(" \t\ufeff").lower()
+        if key and key in seen:
+            raise DataError(
+                _fail(
+                    name,
+                    f"the header names {field.strip()!r} twice (columns {seen[key]} and {i}): which one is meant "
+                    "cannot be told",
+                    _shown(original, params),
+                    "rename or remove one of them in the file",
+                )
+            )
+        seen.setdefault(key, i)
 
 
 def _has_header(p: Path, skip_rows: int) -> bool:
