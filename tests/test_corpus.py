@@ -228,7 +228,18 @@ def make_bom_then_gbk(root: Path) -> None:
     (root / "data" / "orders.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("gbk"))
 
 
+def make_excel_repeated_header(root: Path) -> None:
+    """orders.xlsx whose sheet has two 支付金额 columns (the paid and the refunded amount, both so named)."""
+    import pandas as pd
+
+    df = _orders_frame().rename(columns={"paid_amount": "支付金额"})
+    df.insert(len(df.columns), "支付金额 ", "0")
+    with pd.ExcelWriter(root / "data" / "orders.xlsx") as xl:
+        df.to_excel(xl, sheet_name="订单", index=False)
+
+
 MAKERS = {
+    "excel_repeated_header": make_excel_repeated_header,
     "late_ragged_row": make_late_ragged_row,
     "over_long_line": make_over_long_line,
     "bom_then_gbk": make_bom_then_gbk,

@@ -69,6 +69,8 @@ def setup_theme(lang: str | None = None) -> None:
             "axes.titlesize": 12,
             "axes.labelsize": 10,
             "figure.dpi": 100,
+            # every label is text: a "$" in a channel, category or SKU name is no mathtext (it crashed a section)
+            "text.parse_math": False,
         },
     )
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)

@@ -67,6 +67,10 @@ ZH: dict[str, tuple[str, str]] = {
     "empty_table": ("没有数据行：此表不计入任何指标", "检查导出文件"),
     "negative_amount": ("金额为负，按原值计入", "如这些行是退款或冲正，删除它们并将原订单标记为已退款"),
     "negative_spend": ("投入为负，按原值计入", "检查导出文件：投入不能为负"),
+    "negative_quantity": (
+        "数量为负，按原值计入：销量、商品成本和毛利均按此抵减",
+        "如这些行是退货，删除它们并将其订单标记为已退款",
+    ),
     "large_amount": (
         "单行金额超过 {limit}，按原值计入",
         "检查 data.tables.{table}.amount_unit（分还是元？）以及映射为 {amount} 的字段",

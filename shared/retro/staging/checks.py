@@ -36,7 +36,7 @@ EXAMPLES = 3
 # Amount columns that cannot be negative, and those checked against AMOUNT_LIMIT.
 NON_NEGATIVE = {
     "orders": ("paid_amount",),
-    "order_items": ("paid_amount",),
+    "order_items": ("paid_amount", "quantity"),
     "marketing": ("spend",),
 }
 LARGE = {"orders": ("paid_amount",), "order_items": ("paid_amount",)}
@@ -238,15 +238,21 @@ def _check_one(t, name: str, params: CampaignParams, label: str, needing: list[s
 
     for c in NON_NEGATIVE.get(name, ()):
         n = int(r[f"neg_{c}"])
-        if n:
-            fix = (
-                "if these rows are refunds or reversals, drop them and mark the original orders refunded"
-                if name != "marketing"
-                else "check the export: spend cannot be negative"
-            )
-            examples = _examples_where(t, c, t[c] < 0)
-            msg = "negative_spend" if name == "marketing" else ""
-            add(c, "negative amount, counted as given", fix, False, "negative_amount", n, examples, msg)
+        if not n or (c == "quantity" and not label):  # derived from order lines: derive says it (negative_lines)
+            continue
+        examples = _examples_where(t, c, t[c] < 0)
+        if c == "quantity":
+            what = "negative quantity, counted as given: units sold, cost of goods and margin net it off"
+            fix = "if these lines are returns, drop them and mark their orders refunded"
+            add(c, what, fix, False, "negative_amount", n, examples, "negative_quantity")
+            continue
+        fix = (
+            "if these rows are refunds or reversals, drop them and mark the original orders refunded"
+            if name != "marketing"
+            else "check the export: spend cannot be negative"
+        )
+        msg = "negative_spend" if name == "marketing" else ""
+        add(c, "negative amount, counted as given", fix, False, "negative_amount", n, examples, msg)
     for c in LARGE.get(name, ()):
         n = int(r[f"big_{c}"])
         if n:

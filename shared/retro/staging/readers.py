@@ -456,16 +456,25 @@ def _check_header_line(name: str, src: TableSource, params: CampaignParams, orig
                     else f"set data.tables.{name}.delimiter",
                 )
             )
+    _refuse_repeated_header(name, fields, _shown(original, params))
+
+
+def _refuse_repeated_header(name: str, fields: list, shown: str) -> None:
+    """A header naming a column twice (as the mapping matches names: case and blanks aside) is refused.
+
+    Readers rename the second copy (``paid_amount_1``, ``paid_amount.1``) and the mapping would take the
+    first without a word; which one the export meant cannot be told.
+    """
     seen: dict[str, int] = {}
     for i, field in enumerate(fields, start=1):
-        key = field.strip(" \t\ufeff").lower()
-        if key and key in seen:
+        key = str(field).strip(" \t\ufeff").lower() if field is not None else ""
+        if key and key != "nan" and key in seen:
             raise DataError(
                 _fail(
                     name,
-                    f"the header names {field.strip()!r} twice (columns {seen[key]} and {i}): which one is meant "
-                    "cannot be told",
-                    _shown(original, params),
+                    f"the header names {str(field).strip()!r} twice (columns {seen[key]} and {i}): which one is "
+                    "meant cannot be told",
+                    shown,
                     "rename or remove one of them in the file",
                 )
             )
@@ -557,8 +566,11 @@ def _excel_frame(name: str, src: TableSource, params: CampaignParams, p: Path):
             )
         try:
             df = pd.read_excel(book, sheet_name=sheet, skiprows=src.skip_rows, header=0)
+            first = pd.read_excel(book, sheet_name=sheet, skiprows=src.skip_rows, header=None, nrows=1)
         except Exception as e:  # an unreadable or empty sheet
             raise DataError(_fail(name, f"sheet {sheet!r} cannot be read ({_first_line(e)})", shown, "")) from None
+    if len(first):
+        _refuse_repeated_header(name, list(first.iloc[0]), shown)
     if len(df.columns) == 0:
         raise DataError(_fail(name, f"sheet {sheet!r} has no header row", shown, f"check data.tables.{name}.skip_rows"))
     return _excel_types(df)
