@@ -65,3 +65,10 @@ def test_an_axis_reads_in_one_unit_with_the_fewest_exact_decimals():
     assert ticks("count", "zh", [0, 7500, 15000]) == ["0.00万", "0.75万", "1.50万"]
     assert ticks("count", "zh", [0, 200, 400]) == ["0", "200", "400"]
     assert ticks("pct", "en", [0, 0.5]) == ["0%", "50%"]
+
+
+def test_table_cells_are_text_without_markup_or_control_characters():
+    df = pd.DataFrame({"channel": ["sea\x00rch", "<b>live</b>"], "orders": [3, 4]})
+    html = Table(df, {"orders": "count"}, lang="en")._repr_html_()
+    assert ">search<" in html and "\x00" not in html
+    assert "&lt;b&gt;live&lt;/b&gt;" in html and "<b>live" not in html

@@ -8,6 +8,7 @@ Numbers are formatted by unit and language; numeric cells carry class ``num`` (r
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 
@@ -15,9 +16,12 @@ from . import formatting as fmt
 from .i18n import UNKNOWN, tr
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def esc(text) -> str:
-    """HTML-escape any value for text content or attributes."""
-    return html.escape("" if text is None else str(text), quote=True)
+    """HTML-escape any value for text content or attributes; control characters (a NUL from a typed store) go."""
+    return html.escape(_CONTROL.sub("", "" if text is None else str(text)), quote=True)
 
 
 SCALED = ("money", "count")  # units whose columns share one scale (万 / K) and precision
