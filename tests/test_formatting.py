@@ -68,6 +68,9 @@ def test_an_axis_reads_in_one_unit_with_the_fewest_exact_decimals():
 
 
 def test_table_cells_are_text_without_markup_or_control_characters():
+    import pandas as pd
+    from retro.display import Table
+
     df = pd.DataFrame({"channel": ["sea\x00rch", "<b>live</b>"], "orders": [3, 4]})
     html = Table(df, {"orders": "count"}, lang="en")._repr_html_()
     assert ">search<" in html and "\x00" not in html
