@@ -7,7 +7,7 @@ import os
 import pyarrow as pa
 import pytest
 from retro.errors import RetroError
-from retro.rundir import Recorded, RunDir, new_folder, read_json, swapped_in, write_json
+from retro.rundir import Recorded, RunDir, new_folder, read_json, swapped_in, write_json, write_problem
 
 
 def test_a_record_round_trips_and_leaves_no_temporary_file(tmp_path):
@@ -84,3 +84,41 @@ def test_a_second_writer_is_refused_naming_the_first(tmp_path):
     with rd.lock():  # released when the first run ended
         pass
     assert not (tmp_path / "outputs").exists()  # the lock leaves nothing under outputs/
+
+
+def test_an_interrupted_writer_leaves_the_file_as_it_was(tmp_path):
+    nb = tmp_path / "01_sales.ipynb"
+    nb.write_text("previous")
+    with pytest.raises(KeyboardInterrupt), swapped_in(nb) as tmp:
+        tmp.write_text("half")
+        raise KeyboardInterrupt
+    assert nb.read_text() == "previous" and sorted(p.name for p in tmp_path.iterdir()) == ["01_sales.ipynb"]
+
+
+def test_sweep_removes_what_a_killed_writer_left_and_puts_the_report_back(tmp_path):
+    rd = RunDir(tmp_path / "run")
+    (rd.path / ".report-old-123").mkdir(parents=True)  # killed between the export's two renames
+    (rd.path / ".report-old-123" / "index.html").write_text("previous")
+    (rd.path / ".report-new-x1").mkdir()
+    rd.notebooks.mkdir()
+    (rd.notebooks / ".01_sales.tmp123-456.ipynb").write_text("{")
+    (rd.path / ".export-cache").mkdir()
+    (rd.path / ".export-cache" / "font-1.txt").write_text("kept")
+    removed = rd.sweep()
+    assert (rd.report / "index.html").read_text() == "previous" and len(removed) == 2
+    assert sorted(p.name for p in rd.path.iterdir()) == [".export-cache", "notebooks", "report"]
+    assert not any(rd.notebooks.iterdir()) and (rd.path / ".export-cache" / "font-1.txt").is_file()
+
+
+def test_a_refused_write_is_one_line_naming_the_folder(tmp_path):
+    import errno
+
+    run = tmp_path / "run"
+    full = OSError(errno.ENOSPC, "No space left on device", str(run / "marts" / "x.parquet"))
+    assert write_problem(full, run, str) == f"no space left on {run}: free some space, or use --output on another disk"
+    spill = OSError(errno.ENOSPC, "No space left on device", "/var/tmp/spill/x.tmp")
+    assert write_problem(spill, run, str) == "no space left on /var/tmp/spill: free some space"
+    ro = OSError(errno.EROFS, "Read-only file system")
+    assert write_problem(ro, run, str) == f"cannot write to {run} (read-only, or not yours): use --output elsewhere"
+    assert write_problem(OSError(errno.ENOENT, "No such file"), run, str) is None
+    assert write_problem(ValueError("x"), run, str) is None

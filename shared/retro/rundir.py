@@ -22,13 +22,16 @@ read through the same names, read-only (``ComparedRun``).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
 import os
 import shutil
+import signal
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -46,6 +49,31 @@ SNAPSHOT = "campaign.json"
 MANIFEST = "manifest.json"
 QUALITY = "quality.json"
 PROFILE = "profile.json"
+
+
+# --- faults, for the tests ----------------------------------------------------------------------------
+FAULT_ENV = "RETRO_FAULT"
+_faulted: set[str] = set()
+
+
+def fault_point(stage: str) -> None:
+    """Test-only: ``RETRO_FAULT=<stage>`` kills this process (SIGKILL) the first time a run reaches ``stage``.
+
+    ``<stage>:INT`` sends a Ctrl-C instead (SIGINT, to the process group when this process leads it, as a
+    terminal does). The fault tests stop a real run at a known point with it; unset, it does nothing.
+    Stages: ``marts`` (one mart written), ``notebooks`` (one section executed), ``export`` (one page written),
+    ``swap`` (the old report moved aside, the new one not yet in place).
+    """
+    want = os.environ.get(FAULT_ENV, "")
+    if want.split(":")[0] != stage or stage in _faulted:
+        return
+    _faulted.add(stage)
+    if want.endswith(":INT"):
+        leader = os.getpgid(0) == os.getpid()
+        os.killpg(0, signal.SIGINT) if leader else os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)  # a key press lands while this thread works, not in the instant it picks the next task
+    else:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 # --- atomic files ------------------------------------------------------------------------------------
@@ -95,7 +123,7 @@ def swapped_in(path: Path):
     """A temporary name for a file another program writes (papermill's executed notebook), renamed to ``path``.
 
     The rename happens once the writer has returned or raised (a failed execution's notebook shows its
-    error); a process killed meanwhile leaves ``path`` as it was, never half-written.
+    error); an interrupt (Ctrl-C) or a process killed meanwhile leaves ``path`` as it was, never half-written.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -103,25 +131,33 @@ def swapped_in(path: Path):
     tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}-{threading.get_ident()}{path.suffix}")
     try:
         yield tmp
-    finally:
-        if tmp.is_file():
+    except Exception:
+        if tmp.is_file():  # a failed execution's notebook, with its error
             os.replace(tmp, path)
+        raise
+    except BaseException:  # interrupted: the file is as far as the writer got, never swapped in
+        tmp.unlink(missing_ok=True)
+        raise
+    if tmp.is_file():
+        os.replace(tmp, path)
 
 
 @contextmanager
 def new_folder(final: Path):
     """A temporary folder beside ``final``, filled by the caller, then swapped in for ``final`` whole.
 
-    On any failure the temporary folder is removed and ``final`` is left as it was.
+    On any failure the temporary folder is removed and ``final`` is left as it was. A process killed between
+    the two renames leaves ``final`` aside as ``.<name>-old-<pid>``: ``RunDir.sweep`` puts it back.
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-new-", dir=final.parent))
     try:
         yield tmp
         old = final.parent / f".{final.name}-old-{os.getpid()}"
         if final.exists():
             final.rename(old)
+            fault_point("swap")
         tmp.rename(final)
         shutil.rmtree(old, ignore_errors=True)
     except BaseException:
@@ -329,6 +365,19 @@ class RunDir:
         write_atomic(self.report_stamp, text)
 
     # one writer at a time
+    def _beside_lock(self, suffix: str) -> Path:
+        """A name in the temporary folder that belongs to this run folder (its path hashed)."""
+        key = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"retro-run-{key}{suffix}"
+
+    @property
+    def kernels(self) -> Path:
+        """The kernels' connection files (their keys) while a run executes, in the temporary folder.
+
+        The lock holder owns it: it empties it when it starts (a killed run cannot) and removes it when it ends.
+        """
+        return self._beside_lock(".kernels")
+
     @contextmanager
     def lock(self):
         """Hold the run folder for this process; RetroError naming the process that holds it already.
@@ -336,8 +385,7 @@ class RunDir:
         The lock file is kept in the temporary folder (named by the run folder's path), so that taking the
         lock before the data checks leaves nothing under outputs/ when they refuse the input.
         """
-        key = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:16]
-        path = Path(tempfile.gettempdir()) / f"retro-run-{key}.lock"
+        path = self._beside_lock(".lock")
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             try:
@@ -353,6 +401,50 @@ class RunDir:
             yield self
         finally:
             os.close(fd)  # closing releases the lock
+
+    def sweep(self) -> list[Path]:
+        """Remove what a killed writer left (temporary files, a half-exported report); return what was removed.
+
+        Only the lock holder calls it: no other writer can be half-way. A report moved aside by an export
+        killed between its two renames is put back, so the previous report is kept.
+        """
+        if not self.path.is_dir():
+            return []
+        removed = []
+        old = sorted(self.path.glob(f".{self.report.name}-old-*"))
+        if old and not self.report.exists():
+            old.pop().rename(self.report)
+        for p in [*old, *self.path.glob(f".{self.report.name}-new-*")]:
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+        for p in self.path.rglob(".*.tmp*"):
+            if p.is_file():
+                p.unlink(missing_ok=True)
+                removed.append(p)
+        return removed
+
+
+# --- what a write that fails says ---------------------------------------------------------------------
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def write_problem(exc: BaseException, folder: Path, shown) -> str | None:
+    """One line for a write the machine refused (disk full, read-only or not ours), else None.
+
+    ``folder``: where the command writes (the run folder); ``shown``: how a path is shown to the user. The
+    line names ``folder`` when the failed file is in it, else the failed file's folder (the temporary one).
+    """
+    if not isinstance(exc, OSError) or exc.errno not in (*NO_SPACE, *NOT_WRITABLE):
+        return None
+    where, inside = Path(folder), True
+    if exc.filename:
+        failed = Path(os.fsdecode(exc.filename)).absolute()
+        inside = failed == where.absolute() or where.absolute() in failed.parents
+        where = where if inside else failed.parent
+    if exc.errno in NO_SPACE:
+        return f"no space left on {shown(where)}: free some space" + (", or use --output on another disk" * inside)
+    return f"cannot write to {shown(where)} (read-only, or not yours)" + (": use --output elsewhere" * inside)
 
 
 def snapshot(params: CampaignParams) -> dict:

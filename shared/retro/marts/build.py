@@ -3,6 +3,10 @@
 A mart file is reused while its fingerprint holds (see ``retro.marts``); this module computes those
 fingerprints, stages the tables only when some mart must be rebuilt, and records what was built in the run
 folder's manifest (``retro.rundir``).
+
+A build stopped half-way (Ctrl-C, kill -9, a full disk) leaves no mart the manifest vouches for wrongly: the
+marts to rebuild leave the manifest before the first is written, each is written whole, and the data's
+profile and soft problems are written before the marts, so the next build redoes what was not finished.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import inspect
+import os
 import shutil
 import tempfile
 import time
@@ -18,9 +23,11 @@ from functools import cache
 from pathlib import Path
 
 from ..params import CampaignParams
-from ..rundir import RunDir, hash_json
+from ..rundir import RunDir, fault_point, hash_json
 from ..staging.plan import TablePlan, sources_of
 from . import MartDef, Tables, marts_for
+
+SPILL_PREFIX = "retro-spill-"
 
 
 def _params_fingerprint(params: CampaignParams, sources: list[str] | None = None) -> dict:
@@ -96,6 +103,20 @@ def fingerprint(m: MartDef, params: CampaignParams, table_prints: dict[str, str]
     return hash_json(payload)
 
 
+def _clear_dead_spills() -> None:
+    """Remove the spill folders of builds whose process is gone (killed: its ``finally`` never ran)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*-*"):
+        pid = folder.name[len(SPILL_PREFIX) :].split("-")[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive, another user's
+            continue
+
+
 def build_marts(
     params: CampaignParams,
     run_dir: Path,
@@ -128,11 +149,18 @@ def build_marts(
     if not todo:
         return manifest
     started = time.perf_counter()
-    spill = Path(tempfile.mkdtemp(prefix="retro-spill-"))  # outside outputs/: a failed check leaves no trace
+    # outside outputs/ (a failed check leaves no trace), named by the process: a build removes those of dead ones
+    _clear_dead_spills()
+    spill = Path(tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-"))
     con = engines.connect(params, temp_dir=spill)
     try:
         staged, problems = stage_tables(con, params, plan)  # raises on hard problems: nothing written yet
         tables = Tables(staged, con)
+        rd.write_quality(problems)
+        rd.write_profile(profile_tables(con, staged))
+        for m in todo:  # until rebuilt, these marts are as good as missing
+            manifest.pop(m.name, None)
+        rd.write_manifest(manifest)
 
         def build_one(m: MartDef) -> None:
             t0 = time.perf_counter()
@@ -141,6 +169,7 @@ def build_marts(
             # through Arrow, cast to the expression's schema: DuckDB's own Parquet writer stores integer
             # sums (HUGEINT) as double
             rd.write_mart(m.name, con.to_pyarrow(expr))
+            fault_point("marts")
             manifest[m.name] = {
                 "fingerprint": fingerprint(m, params, prints, sorted(reads)),
                 "tables": sorted(reads),
@@ -158,8 +187,6 @@ def build_marts(
             with ThreadPoolExecutor(workers) as pool:
                 for done in [pool.submit(build_one, m) for m in jobs]:
                     done.result()
-        rd.write_quality(problems)
-        rd.write_profile(profile_tables(con, staged))
     finally:
         engines.disconnect(con)
         shutil.rmtree(spill, ignore_errors=True)
