@@ -15,7 +15,7 @@ def test_a_notebook_saved_while_it_runs_runs_again(tiny, tmp_path, monkeypatch):
     shutil.copytree(run.NOTEBOOK_DIR, notebooks)
     executed, edits = [], []
 
-    def execute(name, params_file, run_dir, notebook_dir):
+    def execute(name, params_file, run_dir, notebook_dir, stop=None):
         executed.append(name)
         out = run_dir / "notebooks" / SECTIONS[name].notebook
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -38,3 +38,20 @@ def test_a_notebook_saved_while_it_runs_runs_again(tiny, tmp_path, monkeypatch):
     assert run_once() == ["summary", "traffic"]
     assert run_once() == ["traffic"]  # the saved edit had not been executed
     assert run_once() == []
+
+
+def test_a_failure_reason_names_no_machine_path(tmp_path):
+    run_dir = tmp_path / "out" / "run"
+    exc = FileNotFoundError(f"{run_dir}/marts/x.parquet, {run.PROJECT_ROOT}/notebooks/a.ipynb and /srv/data/b.csv")
+    reason = run.failure_reason(exc, run_dir)
+    assert reason == "FileNotFoundError: marts/x.parquet, notebooks/a.ipynb and b.csv"
+    assert run._scrub("see https://example.com/a/b and ./data/c.csv") == "see https://example.com/a/b and ./data/c.csv"
+
+
+def test_a_kernels_write_refused_by_the_machine_stops_the_run():
+    class Failed(Exception):
+        ename, evalue = "OSError", "[Errno 28] No space left on device: '/x/run/figures/sales.json'"
+
+    refused = run.refused_write(Failed())
+    assert refused.errno == 28 and refused.filename == "/x/run/figures/sales.json"
+    assert run.refused_write(ValueError("[Errno 2] nope")) is None

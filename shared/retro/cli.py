@@ -1,7 +1,8 @@
 """The ``retro`` command: run, check, new, demo, compare … Thin over the library.
 
-Problems the user can fix print one line each on stderr and exit 2; a failed section exits 1 naming it;
-anything else is a bug and says so (set RETRO_DEBUG=1 for the traceback).
+Problems the user can fix print one line each on stderr and exit 2 (a full disk or a folder it cannot write
+to included); a failed section exits 1 naming it; Ctrl-C prints one line and exits 130; anything else is a
+bug and says so (set RETRO_DEBUG=1 for the traceback).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import click
 
 from .errors import RetroError
+from .paths import shown
 from .registry import SECTIONS
 
 
@@ -28,6 +30,9 @@ def _fail(problems: list[str], code: int = 2) -> None:
     sys.exit(code)
 
 
+INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C
+
+
 def _guard(fn):
     """Turn user errors into one-line messages and bugs into a short report, never a bare traceback."""
 
@@ -36,9 +41,18 @@ def _guard(fn):
             return fn(*args, **kwargs)
         except RetroError as e:
             _fail(e.problems, e.exit_code)
-        except (KeyboardInterrupt, SystemExit):
+        except KeyboardInterrupt:
+            kept = ": the previous report is kept" if fn.__name__ in ("run", "rollup") else ""
+            click.echo(f"interrupted{kept}", err=True)
+            sys.exit(INTERRUPTED)
+        except SystemExit:
             raise
         except Exception as e:  # noqa: BLE001
+            from .rundir import write_problem
+
+            problem = write_problem(e, Path(e.filename).parent if getattr(e, "filename", None) else Path.cwd(), shown)
+            if problem:  # a write the machine refused, outside a run (which names its folder itself)
+                _fail([problem])
             if os.environ.get("RETRO_DEBUG"):
                 raise
             _fail(
@@ -281,8 +295,10 @@ def rollup(params_files, output, year, lang, no_run):
     """One page with every campaign of a year: GMV, attainment, ROI, new customers, CAC, retention."""
     from .rollup import build_rollup
 
-    page = build_rollup(list(params_files), output=output, year=year, lang=lang, run=not no_run, echo=_echo)
+    page, failed = build_rollup(list(params_files), output=output, year=year, lang=lang, run=not no_run, echo=_echo)
     click.echo(f"rollup: {page}")
+    if failed:  # the page shows the others; the command says it is not the whole year
+        _fail(failed, 1)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from .i18n import register, table_names, tr
 from .params import CampaignParams
 from .paths import TEMPLATES
 from .registry import SECTIONS, SUMMARY
-from .rundir import RunDir, hash_file, new_folder, swapped_in, write_atomic
+from .rundir import RunDir, fault_point, hash_file, new_folder, swapped_in, write_atomic
 from .version import __version__
 
 LANGS = ("en", "zh")
@@ -269,6 +269,7 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
         for filename, page_vars in pages.items():
             page_vars = {**page_vars, "body": jinja2.utils.markupsafe.Markup(page_vars["body"])}
             (tmp / filename).write_text(page.render(**page_vars, **common), encoding="utf-8")
+            fault_point("export")
         with zipfile.ZipFile(tmp / "report.zip", "w", zipfile.ZIP_DEFLATED) as z:
             for f in sorted(tmp.glob("*.html")):
                 if f.name != "report.html":

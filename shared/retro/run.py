@@ -4,32 +4,45 @@ Sections run in parallel (one kernel each); the executive summary and the data-q
 A failed section does not stop the others: its status and one-paragraph reason are recorded for the report,
 and the run reports it.
 Nothing under the run folder is touched before the parameters and data have passed their checks.
+
+Faults: a Ctrl-C or a write the machine refuses (disk full, read-only folder) stops the run at once: no
+section starts, every kernel is killed, the sections that finished are recorded and the previous report is
+kept. A run killed outright (kill -9) leaves temporary files and kernels; the next run of the campaign,
+holding its lock, removes them before it starts.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
+import signal
 import sys
+import tempfile
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor, as_completed, wait
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import plugins
 from .context import MARTS_BUILT_ENV
+from .errors import RetroError
 from .freshness import report_fingerprint, section_fingerprint
 from .params import CampaignParams, load_params
-from .paths import NOTEBOOK_DIR, PROJECT_ROOT
+from .paths import NOTEBOOK_DIR, PROJECT_ROOT, shown
 from .registry import LATE, SECTIONS
-from .rundir import RunDir, default_run_dir, hash_file, swapped_in
+from .rundir import NO_SPACE, NOT_WRITABLE, RunDir, default_run_dir, fault_point, hash_file, swapped_in, write_problem
 from .staging.plan import TablePlan
 
 
 @dataclass
 class SectionStatus:
-    """How one section's notebook ended: done, failed, missing (data not provided) or skipped."""
+    """How one section's notebook ended: done, failed, missing (data not provided) or skipped.
+
+    ``stopped`` (the run was interrupted before or while it ran) is never recorded: its last status stands.
+    """
 
     name: str
     status: str
@@ -51,44 +64,99 @@ class RunResult:
         return [s.name for s in self.statuses.values() if s.status == "failed"]
 
 
-def _scrub(text: str) -> str:
-    """Remove machine paths and ANSI colour codes from a message that may reach the report."""
+# an absolute path (not part of a URL or of a relative one): all but its last part goes
+_ABSOLUTE = re.compile(r"(?<![\w.:/~-])/(?:[^\s/'\"<>:,;()\[\]]+/)+(?=[^\s/'\"<>:,;()\[\]]*)")
+
+
+def _scrub(text: str, *folders: str | os.PathLike) -> str:
+    """Remove machine paths and ANSI colour codes from a message that may reach a record or the report.
+
+    ``folders`` (the run folder, the notebook folder …), the project, the temporary folder and the home folder
+    are cut from the paths under them (``<run>/marts/x.parquet`` reads ``marts/x.parquet``); any other
+    absolute path keeps its last part only.
+    """
     text = re.sub(r"\x1b\[[0-9;]*m", "", text)
-    for root in {str(PROJECT_ROOT), str(Path.home())}:
-        text = text.replace(root + os.sep, "").replace(root, ".")
-    return text.strip()
+    roots = {str(Path(f)) for f in folders} | {str(PROJECT_ROOT), tempfile.gettempdir(), str(Path.home())}
+    for root in sorted(roots - {"", os.sep}, key=len, reverse=True):
+        text = text.replace(root + os.sep, "")
+        text = re.sub(re.escape(root) + r"(?![\w.-])", ".", text)
+    return _ABSOLUTE.sub("", text).strip()
 
 
-def failure_reason(exc: BaseException) -> str:
+def failure_reason(exc: BaseException, *folders: str | os.PathLike) -> str:
     """One paragraph a reader can act on, from a papermill execution error or any exception."""
     ename = getattr(exc, "ename", None) or type(exc).__name__
     evalue = getattr(exc, "evalue", None)
     if evalue is None:
         evalue = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
-    return _scrub(f"{ename}: {evalue}")[:1000]
+    return _scrub(f"{ename}: {evalue}", *folders)[:1000]
 
 
-def execute_section(name: str, params_file: Path, run_dir: Path, notebook_dir: Path = NOTEBOOK_DIR) -> SectionStatus:
-    """Run one section notebook with papermill into ``<run>/notebooks/``."""
+def refused_write(exc: BaseException) -> OSError | None:
+    """The write the machine refused (disk full, read-only) behind a section's failure, or None.
+
+    The write may be this process's (papermill saving the notebook) or the kernel's (reported as ``evalue``).
+    """
+    if isinstance(exc, OSError):
+        return exc if exc.errno in (*NO_SPACE, *NOT_WRITABLE) else None
+    found = re.search(r"\[Errno (\d+)\] ([^:]+)(?:: '([^']+)')?", str(getattr(exc, "evalue", "") or ""))
+    if found and int(found[1]) in (*NO_SPACE, *NOT_WRITABLE):
+        return OSError(int(found[1]), found[2], found[3])
+    return None
+
+
+def execute_section(
+    name: str,
+    params_file: Path,
+    run_dir: Path,
+    notebook_dir: Path = NOTEBOOK_DIR,
+    stop: threading.Event | None = None,
+) -> SectionStatus:
+    """Run one section notebook with papermill into ``<run>/notebooks/``.
+
+    ``stop``: set when the run is interrupted; the section then does not start, or, when its kernel is killed
+    meanwhile, keeps its previous notebook. A write the machine refused is raised (it stops the run).
+    """
     import papermill as pm
+    from traitlets.config import Config
 
     section = SECTIONS[name]
+    rd = RunDir(run_dir)
     t0 = time.perf_counter()
+    if stop is not None and stop.is_set():
+        return SectionStatus(name, "stopped")
+    config = Config()
+    # the connection file holds the kernel's key: in the run's own folder, removed when the run ends
+    config.KernelManager.connection_file = str(rd.kernels / f"kernel-{name}.json")
     try:
-        with swapped_in(RunDir(run_dir).notebooks / section.notebook) as out:
-            pm.execute_notebook(
-                str(notebook_dir / section.notebook),
-                str(out),
-                parameters={"params_file": str(params_file), "run_dir": str(run_dir)},
-                cwd=str(notebook_dir),
-                progress_bar=False,
-                log_output=False,
-                kernel_name="python3",
-                # ipykernel warns on stderr about TCP without encryption on every start; the kernel is local
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
-            )
+        with swapped_in(rd.notebooks / section.notebook) as out:
+            try:
+                pm.execute_notebook(
+                    str(notebook_dir / section.notebook),
+                    str(out),
+                    parameters={"params_file": str(params_file), "run_dir": str(run_dir)},
+                    # the kernel starts in the notebook folder; papermill's cwd= would chdir this whole process,
+                    # from every worker thread at once (nbclient takes the kernel's folder from here instead)
+                    resources={"metadata": {"path": str(notebook_dir)}},
+                    config=config,
+                    progress_bar=False,
+                    log_output=False,
+                    kernel_name="python3",
+                    # ipykernel warns on stderr about TCP without encryption on every start; the kernel is local
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                )
+            except Exception:
+                if stop is not None and stop.is_set():
+                    out.unlink(missing_ok=True)  # stopped half-way: the previous notebook is kept
+                raise
     except Exception as exc:  # noqa: BLE001 - any failure of a section becomes its status
-        return SectionStatus(name, "failed", time.perf_counter() - t0, failure_reason(exc))
+        if stop is not None and stop.is_set():
+            return SectionStatus(name, "stopped", time.perf_counter() - t0)
+        refused = refused_write(exc)
+        if refused is not None:
+            raise refused from None
+        reason = failure_reason(exc, run_dir, notebook_dir, params_file.parent)
+        return SectionStatus(name, "failed", time.perf_counter() - t0, reason)
     return SectionStatus(name, "done", time.perf_counter() - t0)
 
 
@@ -130,7 +198,47 @@ def run_campaign(
     plan = TablePlan.of(params)  # the tables, their sources and fingerprints: once per run
     check_campaign(params, plan)  # raises RetroError before anything is written
     with rd.lock():  # one run of a campaign at a time; a second one is told which process holds it
-        return _run_locked(params, params_file, rd, plan, only, jobs, force, echo, notebook_dir)
+        clear_leftovers(rd)
+        try:
+            return _run_locked(params, params_file, rd, plan, only, jobs, force, echo, notebook_dir)
+        except OSError as exc:
+            problem = write_problem(exc, run_dir, shown)
+            if problem is None:
+                raise
+            raise RetroError(problem) from None
+        finally:
+            stop_kernels(rd.kernels)
+            shutil.rmtree(rd.kernels, ignore_errors=True)
+
+
+def clear_leftovers(rd: RunDir) -> None:
+    """Remove what a run killed outright left: its kernels and their connection files, temporary files.
+
+    A report it moved aside is put back. Called by the lock holder before it writes anything.
+    """
+    stop_kernels(rd.kernels)
+    shutil.rmtree(rd.kernels, ignore_errors=True)
+    rd.sweep()
+
+
+def stop_kernels(folder: Path) -> int:
+    """Kill every kernel started with a connection file in ``folder`` (SIGKILL, at once); return how many.
+
+    A kernel is found by its command line (``-f <folder>/kernel-….json``), which also finds those a killed
+    run left running. Linux's /proc is read; elsewhere nothing is found and kernels end with their parent.
+    """
+    needle = os.fsencode(str(folder)) + b"/"
+    killed = 0
+    for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()) if os.path.isdir("/proc") else ():
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if needle not in f.read():
+                    continue
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
+        except OSError:  # gone meanwhile, or not ours
+            continue
+    return killed
 
 
 def _run_locked(params, params_file, rd: RunDir, plan: TablePlan, only, jobs, force, echo, notebook_dir) -> RunResult:
@@ -171,9 +279,14 @@ def _run_locked(params, params_file, rd: RunDir, plan: TablePlan, only, jobs, fo
         return fp
 
     def run_one(name):
+        if stop.is_set():
+            return SectionStatus(name, "stopped")
         echo(f"  {name:<{width}} started")
         executed = hash_file(notebook_dir / SECTIONS[name].notebook)
-        st = execute_section(name, params_file, run_dir, notebook_dir)
+        st = execute_section(name, params_file, run_dir, notebook_dir, stop=stop)
+        if st.status == "stopped":
+            return st
+        fault_point("notebooks")
         # taken after the execution, to cover the marts it read (retro.freshness), of the notebook it started with
         st.fingerprint = fingerprint_of(name, executed) if st.status == "done" else ""
         word = "done" if st.status == "done" else "FAILED"
@@ -188,19 +301,27 @@ def _run_locked(params, params_file, rd: RunDir, plan: TablePlan, only, jobs, fo
         out = rd.notebooks / SECTIONS[name].notebook
         return last is not None and last.status == "done" and last.fingerprint == fingerprint and out.is_file()
 
+    def record(st: SectionStatus) -> None:
+        if st.status != "stopped":
+            statuses[st.name] = st
+
+    stop = threading.Event()
+    rd.kernels.mkdir(mode=0o700, exist_ok=True)
     # the summary and the appendix run after the sections, side by side: neither reads the other
-    with kernel_stderr_to(rd.kernel_log), environment(MARTS_BUILT_ENV, str(run_dir)):
-        for batch in (sections, [s for s in runnable if s in LATE]):
-            todo = []
-            for name in batch:
-                if current(name, fingerprint_of(name)):
-                    echo(f"  {name:<{width}} unchanged")
-                else:
-                    todo.append(name)
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                for fut in as_completed([pool.submit(run_one, n) for n in todo]):
-                    st = fut.result()
-                    statuses[st.name] = st
+    try:
+        with kernel_stderr_to(rd.kernel_log), environment(MARTS_BUILT_ENV, str(run_dir)):
+            for batch in (sections, [s for s in runnable if s in LATE]):
+                todo = []
+                for name in batch:
+                    if current(name, fingerprint_of(name)):
+                        echo(f"  {name:<{width}} unchanged")
+                    else:
+                        todo.append(name)
+                execute_all(todo, run_one, workers, stop, rd.kernels, record)
+    except BaseException:
+        with suppress(OSError):  # what finished is kept: the next run goes on from there
+            write_statuses(run_dir, statuses)
+        raise
     write_statuses(run_dir, statuses)
 
     fingerprint = report_fingerprint(params, run_dir, statuses)
@@ -213,6 +334,42 @@ def _run_locked(params, params_file, rd: RunDir, plan: TablePlan, only, jobs, fo
     report = export_report(params, run_dir, statuses)
     rd.write_stamp(fingerprint)
     return RunResult(run_dir, statuses, report)
+
+
+def execute_all(names: list[str], run_one, workers: int, stop: threading.Event, kernels: Path, record) -> None:
+    """``run_one`` each section, ``workers`` at a time, ``record`` each status as it ends.
+
+    On Ctrl-C, or a section's write the machine refused: ``stop`` is set (no section starts any more), every
+    kernel is killed at once until the running sections have returned, then the exception goes on.
+    """
+    pool = ThreadPoolExecutor(max_workers=workers)
+    futures = [pool.submit(run_one, n) for n in names]
+    try:
+        for fut in as_completed(futures):
+            record(fut.result())
+    except BaseException:
+        stop.set()
+        with _no_second_interrupt():
+            for fut in futures:
+                fut.cancel()
+            while wait(futures, timeout=0.2).not_done:
+                stop_kernels(kernels)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+@contextmanager
+def _no_second_interrupt():
+    """Ignore Ctrl-C meanwhile (a second one during the clean-up would leave kernels running)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, saved)
 
 
 @contextmanager
