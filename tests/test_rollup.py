@@ -140,3 +140,15 @@ def test_rollup_problems_are_one_line_each(tmp_path):
     with pytest.raises(RetroError) as err:
         load_campaigns([tmp_path / "missing.yaml", cny, tmp_path / "gone.yaml"])
     assert len(err.value.problems) == 2 and all("file not found" in p for p in err.value.problems)
+
+
+def test_campaigns_with_the_same_dates_are_named(tmp_path):
+    a = campaign(tmp_path / "a", "double11", "2026-11-04", "2026-11-18")
+    b = campaign(tmp_path / "b", "double11_copy", "2026-11-04", "2026-11-18")
+    c = campaign(tmp_path, "double12", "2026-12-12", "2026-12-12")
+    from retro.rollup import same_dates
+
+    assert same_dates(load_campaigns([a, b, c])) == [
+        "double11 (double11.yaml) and double11_copy (double11_copy.yaml) have the same dates "
+        "(2026-11-04 to 2026-11-18): is one a copy of the other?"
+    ]

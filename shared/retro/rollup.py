@@ -5,7 +5,8 @@ roll-up never re-reads raw data and shows exactly the numbers of each campaign's
 never been run is run first (the run is cached like any other), unless ``run=False``, in which case its
 row says so and its values are n/a. The year's total row adds what adds up (GMV, new customers) and
 recomputes ratios from the summed parts (target attainment, ROI weighted by spend, CAC, retention: retained
-over buyers, only when every campaign that ran has a matured retention window).
+over buyers, only when every campaign that ran has a matured retention window). A campaign whose run fails
+is shown with what it recorded and named in the command's problems (the command then exits non-zero).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class CampaignRow:
     run_dir: Path
     figures: dict[str, Recorded] = field(default_factory=dict)
     note: str = ""  # why there are no figures ("not run" or the run's problem)
+    problem: str = ""  # why its run failed, one line naming the campaign ("" when it did not fail)
 
     def value(self, key: str) -> float | None:
         f = self.figures.get(key)
@@ -102,9 +104,12 @@ def collect(campaigns: list[tuple[Path, CampaignParams]], *, run: bool = True, e
                 result = run_campaign(path, echo=lambda line: echo(f"  {line}"))
                 row.run_dir = result.run_dir
                 row.figures = headline_figures(result.run_dir)
+                if result.failed:
+                    row.problem = f"{params.campaign.id}: section(s) failed: {', '.join(result.failed)}"
             except RetroError as e:
                 row.note = e.problems[0]
-                echo(f"{params.campaign.id}: could not run: {e.problems[0]}")
+                row.problem = f"{params.campaign.id}: could not run: {e.problems[0]}"
+                echo(row.problem)
         if not row.figures and not row.note:
             row.note = "not_run"
         rows.append(row)
@@ -212,7 +217,7 @@ def load_campaigns(params_files: list[Path]) -> list[tuple[Path, CampaignParams]
     loaded, problems = [], []
     for path in params_files:
         try:
-            loaded.append((Path(path), load_params(path)))
+            loaded.append((Path(path).absolute(), load_params(path)))
         except RetroError as e:
             problems.extend(e.problems)
     if problems:
@@ -234,8 +239,11 @@ def build_rollup(
     lang: str | None = None,
     run: bool = True,
     echo=print,
-) -> Path:
-    """Write the roll-up page of the campaigns of ``year`` (default: the latest campaign's) and return its path."""
+) -> tuple[Path, list[str]]:
+    """Write the roll-up page of the campaigns of ``year`` (default: the latest campaign's).
+
+    Returns the page's path and the campaigns whose run failed, one line each (the page shows them all).
+    """
     loaded = load_campaigns(params_files)
     lang = lang or loaded[0][1].lang
     year = year or max(p.start.year for _, p in loaded)
@@ -245,6 +253,8 @@ def build_rollup(
         echo(f"left out (not starting in {year}): {', '.join(left_out)}")
     if not chosen:
         raise RetroError(f"retro rollup: no campaign starts in {year}")
+    for line in same_dates(chosen):
+        echo(f"warning: {line}")
     rows = collect(chosen, run=run, echo=echo)
     title = tr("rollup.title", lang, year=year)
     start, end = min(r.params.start for r in rows), max(r.params.end for r in rows)
@@ -253,4 +263,17 @@ def build_rollup(
     out_dir = Path(output) if output else OUTPUTS / "rollup" / str(year)
     sources = ", ".join(f.name for f, _ in chosen)
     page = out_dir / "index.html"
-    return write_standalone_page(page, lang=lang, title=title, period=period, body=body, stamp=stamp(sources))
+    write_standalone_page(page, lang=lang, title=title, period=period, body=body, stamp=stamp(sources))
+    return page, [r.problem for r in rows if r.problem]
+
+
+def same_dates(campaigns: list[tuple[Path, CampaignParams]]) -> list[str]:
+    """One line per set of campaigns with the same dates: one is likely a copy, and the year would count it twice."""
+    by_dates: dict[tuple, list[str]] = {}
+    for path, p in campaigns:
+        by_dates.setdefault((p.start, p.end), []).append(f"{p.campaign.id} ({path.name})")
+    return [
+        f"{' and '.join(names)} have the same dates ({start} to {end}): is one a copy of the other?"
+        for (start, end), names in by_dates.items()
+        if len(names) > 1
+    ]
