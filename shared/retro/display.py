@@ -15,7 +15,6 @@ import pandas as pd
 from . import formatting as fmt
 from .i18n import UNKNOWN, tr
 
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
