@@ -61,6 +61,33 @@ goals.baseline_comparison(ctx)
 goals.phase_timeline(ctx)
 
 # %% [markdown] tags=["en"]
+# ## Why GMV differs from its target, last time and ordinary days
+
+# %% [markdown] tags=["zh"]
+# ## GMV差异从何而来：对比目标、上次大促与日常
+
+# %%
+goals.driver_waterfall(ctx)
+
+# %%
+goals.drivers_table(ctx)
+
+# %%
+goals.channel_drivers(ctx)
+
+# %% [markdown] tags=["en"]
+# ## How much was truly extra
+
+# %% [markdown] tags=["zh"]
+# ## 真正的增量有多少
+
+# %%
+goals.lift_chart(ctx)
+
+# %%
+goals.lift_table(ctx)
+
+# %% [markdown] tags=["en"]
 # ## Cumulative GMV against the target pace
 
 # %% [markdown] tags=["zh"]

@@ -675,6 +675,97 @@ _SPECS = [
         "Follow up with detractors within a week and fix their most common complaint.",
         "一周内回访贬损者并解决其最常见的问题。",
     ),
+    # --- goals: why the numbers moved and how much was truly extra (retro.story) -----------------------
+    _f(
+        "incremental_gmv",
+        "goals",
+        "money",
+        "higher",
+        "Net incremental GMV",
+        "净增量GMV",
+        "Forecast-based, not causal: GMV of the campaign days minus an ETS forecast of those days without the "
+        "promotion (fitted on the daily GMV before the pull-forward window), plus the same difference over the "
+        "pull-forward days before the campaign and the hangover days after it (usually negative); the range is "
+        "the 5th to 95th percentile over simulated forecast paths.",
+    ),
+    _f(
+        "incremental_gmv_low",
+        "goals",
+        "money",
+        "neutral",
+        "Net incremental GMV, low end (90%)",
+        "净增量GMV下限（90%）",
+        "5th percentile of net incremental GMV over simulated forecast paths.",
+    ),
+    _f(
+        "incremental_gmv_high",
+        "goals",
+        "money",
+        "neutral",
+        "Net incremental GMV, high end (90%)",
+        "净增量GMV上限（90%）",
+        "95th percentile of net incremental GMV over simulated forecast paths.",
+    ),
+    _f(
+        "campaign_lift_gmv",
+        "goals",
+        "money",
+        "higher",
+        "Lift on the campaign days",
+        "活动期增量",
+        "GMV of the campaign days minus their ETS forecast without the promotion (forecast-based, not causal).",
+    ),
+    _f(
+        "pull_forward_gmv",
+        "goals",
+        "money",
+        "higher",
+        "Pull-forward dip before the campaign",
+        "活动前观望下滑",
+        "GMV of the pull-forward days before the warm-up minus their forecast (negative: sales shoppers held "
+        "back for the promotion).",
+    ),
+    _f(
+        "hangover_gmv",
+        "goals",
+        "money",
+        "higher",
+        "Hangover after the campaign",
+        "活动后透支回落",
+        "GMV of the hangover days after the campaign minus their forecast (negative: demand the promotion used "
+        "up).",
+    ),
+    _f(
+        "gmv_from_visitors",
+        "goals",
+        "money",
+        "higher",
+        "GMV change from visitors",
+        "访客数带来的GMV变化",
+        "Shapley contribution of visitors (UV) to the GMV change against the segment's reference (the target, "
+        "the comparison campaign, or ordinary days per day), in GMV = visitors × orders per visitor × GMV per "
+        "order; the three contributions sum exactly to the change.",
+    ),
+    _f(
+        "gmv_from_orders_per_visitor",
+        "goals",
+        "money",
+        "higher",
+        "GMV change from orders per visitor",
+        "访客下单率带来的GMV变化",
+        "Shapley contribution of orders per visitor (orders / UV) to the GMV change against the segment's "
+        "reference, in GMV = visitors × orders per visitor × GMV per order.",
+    ),
+    _f(
+        "gmv_from_gmv_per_order",
+        "goals",
+        "money",
+        "higher",
+        "GMV change from GMV per order",
+        "笔单价带来的GMV变化",
+        "Shapley contribution of GMV per order (GMV / orders) to the GMV change against the segment's "
+        "reference, in GMV = visitors × orders per visitor × GMV per order.",
+    ),
 ]
 
 FIGURES: dict[str, FigureSpec] = {s.key: s for s in _SPECS}

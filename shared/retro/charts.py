@@ -338,3 +338,72 @@ def phase_day_lines(
     ncols = min(len(lines) + (reference is not None), 4)
     ax.legend(fontsize=8, ncols=ncols, loc="upper center", bbox_to_anchor=(0.5, -0.22))
     return finish(fig, ax, title, xlabel, ylabel)
+
+
+def waterfall(
+    steps: list[tuple[str, float]],
+    *,
+    start: tuple[str, float],
+    end: tuple[str, float],
+    title: str,
+    unit: str,
+    lang: str,
+    currency: str = "CNY",
+) -> Chart:
+    """From ``start`` to ``end`` through additive ``steps`` (label, change): one floating bar per step.
+
+    The steps must sum to end − start (a decomposition's contributions do, exactly); rises are green, falls
+    red, the two totals grey, each bar labelled with its value.
+    """
+    labels = [start[0], *[s[0] for s in steps], end[0]]
+    fig, ax = new_figure(height=3.6)
+    level = start[1]
+    ax.bar(0, start[1], color="#8C8C8C")
+    for i, (_, change) in enumerate(steps, start=1):
+        ax.bar(i, change, bottom=level, color="#70AD47" if change >= 0 else "#C0504D")
+        level += change
+    ax.bar(len(labels) - 1, end[1], color="#5B9BD5")
+    values = [start[1], *[s[1] for s in steps], end[1]]
+    tops = [start[1]]
+    level = start[1]
+    for _, change in steps:
+        level += change
+        tops.append(max(level, level - change))
+    tops.append(end[1])
+    for i, (v, top) in enumerate(zip(values, tops, strict=True)):
+        shown = fmt.value(v, unit, lang, currency)
+        if 0 < i < len(values) - 1 and v > 0:
+            shown = "+" + shown
+        ax.text(i, top, shown, ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(labels)), labels, fontsize=9)
+    ax.yaxis.set_major_formatter(axis_formatter(unit, lang, currency))
+    levels = [start[1], end[1], *(start[1] + sum(s[1] for s in steps[: k + 1]) for k in range(len(steps)))]
+    low, high = min(levels), max(levels)
+    pad = (high - low) or abs(high) or 1.0
+    ax.set_ylim(bottom=max(0.0, low - 0.3 * pad), top=high + 0.12 * pad)
+    ax.grid(axis="x", visible=False)
+    return finish(fig, ax, title)
+
+
+def band(
+    daily: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    lang: str,
+    currency: str = "CNY",
+    labels: dict[str, str],
+    phases=(),
+) -> Chart:
+    """Actual against an expected line with its band (``day``, ``actual``, ``expected``, ``low``, ``high``)."""
+    fig, ax = new_figure()
+    days = pd.to_datetime(daily["day"])
+    if phases:
+        shade_phases(ax, phases, lang)
+    ax.fill_between(days, daily["low"], daily["high"], color="#BDD7EE", alpha=0.7, label=labels["band"])
+    ax.plot(days, daily["expected"], color="#2F5597", linestyle="--", linewidth=1.2, label=labels["expected"])
+    ax.plot(days, daily["actual"], color="#ED7D31", marker="o", markersize=3, linewidth=1.5, label=labels["actual"])
+    ax.yaxis.set_major_formatter(axis_formatter(unit, lang, currency))
+    ax.legend(fontsize=8, loc="upper left")
+    fig.autofmt_xdate()
+    return finish(fig, ax, title)

@@ -236,6 +236,12 @@ class Settings(_Model):
     offsite_channels: list[str] = Field(default_factory=lambda: ["offsite"])
     attainment_good: Annotated[float, Field(gt=0)] = 1.0
     attainment_poor: Annotated[float, Field(gt=0)] = 0.9
+    # the counterfactual (retro.forecast): days before the campaign left out of the fit (shoppers wait for the
+    # promotion) and days after it (the hangover), both counted against the lift
+    pull_forward_days: Annotated[int, Field(ge=0, le=60)] = 7
+    hangover_days: Annotated[int, Field(ge=0, le=60)] = 7
+    # a finding's money effect below this share of GMV is no finding
+    materiality: Annotated[float, Field(ge=0, le=1)] = 0.005
 
 
 class Engine(_Model):

@@ -1,19 +1,21 @@
-"""Goals and attainment: targets vs actuals, the daily baseline comparison, phases, cumulative pace.
+"""Goals and attainment: targets vs actuals, the daily baseline comparison, phases, cumulative pace, and why.
 
 Actuals come from the owning sections' ``figures(ctx)`` (one computation per figure, shared with that
-section's page); this section records nothing itself, so a figure is never counted twice in the summary.
+section's page), so a figure is never counted twice in the summary. What this section records is its own:
+the drivers of the GMV gap against each reference and the counterfactual lift (``retro.story``).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .. import charts, metrics
+from .. import charts, metrics, story
 from ..catalog import FIGURES, label
-from ..context import Recorded, SectionContext, section_figures, section_module, shows
+from ..context import FigureSet, Recorded, SectionContext, section_figures, section_module, shows
 from ..display import Cards, FindingsList, Note, Omitted, Table
 from ..errors import RetroError
 from ..findings import evaluate
+from ..forecast import TooShort
 from ..i18n import register
 from ..registry import SECTIONS
 
@@ -54,6 +56,86 @@ register(
             "未设置GMV目标，不绘制进度线。",
         ),
         "goals.series": ("Series", "口径"),
+        "goals.status.missed_by": ("missed, {gap} short", "未达成，差 {gap}"),
+        "goals.status.beat_by": ("met, {gap} over", "达成，超出 {gap}"),
+        "story.ref.target": ("target", "目标"),
+        "story.ref.baseline": ("ordinary days, per day", "日常（日均）"),
+        "story.driver.visitors": ("Visitors", "访客数"),
+        "story.driver.orders_per_visitor": ("Orders per visitor", "访客下单率"),
+        "story.driver.gmv_per_order": ("GMV per order", "笔单价"),
+        "story.driver.mix": ("Channel mix", "渠道结构"),
+        "story.driver.rate": ("Orders per visitor, within channels", "渠道内下单率"),
+        "story.driver.value": ("GMV per order, within channels", "渠道内笔单价"),
+        "story.col.reference": ("Against", "对比"),
+        "story.col.ref_gmv": ("Reference GMV", "参照GMV"),
+        "story.col.act_gmv": ("Actual GMV", "实际GMV"),
+        "story.col.change": ("Change", "变化"),
+        "story.drivers_title": (
+            "Why GMV differs from each reference: GMV = visitors × orders per visitor × GMV per order",
+            "GMV与各参照的差异来自哪里：GMV = 访客数 × 访客下单率 × 笔单价",
+        ),
+        "story.drivers_note": (
+            "Each driver's contribution is its Shapley value: the change it makes when moved from the reference "
+            "to the actual, averaged over every order of moving the drivers; the three sum exactly to the change. "
+            "Visitors are campaign UV (ordinary days: average daily UV).",
+            "各因素的贡献为其Shapley值：把该因素从参照值换成实际值带来的变化，在所有替换顺序上取平均；三项之和恰等于总变化。"
+            "访客数为活动期去重UV（日常对比用日均UV）。",
+        ),
+        "story.no_reference": (
+            "No reference to split GMV against: it needs GMV, UV and order targets, a comparison campaign "
+            "(compare:) or a baseline period with event data.",
+            "没有可拆解GMV的参照：需要GMV、UV与订单目标，或对比活动（compare:），或含行为数据的日常对照期。",
+        ),
+        "story.waterfall_title": (
+            "GMV against the {reference}: what made the difference",
+            "GMV对比{reference}：差异来自哪里",
+        ),
+        "story.channels_title": (
+            "GMV against {label}: channel mix versus rates within channels",
+            "GMV对比{label}：渠道结构与渠道内效率",
+        ),
+        "story.channels_note": (
+            "Visitors here are visitor-channels (a visitor counted once per channel visited); mix is each channel's "
+            "share of them; the four contributions sum exactly to the change.",
+            "此处访客为“访客×渠道”（同一访客在每个到访渠道各计一次）；渠道结构为各渠道占比；四项贡献之和恰等于总变化。",
+        ),
+        "story.no_channels": (
+            "The channel-mix split needs a comparison campaign (compare: in the YAML) with traffic and sales "
+            "by channel.",
+            "渠道结构拆解需要对比活动（参数 compare:）及其分渠道流量与销售。",
+        ),
+        "story.lift_title": (
+            "Daily GMV against a forecast without the promotion (forecast-based, not causal)",
+            "每日GMV与无活动预测对比（基于预测，非因果）",
+        ),
+        "story.lift.actual": ("Actual GMV", "实际GMV"),
+        "story.lift.expected": ("Forecast without the promotion", "无活动预测"),
+        "story.lift.band": ("90% forecast range", "预测90%区间"),
+        "story.col.window": ("Window", "时段"),
+        "story.col.dates": ("Dates", "日期"),
+        "story.col.actual": ("Actual GMV", "实际GMV"),
+        "story.col.expected": ("Forecast", "预测"),
+        "story.col.lift": ("Lift", "增量"),
+        "story.col.range": ("90% range", "90%区间"),
+        "story.window.pull_forward": ("Before the campaign (pull-forward)", "活动前（观望期）"),
+        "story.window.campaign": ("Campaign", "活动期"),
+        "story.window.hangover": ("After the campaign (hangover)", "活动后（透支期）"),
+        "story.window.net": ("Net incremental", "净增量"),
+        "story.lift_note": (
+            "Forecast-based, not causal. {method} fitted on daily GMV {fit_start} to {fit_end}; the range is the "
+            "5th to 95th percentile over 2,000 simulated paths of the model.",
+            "基于预测，非因果。{method} 模型以 {fit_start} 至 {fit_end} 的每日GMV拟合；"
+            "区间为模型2,000条模拟路径的第5至第95百分位。",
+        ),
+        "story.hangover_short": (
+            "The data ends before the hangover window does: the hangover counts the days it reaches.",
+            "数据在透支期结束前截止：透支期只计已有数据的天数。",
+        ),
+        "story.too_short": (
+            "No incremental figure: the forecast needs {needed} days of daily sales before the campaign "
+            "(three times its length), the data has {days}.",
+            "不给出增量：预测需要活动前至少 {needed} 天的每日销售（活动时长的三倍），数据只有 {days} 天。",
+        ),
     }
 )
 
@@ -91,6 +173,56 @@ def actuals(ctx: SectionContext, keys) -> dict:
         if owner not in cache:
             cache[owner] = _owner_totals(ctx, owner)
         out[key] = cache[owner].get(key)
+    return out
+
+
+def story_inputs(ctx: SectionContext) -> dict:
+    """The campaign's GMV, orders and UV, and its daily averages against the baseline, for ``retro.story``."""
+    act = actuals(ctx, ("gmv", "orders", "uv"))
+    daily = daily_vs_baseline(ctx)
+    parts = {}
+    if ctx.has("table:events"):
+        try:
+            uv_lift = [f for f in section_figures(ctx, "traffic") if f.key == "uv_lift" and f.segment is None]
+        except (RetroError, FileNotFoundError, KeyError):
+            uv_lift = []
+        parts = (uv_lift[0].parts or {}) if uv_lift else {}
+    return {
+        **act,
+        "daily": {k: v[:2] for k, v in daily.items()},
+        "campaign_daily_uv": parts.get("campaign_daily_uv"),
+        "baseline_daily_uv": parts.get("baseline_daily_uv"),
+    }
+
+
+def _gaps(ctx: SectionContext) -> list[story.Gap]:
+    cached = getattr(ctx, "_gaps", None)
+    if cached is None:
+        try:
+            cached = story.gaps(ctx, story_inputs(ctx))
+        except (RetroError, FileNotFoundError, KeyError):
+            cached = []
+        ctx._gaps = cached
+    return cached
+
+
+def figures(ctx: SectionContext) -> FigureSet:
+    """The goals section's own figures: drivers of each GMV gap (segment: its reference) and the lift."""
+    out = FigureSet("goals")
+    for gap in _gaps(ctx):
+        for driver, value in gap.parts.items():
+            out.add(story.FIGURE_OF[driver], value, segment=gap.reference)
+    lift = story.incremental(ctx)
+    if lift is not None and not isinstance(lift, TooShort):
+        w = lift.windows
+        out.add("campaign_lift_gmv", w["campaign"].lift, actual=w["campaign"].actual, forecast=w["campaign"].expected)
+        if "pull_forward" in w:
+            out.add("pull_forward_gmv", w["pull_forward"].lift)
+        if "hangover" in w:
+            out.add("hangover_gmv", w["hangover"].lift)
+        out.add("incremental_gmv", w["net"].lift)
+        out.add("incremental_gmv_low", w["net"].low)
+        out.add("incremental_gmv_high", w["net"].high)
     return out
 
 
@@ -270,3 +402,142 @@ def cumulative_pace(ctx: SectionContext) -> charts.Chart:
         return chart
     chart.figure.axes[0].legend(fontsize=8)
     return chart
+
+
+def _range(ctx: SectionContext, low, high) -> str:
+    return f"{ctx.fmt(low, 'money')} – {ctx.fmt(high, 'money')}"
+
+
+@shows()
+def driver_waterfall(ctx: SectionContext) -> charts.Chart | Note:
+    """GMV from its main reference to the actual, through each driver's contribution (target first)."""
+    found = _gaps(ctx)
+    if not found:
+        return Note(ctx.tr("story.no_reference"))
+    gap = found[0]
+    steps = [(ctx.tr(f"story.driver.{d}"), gap.parts[d]) for d in story.DRIVERS]
+    return charts.waterfall(
+        steps,
+        start=(gap.label, gap.ref_gmv),
+        end=(ctx.tr("story.col.act_gmv"), gap.act_gmv),
+        title=ctx.tr("story.waterfall_title", reference=gap.label),
+        unit="money",
+        lang=ctx.lang,
+        currency=ctx.currency,
+    )
+
+
+@shows()
+def drivers_table(ctx: SectionContext) -> Table | Note:
+    """Each reference's GMV, the actual, the change and the three drivers' contributions (they sum to it)."""
+    found = _gaps(ctx)
+    if not found:
+        return Note(ctx.tr("story.no_reference"))
+    rows = []
+    for gap in found:
+        rows.append(
+            {
+                "reference": gap.label,
+                "ref_gmv": gap.ref_gmv,
+                "act_gmv": gap.act_gmv,
+                "change": gap.change,
+                **{d: gap.parts[d] for d in story.DRIVERS},
+            }
+        )
+    df = pd.DataFrame(rows)
+    labels = {c: ctx.tr(f"story.col.{c}") for c in ("reference", "ref_gmv", "act_gmv", "change")}
+    labels |= {d: ctx.tr(f"story.driver.{d}") for d in story.DRIVERS}
+    units = dict.fromkeys(["ref_gmv", "act_gmv", "change", *story.DRIVERS], "money")
+    return ctx.table(df, units, labels=labels, title=ctx.tr("story.drivers_title"), note=ctx.tr("story.drivers_note"))
+
+
+@shows()
+def channel_drivers(ctx: SectionContext) -> Table | Note:
+    """Against the comparison campaign: total visitors, channel mix, and rate and value within channels."""
+    gap = story.channel_gap(ctx)
+    if gap is None:
+        return Note(ctx.tr("story.no_channels"))
+    drivers = ("visitors", "mix", "rate", "value")
+    df = pd.DataFrame(
+        [
+            {
+                "ref_gmv": gap.ref_gmv,
+                "act_gmv": gap.act_gmv,
+                "change": gap.act_gmv - gap.ref_gmv,
+                **{d: gap.parts[d] for d in drivers},
+            }
+        ]
+    )
+    labels = {c: ctx.tr(f"story.col.{c}") for c in ("ref_gmv", "act_gmv", "change")}
+    labels |= {d: ctx.tr(f"story.driver.{d}") for d in drivers}
+    return ctx.table(
+        df,
+        dict.fromkeys(df.columns, "money"),
+        labels=labels,
+        title=ctx.tr("story.channels_title", label=gap.label),
+        note=ctx.tr("story.channels_note"),
+    )
+
+
+def _lift(ctx: SectionContext):
+    """The counterfactual, or the one line saying why there is none (None: no order data at all)."""
+    lift = story.incremental(ctx)
+    if isinstance(lift, TooShort):
+        return Note(ctx.tr("story.too_short", needed=lift.needed, days=lift.days))
+    return lift
+
+
+@shows("table:orders")
+def lift_chart(ctx: SectionContext) -> charts.Chart | Note | Omitted:
+    """Daily GMV over the pull-forward days, the campaign and the hangover against the forecast and its band."""
+    lift = _lift(ctx)
+    if lift is None or isinstance(lift, Note):
+        return lift or ctx.omitted(["table:orders"])
+    return charts.band(
+        lift.daily,
+        title=ctx.tr("story.lift_title"),
+        unit="money",
+        lang=ctx.lang,
+        currency=ctx.currency,
+        labels={k: ctx.tr(f"story.lift.{k}") for k in ("actual", "expected", "band")},
+        phases=ctx.params.phases,
+    )
+
+
+@shows("table:orders")
+def lift_table(ctx: SectionContext) -> Table | Note | Omitted:
+    """Per window (before, during, after, net): actual GMV, forecast, lift and its 90% range."""
+    lift = _lift(ctx)
+    if lift is None or isinstance(lift, Note):
+        return lift or ctx.omitted(["table:orders"])
+    rows = []
+    for name in ("pull_forward", "campaign", "hangover", "net"):
+        w = lift.windows.get(name)
+        if w is None:
+            continue
+        rows.append(
+            {
+                "window": ctx.tr(f"story.window.{name}"),
+                "dates": f"{w.start:%m-%d} – {w.end:%m-%d}",
+                "actual": w.actual,
+                "expected": w.expected,
+                "lift": w.lift,
+                "range": _range(ctx, w.low, w.high),
+            }
+        )
+    df = pd.DataFrame(rows)
+    note = ctx.tr(
+        "story.lift_note",
+        method=lift.method,
+        fit_start=f"{lift.fit_start:%Y-%m-%d}",
+        fit_end=f"{lift.fit_end:%Y-%m-%d}",
+    )
+    if "hangover_short" in lift.notes:
+        note += (" " if ctx.lang == "en" else "") + ctx.tr("story.hangover_short")
+    return ctx.table(
+        df,
+        dict.fromkeys(["actual", "expected", "lift"], "money"),
+        labels={c: ctx.tr(f"story.col.{c}") for c in df.columns},
+        note=note,
+        right=("range",),
+    )

@@ -85,6 +85,12 @@ register(
         "quality.setting.offsite_channels": ("Off-site channels", "站外渠道"),
         "quality.setting.attainment_good": ("Target met from", "目标达成阈值"),
         "quality.setting.attainment_poor": ("Target missed below", "目标未达成阈值"),
+        "quality.setting.pull_forward_days": (
+            "Days before the campaign held back for the pull-forward dip",
+            "活动前计入蓄水期观望下滑的天数",
+        ),
+        "quality.setting.hangover_days": ("Days after the campaign in the hangover", "活动后计入透支回落的天数"),
+        "quality.setting.materiality": ("Smallest money effect of a finding (of GMV)", "结论的金额影响下限（占GMV）"),
         "quality.unit.days": ("{n} days", "{n} 天"),
         "quality.unit.hours": ("{n} hours", "{n} 小时"),
         "quality.unit.minutes": ("{n} minutes", "{n} 分钟"),
@@ -221,6 +227,8 @@ _SETTING_UNITS = {
     "rfm_lookback_days": "days",
     "ship_within_hours": "hours",
     "session_gap_minutes": "minutes",
+    "pull_forward_days": "days",
+    "hangover_days": "days",
 }
 
 
@@ -242,7 +250,7 @@ def settings_table(ctx: SectionContext) -> Table:
                 if ctx.lang == "zh"
                 else ", ".join(label_values(value, "channel", ctx.lang))
             )
-        elif key.startswith("attainment_"):
+        elif key.startswith("attainment_") or key == "materiality":
             shown = ctx.fmt(value, "pct")
         else:
             shown = str(value)
