@@ -30,6 +30,9 @@ from retro.sections import summary
 
 ctx = retro.open_section("summary", params_file, run_dir)
 
+# %%
+summary.headline(ctx)
+
 # %% [markdown] tags=["en"]
 # ## Headline figures
 
@@ -49,22 +52,13 @@ summary.kpi_cards(ctx)
 summary.highlights(ctx)
 
 # %% [markdown] tags=["en"]
-# ## Problems
+# ## Problems and what to do about them
 
 # %% [markdown] tags=["zh"]
-# ## 问题
+# ## 问题与建议动作
 
 # %%
 summary.problems(ctx)
-
-# %% [markdown] tags=["en"]
-# ## Recommended actions
-
-# %% [markdown] tags=["zh"]
-# ## 建议动作
-
-# %%
-summary.actions(ctx)
 
 # %% [markdown] tags=["en"]
 # ## For the next campaign

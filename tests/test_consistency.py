@@ -108,8 +108,8 @@ def test_failed_check_is_a_summary_problem_citing_both_numbers_and_linking_to_th
     assert 'id="finding-check_gmv_by_channel-overall"' in appendix
     table = quality.checks_table(camp.ctx("quality"))
     assert list(table.df["status"]) == ["differs", "agrees", "agrees", "agrees", "informational (different sources)"]
-    actions = summary.actions(ctx).df
-    assert actions.iloc[0]["problem"] == text and "bug in the kit" in actions.iloc[0]["action"]
+    carry = summary.carry_forward(ctx).df  # each problem once, with its action, in what to change next time
+    assert carry.iloc[0]["because"] == text and "bug in the kit" in carry.iloc[0]["what"]
 
 
 def test_summary_and_appendix_show_no_problem_when_checks_agree(camp):

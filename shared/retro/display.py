@@ -117,6 +117,28 @@ class Note:
         return self.text
 
 
+class Paragraphs:
+    """Several sentences or elements in a row: the summary's headline, a list followed by its footnote."""
+
+    def __init__(self, items: list, kind: str = "info"):
+        self.items = items
+        self.kind = kind
+
+    def _repr_html_(self) -> str:
+        out = []
+        for item in self.items:
+            if hasattr(item, "_repr_html_"):
+                out.append(item._repr_html_())
+            elif self.kind == "headline":
+                out.append(f'<p class="retro-headline">{esc(item)}</p>')
+            else:
+                out.append(f'<p class="retro-note">{esc(item)}</p>')
+        return "".join(out)
+
+    def __repr__(self) -> str:
+        return "\n".join(repr(i) if hasattr(i, "_repr_html_") else str(i) for i in self.items)
+
+
 class Cards:
     """KPI cards: value, target, attainment and change, coloured by status (good / warn / bad / none)."""
 
@@ -140,11 +162,12 @@ class Cards:
 class FindingsList:
     """Highlights and problems with their figures, actions and links to the section they come from."""
 
-    def __init__(self, findings: list, lang: str, empty_text: str = "", link: bool = False):
+    def __init__(self, findings: list, lang: str, empty_text: str = "", link: bool = False, currency: str = "CNY"):
         self.findings = findings
         self.lang = lang
         self.empty_text = empty_text
         self.link = link
+        self.currency = currency
 
     def _repr_html_(self) -> str:
         from .i18n import tr
@@ -162,6 +185,12 @@ class FindingsList:
                 if f.action
                 else ""
             )
+            money = getattr(f, "money", None)
+            if money is not None:
+                shown = fmt.value(money, "money", self.lang, self.currency)
+                shown = ("+" + shown) if money > 0 else shown
+                label = esc(tr("finding.money_cost", self.lang))
+                text += f' <span class="finding-money">({label} {esc(shown)})</span>'
             items.append(
                 f'<li class="finding finding-{esc(f.kind)}" id="{esc(f.anchor)}"><span class="finding-kind">'
                 f"{esc(kind)}</span> {text}{action}</li>"

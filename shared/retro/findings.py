@@ -1,10 +1,16 @@
 """Highlights and problems derived from recorded figures against the YAML's targets and benchmarks.
 
 Rules, not typed text: a figure with a target is a highlight when attainment reaches
-``settings.attainment_good`` and a problem below ``settings.attainment_poor``; a figure with a benchmark
+``settings.attainment_good`` and a problem below it; a figure with a benchmark
 is a highlight when it is better and a problem when it is worse (direction from the catalog); with
 ``compare`` in the YAML, the largest changes against each comparison are findings too. Each finding cites its
 number, carries the catalog's recommended action when it is a problem, and links to its section.
+
+A finding earns its place (``weigh``): a rate against a benchmark must differ beyond noise (Wilson interval
+of its own counts, ``retro.significance``) and rest on at least 30 observations (smaller ones are set apart
+as too small to judge); a finding whose money effect (``money_effect``) is below ``settings.materiality`` of
+GMV is none; one without a money effect must be at least ``MIN_RELATIVE`` from its reference. Findings are
+ranked by money effect, largest first; those without one follow, by distance.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from .i18n import has, tr
 from .metrics import ratio
 from .params import CampaignParams
 from .registry import SECTIONS
+from .significance import against_reference
 
 
 @dataclass
@@ -49,6 +56,9 @@ class Finding:
     section_title: str = ""
     rule: int | None = None  # index of the YAML rule behind a custom finding
     versus: int | None = None  # index of the comparison (YAML ``compare``) behind a change finding
+    money: float | None = None  # its effect on GMV (negative: what it cost), see money_effect
+    too_small: bool = False  # under 30 observations: shown apart, never ranked
+    basis: str = ""  # target | benchmark | rule | compare: what the figure was held to
 
 
 def _segment_label(segment: str | None, lang: str) -> str:
@@ -68,7 +78,7 @@ def _action(key: str, lang: str) -> str:
 def evaluate(figures: list[Recorded], params: CampaignParams) -> list[Finding]:
     """All findings for the given figures, problems first, each group by how far off the reference."""
     lang, cur = params.lang, params.campaign.currency
-    good, poor = params.settings.attainment_good, params.settings.attainment_poor
+    good = params.settings.attainment_good
     out: list[Finding] = []
     for f in figures:
         spec = FIGURES[f.key]
@@ -80,7 +90,7 @@ def evaluate(figures: list[Recorded], params: CampaignParams) -> list[Finding]:
         target = params.targets.get(f.key)
         if target is not None and f.segment in (None, "overall"):
             att = ratio(target, f.value) if spec.better == "lower" else ratio(f.value, target)
-            if att is not None and (att >= good or att < poor):
+            if att is not None:  # short of the target is a miss, however close (its size is its money effect)
                 kind = "highlight" if att >= good else "problem"
                 text = tr(
                     "finding.target_met" if kind == "highlight" else "finding.target_missed",
@@ -101,6 +111,7 @@ def evaluate(figures: list[Recorded], params: CampaignParams) -> list[Finding]:
                         text,
                         _action(f.key, lang) if kind == "problem" else "",
                         abs(att - 1),
+                        basis="target",
                     )
                 )
         bench = params.benchmarks.get(f.key)
@@ -132,13 +143,88 @@ def evaluate(figures: list[Recorded], params: CampaignParams) -> list[Finding]:
                     text,
                     _action(f.key, lang) if kind == "problem" else "",
                     rel,
+                    basis="benchmark",
                 )
             )
     out.extend(_custom(figures, params))
     for f in out:
         f.section_title = SECTIONS[f.section].title(lang)
-    out.sort(key=lambda x: (x.kind != "problem", -x.severity))
-    return out
+    return weigh(out, figures, params)
+
+
+# figures whose distance from a reference moves GMV in proportion (GMV = visitors × conversion × order value)
+PROPORTIONAL = ("uv", "conversion_rate", "aov", "orders", "paid_orders")
+# a finding without a money effect must be at least this far from its reference, relative to it (for a rate,
+# relative to the smaller of the rate and its complement: 93.7% vs 95% on-time is 26% more late, not 1.4%)
+MIN_RELATIVE = 0.05
+PER_SPEND = ("roi", "roas")
+
+
+def money_effect(f: Finding, figures: list[Recorded]) -> float | None:
+    """What a finding's distance from its reference is worth in GMV (negative: what it cost).
+
+    GMV and net sales: the gap itself. Visitors, conversion and AOV: GMV × (1 − reference / actual), the GMV
+    had the figure been at its reference with the others unchanged (visitors against a target: their
+    contribution in the goals page's decomposition). ROI and ROAS: the difference × marketing spend. Others:
+    None (no path to money the kit can state).
+    """
+    if f.value is None or f.reference is None or f.segment not in (None, "overall"):
+        return None
+    overall = {r.key: r for r in figures if r.segment is None and FIGURES[r.key].section == r.section}
+    if f.key in ("gmv", "net_sales"):
+        return f.value - f.reference
+    gmv = overall.get("gmv")
+    if f.key == "uv" and f.basis == "target":
+        split = next((r for r in figures if r.key == "gmv_from_visitors" and r.segment == "target"), None)
+        if split is not None and split.value is not None:
+            return split.value
+    if f.key in PROPORTIONAL:
+        return _proportional(f, gmv)
+    spend = overall.get("spend")
+    if f.key in PER_SPEND and spend is not None and spend.value:
+        return (f.value - f.reference) * spend.value
+    return None
+
+
+def _proportional(f: Finding, gmv: Recorded | None) -> float | None:
+    if gmv is None or gmv.value is None or not f.value:
+        return None
+    return gmv.value * (1 - f.reference / f.value)
+
+
+def _relative_distance(f: Finding) -> float:
+    """How far a figure is from its reference, relative to the reference (a rate: to its smaller side)."""
+    if f.value is None or f.reference is None:
+        return float("inf")
+    base = abs(f.reference)
+    if FIGURES[f.key].unit == "pct" and 0 < f.reference < 1:
+        base = min(f.reference, 1 - f.reference)
+    return abs(f.value - f.reference) / base if base else float("inf")
+
+
+def weigh(found: list[Finding], figures: list[Recorded], params: CampaignParams) -> list[Finding]:
+    """Keep the findings that earn their place and rank them by what they cost or earned (see module doc)."""
+    gmv = next((r.value for r in figures if r.key == "gmv" and r.segment is None), None)
+    floor = abs(gmv) * params.settings.materiality if gmv else 0.0
+    kept = []
+    for f in found:
+        if f.basis == "benchmark":
+            rec = next((r for r in figures if r.key == f.key and r.segment == f.segment), None)
+            parts = list((rec.parts or {}).values()) if rec is not None else []
+            if FIGURES[f.key].unit == "pct" and len(parts) == 2 and None not in parts:
+                verdict = against_reference(parts[0], parts[1], f.reference)
+                if verdict.too_small:
+                    f.too_small = True
+                elif not verdict.significant:
+                    continue  # within noise: no highlight, no problem
+        f.money = money_effect(f, figures)
+        if f.money is not None and abs(f.money) < floor:
+            continue
+        if f.money is None and f.basis != "rule" and _relative_distance(f) < MIN_RELATIVE:
+            continue
+        kept.append(f)
+    kept.sort(key=lambda x: (x.kind != "problem", x.too_small, x.money is None, -abs(x.money or 0), -x.severity))
+    return kept
 
 
 def comparison_findings(figures: list[Recorded], comparisons: list, lang: str, currency: str) -> list[Finding]:
@@ -164,7 +250,11 @@ def comparison_findings(figures: list[Recorded], comparisons: list, lang: str, c
             )
             kind = "highlight" if c.improved else "problem"
             action = _action(c.key, lang) if kind == "problem" else ""
-            out.append(Finding(kind, c.key, c.section, None, c.value, c.reference, text, action, c.size, versus=i))
+            out.append(
+                Finding(
+                    kind, c.key, c.section, None, c.value, c.reference, text, action, c.size, versus=i, basis="compare"
+                )
+            )
     for f in out:
         f.section_title = SECTIONS[f.section].title(lang)
     return out
@@ -173,9 +263,8 @@ def comparison_findings(figures: list[Recorded], comparisons: list, lang: str, c
 def _with_comparisons(found: list[Finding], figures: list[Recorded], ctx: SectionContext) -> list[Finding]:
     if not ctx.params.compare:
         return found
-    found = found + comparison_findings(figures, ctx.comparisons, ctx.lang, ctx.currency)
-    found.sort(key=lambda x: (x.kind != "problem", -x.severity))
-    return found
+    changes = comparison_findings(figures, ctx.comparisons, ctx.lang, ctx.currency)
+    return weigh(found + changes, figures, ctx.params)
 
 
 def section_findings(ctx: SectionContext) -> FindingsList:
@@ -220,6 +309,18 @@ def _custom(figures: list[Recorded], params: CampaignParams) -> list[Finding]:
                 action = _action(f.key, lang) if rule.kind == "problem" else ""
             severity = abs(ratio(f.value - threshold, threshold) or 0.0)
             out.append(
-                Finding(rule.kind, f.key, f.section, f.segment, f.value, threshold, text, action, severity, rule=i)
+                Finding(
+                    rule.kind,
+                    f.key,
+                    f.section,
+                    f.segment,
+                    f.value,
+                    threshold,
+                    text,
+                    action,
+                    severity,
+                    rule=i,
+                    basis="rule",
+                )
             )
     return out

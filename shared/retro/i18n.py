@@ -192,6 +192,7 @@ register(
         "finding.highlight": ("Highlight", "亮点"),
         "finding.problem": ("Problem", "问题"),
         "finding.action": ("Action", "建议"),
+        "finding.money_cost": ("GMV effect", "GMV影响"),
         "finding.target_met": (
             "{label} {value} reached {attainment} of the {target} target.",
             "{label} {value}，达成目标 {target} 的 {attainment}。",

@@ -35,7 +35,6 @@ register(
         "goals.col.gmv": ("GMV", "GMV"),
         "goals.col.gmv_share": ("Share of GMV", "GMV占比"),
         "goals.status.met": ("met", "达成"),
-        "goals.status.near": ("near", "接近"),
         "goals.status.missed": ("missed", "未达成"),
         "goals.status.na": ("n/a", "无法计算"),
         "goals.kpi_title": ("Targets and attainment", "目标与达成"),
@@ -56,86 +55,7 @@ register(
             "未设置GMV目标，不绘制进度线。",
         ),
         "goals.series": ("Series", "口径"),
-        "goals.status.missed_by": ("missed, {gap} short", "未达成，差 {gap}"),
-        "goals.status.beat_by": ("met, {gap} over", "达成，超出 {gap}"),
-        "story.ref.target": ("target", "目标"),
-        "story.ref.baseline": ("ordinary days, per day", "日常（日均）"),
-        "story.driver.visitors": ("Visitors", "访客数"),
-        "story.driver.orders_per_visitor": ("Orders per visitor", "访客下单率"),
-        "story.driver.gmv_per_order": ("GMV per order", "笔单价"),
-        "story.driver.mix": ("Channel mix", "渠道结构"),
-        "story.driver.rate": ("Orders per visitor, within channels", "渠道内下单率"),
-        "story.driver.value": ("GMV per order, within channels", "渠道内笔单价"),
-        "story.col.reference": ("Against", "对比"),
-        "story.col.ref_gmv": ("Reference GMV", "参照GMV"),
-        "story.col.act_gmv": ("Actual GMV", "实际GMV"),
-        "story.col.change": ("Change", "变化"),
-        "story.drivers_title": (
-            "Why GMV differs from each reference: GMV = visitors × orders per visitor × GMV per order",
-            "GMV与各参照的差异来自哪里：GMV = 访客数 × 访客下单率 × 笔单价",
-        ),
-        "story.drivers_note": (
-            "Each driver's contribution is its Shapley value: the change it makes when moved from the reference "
-            "to the actual, averaged over every order of moving the drivers; the three sum exactly to the change. "
-            "Visitors are campaign UV (ordinary days: average daily UV).",
-            "各因素的贡献为其Shapley值：把该因素从参照值换成实际值带来的变化，在所有替换顺序上取平均；三项之和恰等于总变化。"
-            "访客数为活动期去重UV（日常对比用日均UV）。",
-        ),
-        "story.no_reference": (
-            "No reference to split GMV against: it needs GMV, UV and order targets, a comparison campaign "
-            "(compare:) or a baseline period with event data.",
-            "没有可拆解GMV的参照：需要GMV、UV与订单目标，或对比活动（compare:），或含行为数据的日常对照期。",
-        ),
-        "story.waterfall_title": (
-            "GMV against the {reference}: what made the difference",
-            "GMV对比{reference}：差异来自哪里",
-        ),
-        "story.channels_title": (
-            "GMV against {label}: channel mix versus rates within channels",
-            "GMV对比{label}：渠道结构与渠道内效率",
-        ),
-        "story.channels_note": (
-            "Visitors here are visitor-channels (a visitor counted once per channel visited); mix is each channel's "
-            "share of them; the four contributions sum exactly to the change.",
-            "此处访客为“访客×渠道”（同一访客在每个到访渠道各计一次）；渠道结构为各渠道占比；四项贡献之和恰等于总变化。",
-        ),
-        "story.no_channels": (
-            "The channel-mix split needs a comparison campaign (compare: in the YAML) with traffic and sales "
-            "by channel.",
-            "渠道结构拆解需要对比活动（参数 compare:）及其分渠道流量与销售。",
-        ),
-        "story.lift_title": (
-            "Daily GMV against a forecast without the promotion (forecast-based, not causal)",
-            "每日GMV与无活动预测对比（基于预测，非因果）",
-        ),
-        "story.lift.actual": ("Actual GMV", "实际GMV"),
-        "story.lift.expected": ("Forecast without the promotion", "无活动预测"),
-        "story.lift.band": ("90% forecast range", "预测90%区间"),
-        "story.col.window": ("Window", "时段"),
-        "story.col.dates": ("Dates", "日期"),
-        "story.col.actual": ("Actual GMV", "实际GMV"),
-        "story.col.expected": ("Forecast", "预测"),
-        "story.col.lift": ("Lift", "增量"),
-        "story.col.range": ("90% range", "90%区间"),
-        "story.window.pull_forward": ("Before the campaign (pull-forward)", "活动前（观望期）"),
-        "story.window.campaign": ("Campaign", "活动期"),
-        "story.window.hangover": ("After the campaign (hangover)", "活动后（透支期）"),
-        "story.window.net": ("Net incremental", "净增量"),
-        "story.lift_note": (
-            "Forecast-based, not causal. {method} fitted on daily GMV {fit_start} to {fit_end}; the range is the "
-            "5th to 95th percentile over 2,000 simulated paths of the model.",
-            "基于预测，非因果。{method} 模型以 {fit_start} 至 {fit_end} 的每日GMV拟合；"
-            "区间为模型2,000条模拟路径的第5至第95百分位。",
-        ),
-        "story.hangover_short": (
-            "The data ends before the hangover window does: the hangover counts the days it reaches.",
-            "数据在透支期结束前截止：透支期只计已有数据的天数。",
-        ),
-        "story.too_short": (
-            "No incremental figure: the forecast needs {needed} days of daily sales before the campaign "
-            "(three times its length), the data has {days}.",
-            "不给出增量：预测需要活动前至少 {needed} 天的每日销售（活动时长的三倍），数据只有 {days} 天。",
-        ),
+        "goals.status.missed_by": ("missed by {gap}", "未达成，差 {gap}"),
     }
 )
 
@@ -291,13 +211,20 @@ def kpi_table(ctx: SectionContext) -> Table | Note:
             "actual": [ctx.fmt(v, u) for v, u in zip(rows["actual"], rows["unit"], strict=True)],
             "target": [ctx.fmt(v, u) for v, u in zip(rows["target"], rows["unit"], strict=True)],
             "attainment": rows["attainment"],
-            "status": [ctx.tr(f"goals.status.{s}") for s in rows["status"]],
+            "status": [_status_text(ctx, r) for r in rows.itertuples()],
         }
     )
     labels = {c: ctx.tr(f"goals.col.{c}") for c in df.columns}
     return ctx.table(
         df, {"attainment": "pct"}, labels=labels, title=ctx.tr("goals.kpi_title"), right=("actual", "target")
     )
+
+
+def _status_text(ctx: SectionContext, r) -> str:
+    """Met, or missed with the gap in the figure's unit: a 90% attainment is a miss, never "near"."""
+    if r.status in ("near", "missed") and r.actual is not None:
+        return ctx.tr("goals.status.missed_by", gap=ctx.fmt(abs(r.actual - r.target), r.unit))
+    return ctx.tr(f"goals.status.{r.status}")
 
 
 @shows()
