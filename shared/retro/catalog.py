@@ -732,8 +732,7 @@ _SPECS = [
         "higher",
         "Hangover after the campaign",
         "活动后透支回落",
-        "GMV of the hangover days after the campaign minus their forecast (negative: demand the promotion used "
-        "up).",
+        "GMV of the hangover days after the campaign minus their forecast (negative: demand the promotion used up).",
     ),
     _f(
         "gmv_from_visitors",
