@@ -33,6 +33,9 @@ ctx = retro.open_section("summary", params_file, run_dir)
 # %%
 summary.headline(ctx)
 
+# %%
+summary.gap_chart(ctx)
+
 # %% [markdown] tags=["en"]
 # ## Headline figures
 

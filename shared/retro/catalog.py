@@ -710,7 +710,7 @@ _SPECS = [
         "campaign_lift_gmv",
         "goals",
         "money",
-        "higher",
+        "neutral",
         "Lift on the campaign days",
         "活动期增量",
         "GMV of the campaign days minus their ETS forecast without the promotion (forecast-based, not causal).",
@@ -719,7 +719,7 @@ _SPECS = [
         "pull_forward_gmv",
         "goals",
         "money",
-        "higher",
+        "neutral",
         "Pull-forward dip before the campaign",
         "活动前观望下滑",
         "GMV of the pull-forward days before the warm-up minus their forecast (negative: sales shoppers held "
@@ -729,7 +729,7 @@ _SPECS = [
         "hangover_gmv",
         "goals",
         "money",
-        "higher",
+        "neutral",
         "Hangover after the campaign",
         "活动后透支回落",
         "GMV of the hangover days after the campaign minus their forecast (negative: demand the promotion used up).",
@@ -738,7 +738,7 @@ _SPECS = [
         "gmv_from_visitors",
         "goals",
         "money",
-        "higher",
+        "neutral",
         "GMV change from visitors",
         "访客数带来的GMV变化",
         "Shapley contribution of visitors (UV) to the GMV change against the segment's reference (the target, "
@@ -749,7 +749,7 @@ _SPECS = [
         "gmv_from_orders_per_visitor",
         "goals",
         "money",
-        "higher",
+        "neutral",
         "GMV change from orders per visitor",
         "访客下单率带来的GMV变化",
         "Shapley contribution of orders per visitor (orders / UV) to the GMV change against the segment's "
@@ -759,7 +759,7 @@ _SPECS = [
         "gmv_from_gmv_per_order",
         "goals",
         "money",
-        "higher",
+        "neutral",
         "GMV change from GMV per order",
         "笔单价带来的GMV变化",
         "Shapley contribution of GMV per order (GMV / orders) to the GMV change against the segment's "

@@ -93,6 +93,9 @@ class DemoData(_Model):
 
     size: Literal["small", "medium", "large"] = "small"
     seed: int = 42
+    # last_year: the same shop a year earlier (fewer visitors and new buyers, more search and less
+    # livestream), for a demo campaign to compare against
+    edition: Literal["this_year", "last_year"] = "this_year"
 
 
 class Dedupe(_Model):

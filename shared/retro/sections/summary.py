@@ -306,6 +306,14 @@ def _lift_sentence(ctx: SectionContext, figs: dict) -> str:
 
 
 @shows()
+def gap_chart(ctx: SectionContext):
+    """The overview's one chart: GMV from its main reference to the actual, through its drivers (goals page)."""
+    from .goals import driver_waterfall
+
+    return driver_waterfall(ctx)
+
+
+@shows()
 def highlights(ctx: SectionContext) -> FindingsList:
     """What went well, largest money effect first, each linking to its section."""
     return FindingsList(

@@ -72,6 +72,12 @@ PRESALE_SHARE = 0.40  # presale share of campaign net sales
 
 CHANNELS = ("search", "live", "offsite", "private", "other")
 CAMPAIGN_CHANNEL_SHARES = np.array([0.35, 0.25, 0.20, 0.10, 0.10])
+# editions (YAML data.demo.edition): last year's campaign had fewer visitors and new buyers and less livestream
+EDITIONS = {
+    "this_year": ({}, CAMPAIGN_CHANNEL_SHARES),
+    "last_year": ({"anon": 0.8, "browser": 0.85, "new": 0.85}, np.array([0.42, 0.15, 0.20, 0.12, 0.11])),
+}
+PULL_FORWARD = (7, 0.75)  # the days before the campaign sell this share of normal: shoppers wait for it
 HISTORY_CHANNEL_SHARES = np.array([0.42, 0.18, 0.12, 0.15, 0.13])
 REGISTERED_MIX = np.array([0.28, 0.20, 0.17, 0.25, 0.10])
 ANON_MIX = np.array([0.28, 0.14, 0.36, 0.12, 0.10])
@@ -416,6 +422,7 @@ class Context:
     coupon_p_new: np.ndarray
     presale_rate: float
     counters: dict
+    channel_shares: np.ndarray  # campaign orders and new buyers' usual channel, by CHANNELS
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -447,6 +454,7 @@ def generate_demo(
         info = {
             "size": size,
             "seed": seed,
+            "edition": params.data.demo.edition if params.data.demo else "this_year",
             "campaign": params.campaign.id,
             "rows": rows,
             "seconds": round(time.perf_counter() - t0, 2),
@@ -572,6 +580,7 @@ def build_context(params: CampaignParams, cal: Calendar, products: Products, spe
     hist_days = np.arange(365) + cal.hist_start // DAY
     hist_w = (0.9 + 0.2 * np.arange(365) / 365) * np.where(weekday(hist_days) >= 5, 1.12, 1.0)
     hist_w[: cal.n_days] *= 1 + 14 * order_w[:365]  # last year's edition of the campaign
+    hist_w[-PULL_FORWARD[0] :] *= PULL_FORWARD[1]
     hist_p = spread_hours(hist_w / hist_w.sum(), ORDER_PROFILE)
     n_post = (cal.post_end - cal.end) // DAY
     post_w = 0.97 ** np.arange(n_post)
@@ -579,7 +588,8 @@ def build_context(params: CampaignParams, cal: Calendar, products: Products, spe
     base_days = np.arange(cal.n_base_days) + cal.base_start // DAY
     base_w = np.where(weekday(base_days) >= 5, 1.1, 1.0)
     n_chunks = spec.scale // spec.chunk_scale
-    pop = {k: v * spec.chunk_scale for k, v in POPULATION.items()}
+    scales, shares = EDITIONS[params.data.demo.edition if params.data.demo else "this_year"]
+    pop = {k: int(round(v * spec.chunk_scale * scales.get(k, 1.0))) for k, v in POPULATION.items()}
     users_per_chunk = pop["pool"] + pop["new"] + pop["browser"] + pop["dormant"]
     face = np.array([c[2] for c in COUPONS]) * 100
     p_ret = np.array([c[3] for c in COUPONS])
@@ -605,6 +615,7 @@ def build_context(params: CampaignParams, cal: Calendar, products: Products, spe
         coupon_p_new=p_new / p_new.sum(),
         presale_rate=presale_rate,
         counters={"order": 0, "session": 0, "ticket": 0},
+        channel_shares=shares / shares.sum(),
     )
 
 
@@ -767,7 +778,7 @@ def make_users(rng: np.random.Generator, ctx: Context, k: int) -> dict:
         sel = tier == t
         w = tier1_w if t == 0 else other_w
         province[sel] = rng.choice(len(PROVINCES), sel.sum(), p=w / w.sum())
-    home = np.where(utype <= 1, rng.choice(5, n, p=CAMPAIGN_CHANNEL_SHARES), rng.choice(5, n, p=REGISTERED_MIX))
+    home = np.where(utype <= 1, rng.choice(5, n, p=ctx.channel_shares), rng.choice(5, n, p=REGISTERED_MIX))
     rate = rng.gamma(2.0, 0.5, n) * np.where(member, 1.8, 0.9)  # orders per year of customers with history
     number = k * n + rng.permutation(n) + 1
     n_anon = pop["anon"]
@@ -852,7 +863,7 @@ def make_orders(rng: np.random.Generator, ctx: Context, u: dict) -> dict:
     for w0, w1 in ((cal.start, cal.end), (cal.base_start, cal.base_end)):
         inside = (otime >= w0) & (otime < w1) & ~presale & (pay >= 0)
         pay[inside] = np.minimum(pay[inside], w1 - 1)
-    shares = np.where((kind == 1)[:, None], CAMPAIGN_CHANNEL_SHARES, HISTORY_CHANNEL_SHARES)
+    shares = np.where((kind == 1)[:, None], ctx.channel_shares, HISTORY_CHANNEL_SHARES)
     drawn = (rng.random(n)[:, None] > np.cumsum(shares, axis=1)).sum(axis=1)
     channel = np.where(rng.random(n) < ORDER_STICKINESS, u["home"][user], np.minimum(drawn, 4))
     window = np.full(n, -1, dtype=np.int8)  # 0 baseline, 1 campaign: orders that have events

@@ -26,7 +26,8 @@ SHIPMENT_COLUMNS = ("shipped_time", "delivered_time")
 def demo_dir(params: CampaignParams) -> Path:
     """Folder of the generated demo data for this campaign's size and seed."""
     d = params.data.demo
-    return PROJECT_ROOT / "data" / "demo" / f"{d.size}-seed{d.seed}"
+    edition = "" if d.edition == "this_year" else f"-{d.edition}"
+    return PROJECT_ROOT / "data" / "demo" / f"{d.size}-seed{d.seed}{edition}"
 
 
 def table_sources(params: CampaignParams) -> dict[str, TableSource]:
