@@ -30,6 +30,9 @@ from retro.sections import goals
 
 ctx = retro.open_section("goals", params_file, run_dir)
 
+# %%
+ctx.team_notes()
+
 # %% [markdown] tags=["en"]
 # ## Targets at a glance
 

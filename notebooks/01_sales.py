@@ -30,6 +30,9 @@ from retro.sections import sales
 
 ctx = retro.open_section("sales", params_file, run_dir)
 
+# %%
+ctx.team_notes()
+
 # %% [markdown] tags=["en"]
 # ## Headline figures
 

@@ -31,6 +31,9 @@ from retro.sections import traffic
 
 ctx = retro.open_section("traffic", params_file, run_dir)
 
+# %%
+ctx.team_notes()
+
 # %% [markdown] tags=["en"]
 # ## Headline figures
 

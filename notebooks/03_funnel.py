@@ -31,6 +31,9 @@ from retro.sections import funnel
 
 ctx = retro.open_section("funnel", params_file, run_dir)
 
+# %%
+ctx.team_notes()
+
 # %% [markdown] tags=["en"]
 # ## How the funnel is counted
 

@@ -31,6 +31,9 @@ from retro.sections import users
 
 ctx = retro.open_section("users", params_file, run_dir)
 
+# %%
+ctx.team_notes()
+
 # %% [markdown] tags=["en"]
 # ## Headline figures
 

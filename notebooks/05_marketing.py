@@ -31,6 +31,9 @@ from retro.sections import marketing
 
 ctx = retro.open_section("marketing", params_file, run_dir)
 
+# %%
+ctx.team_notes()
+
 # %% [markdown] tags=["en"]
 # ## Headline figures
 

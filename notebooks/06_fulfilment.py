@@ -30,6 +30,9 @@ from retro.sections import fulfilment
 
 ctx = retro.open_section("fulfilment", params_file, run_dir)
 
+# %%
+ctx.team_notes()
+
 # %% [markdown] tags=["en"]
 # ## Headline figures
 

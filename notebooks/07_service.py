@@ -31,6 +31,9 @@ from retro.sections import service
 
 ctx = retro.open_section("service", params_file, run_dir)
 
+# %%
+ctx.team_notes()
+
 # %% [markdown] tags=["en"]
 # ## Headline figures
 

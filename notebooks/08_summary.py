@@ -31,6 +31,9 @@ from retro.sections import summary
 ctx = retro.open_section("summary", params_file, run_dir)
 
 # %%
+ctx.team_notes()
+
+# %%
 summary.headline(ctx)
 
 # %%

@@ -32,6 +32,9 @@ from retro.sections import quality
 ctx = retro.open_section("quality", params_file, run_dir)
 
 # %%
+ctx.team_notes()
+
+# %%
 quality.overview(ctx)
 
 # %% [markdown] tags=["en"]

@@ -5,6 +5,8 @@ Calendar (conftest): warm-up Nov 1-2, burst Nov 3, tail Nov 4 2026.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from conftest import ts
@@ -100,3 +102,59 @@ def test_the_roi_action_names_the_channels_below_one_and_the_prize(camp):
     # search: ROI (50 − 100) / 100 = −0.50 on ¥100; bringing it to 1 is worth (1 − (−0.5)) × 100 = ¥150
     assert roi.action.endswith("Below ROI 1: Search ROI -0.50, ¥100.00; bringing them to 1 is worth ¥150.00.")
     assert story.FIGURE_OF["visitors"] == "gmv_from_visitors"
+
+
+def test_moments_are_cited_by_the_findings_that_coincide_and_drawn_on_time_charts(tiny, tmp_path):
+    from retro import charts
+    from retro.sections import sales
+
+    moments = [
+        {"at": "2026-11-03 10:15", "label": "KOL live", "kind": "livestream"},
+        {"at": "2026-11-01", "end": "2026-11-02 12:00", "label": "Coupon week", "kind": "coupon_drop"},
+    ]
+    frames = {"orders": ORDERS, "order_items": ITEMS, "products": PRODUCTS}
+    c = tiny(frames, {"sections": ["sales"], "moments": moments})
+    ctx = c.ctx("sales")
+    # the peak hour is 11-03 10:00 (o3, ¥300): the 10:15 livestream falls in it, the coupon week does not
+    assert sales.peak_hour(ctx).text.endswith("It coincides with KOL live.")
+    charts.set_moments(ctx.params.moments)
+    try:
+        daily = pd.DataFrame({"day": pd.date_range("2026-10-30", "2026-11-05"), "v": range(7)})
+        chart = charts.line(daily, "day", "v", title="t", unit="count", lang="en")
+        labels = [t.get_text() for t in chart.figure.axes[0].texts]
+        assert labels == ["KOL live", "Coupon week"]
+        bars = charts.bar(pd.DataFrame({"c": ["a"], "v": [1.0]}), "c", "v", title="t", unit="count", lang="en")
+        assert "KOL live" not in [t.get_text() for t in bars.figure.axes[0].texts]  # no time axis, no moment
+    finally:
+        charts.set_moments([])
+
+
+def test_team_notes_render_markdown_safely(tiny, tmp_path):
+    (tmp_path / "plan.md").write_text("# Plan\n\nWe moved **40%** of budget. <script>x()</script>", encoding="utf-8")
+    c = tiny({"orders": ORDERS}, {"sections": ["sales", "goals"], "notes": {"sales": str(tmp_path / "plan.md")}})
+    html = c.ctx("sales").team_notes()._repr_html_()
+    assert "<h4>Plan</h4>" in html and "<strong>40%</strong>" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert c.ctx("goals").team_notes()._repr_html_() == ""  # no notes: nothing on the page
+
+
+def test_moments_and_notes_are_checked_when_the_yaml_loads(tmp_path):
+    from retro.errors import ParamsError
+    from retro.params import load_params
+
+    base = (Path(__file__).parent / "corpus" / "phases_overlap" / "campaign.yaml").read_text(encoding="utf-8")
+    base = base.replace("2026-11-09, end: 2026-11-13", "2026-11-11, end: 2026-11-13")
+    bad = base + (
+        "moments:\n  - {at: 2026-11-11 20:00, end: 2026-11-11 19:00, label: Live}\n"
+        "notes:\n  sale: x\n  sales: missing.md\n"
+    )
+    (tmp_path / "c.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(ParamsError) as e:
+        load_params(tmp_path / "c.yaml")
+    text = "\n".join(e.value.problems)
+    assert "moments[0]: end 2026-11-11 19:00:00 is before at 2026-11-11 20:00:00" in text
+    assert "notes: unknown section 'sale' (did you mean 'sales'?)" in text
+    (tmp_path / "d.yaml").write_text(base + "notes:\n  sales: missing.md\n", encoding="utf-8")
+    with pytest.raises(ParamsError) as e:
+        load_params(tmp_path / "d.yaml")
+    assert [p.split(": ", 1)[1] for p in e.value.problems] == ["notes.sales: file not found: missing.md"]

@@ -29,6 +29,7 @@ from .i18n import register, tr  # noqa: E402
 
 register({"chart.no_data": ("{title}: no data to draw.", "{title}：没有可绘制的数据。")})
 _LANG = {"lang": "en"}  # the report language of this kernel's charts, set by setup_theme
+_MOMENTS: list = []  # the campaign's moments (YAML ``moments``), drawn on every time-series chart
 
 CJK_FONT = "Noto Sans CJK SC"
 DPI = 200  # 2x of the 100 dpi the page lays the image out at
@@ -44,6 +45,47 @@ def cjk_font_path() -> Path | None:
         return None
     path = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
     return path if path.is_file() else None
+
+
+def set_moments(moments) -> None:
+    """The moments (``retro.params.Moment``) that every chart with a time axis marks from now on."""
+    _MOMENTS[:] = list(moments)
+
+
+MOMENT_COLORS = {"incident": "#C00000", "stock_out": "#C55A11"}
+
+
+def mark_moments(ax) -> int:
+    """Draw the moments that fall inside a time axis: a line (a span for a range) and its label; how many."""
+    import matplotlib.dates as mdates
+
+    if not _MOMENTS or not isinstance(ax.xaxis.get_major_locator(), mdates.DateLocator):
+        return 0
+    low, high = (mdates.num2date(x).replace(tzinfo=None) for x in ax.get_xlim())
+    drawn = 0
+    for m in _MOMENTS:
+        end = m.end or m.at
+        if end < low or m.at > high:
+            continue
+        color = MOMENT_COLORS.get(m.kind, "#7F7F7F")
+        if m.end is not None and m.end > m.at:
+            ax.axvspan(m.at, m.end, color=color, alpha=0.12, zorder=0.5)
+        else:
+            ax.axvline(m.at, color=color, linestyle=":", linewidth=1.1, zorder=0.5)
+        ax.annotate(
+            m.label,
+            xy=(mdates.date2num(m.at), 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(2, -2),
+            textcoords="offset points",
+            rotation=90,
+            va="top",
+            ha="left",
+            fontsize=7,
+            color=color,
+        )
+        drawn += 1
+    return drawn
 
 
 def setup_theme(lang: str | None = None) -> None:
@@ -192,6 +234,7 @@ def finish(fig: Figure, ax, title: str, xlabel: str = "", ylabel: str = "") -> C
     """
     if not has_data(fig):
         return Omitted(tr("chart.no_data", _LANG["lang"], title=title))
+    mark_moments(ax)
     ax.set_title(title, loc="left")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import formatting as fmt
 from .catalog import FIGURES
-from .display import Note, Omitted, Table
+from .display import Note, Omitted, Table, TeamNotes
 from .errors import SectionMissingData
 from .evidence import FACTS, FIGURE_NEEDS, holds
 from .i18n import has, register, sentences, table_names, tr
@@ -328,6 +328,24 @@ class SectionContext:
         """A generated sentence shown as a paragraph."""
         return Note(text, kind)
 
+    def moments_during(self, start, end) -> list:
+        """The YAML's moments overlapping the time range [start, end): what a finding there coincides with."""
+        start, end = pd.Timestamp(start).to_pydatetime(), pd.Timestamp(end).to_pydatetime()
+        return [m for m in self.params.moments if m.at < end and (m.end or m.at) >= start]
+
+    def coinciding(self, start, end) -> str:
+        """One sentence naming the moments during [start, end), or "" when none."""
+        found = self.moments_during(start, end)
+        if not found:
+            return ""
+        labels = ("、" if self.lang == "zh" else ", ").join(m.label for m in found)
+        return tr("moment.coincides", self.lang, labels=labels)
+
+    def team_notes(self) -> TeamNotes | Omitted:
+        """The team's own account of this section (YAML ``notes``), rendered as safe Markdown; nothing without."""
+        text = self.params.note_text(self.section.name)
+        return TeamNotes(text, self.lang) if text else Omitted()
+
 
 def campaign_file(params_file: str | os.PathLike | None = None) -> Path:
     """The campaign a notebook opens: the one given, else the one `retro lab` was started for, else the demo."""
@@ -343,7 +361,7 @@ def open_section(
     build: bool = True,
 ) -> SectionContext:
     """Load and validate the campaign, make sure this section's marts are current, and record its figures."""
-    from .charts import setup_theme
+    from .charts import set_moments, setup_theme
 
     section = SECTIONS[name]
     params = load_params(campaign_file(params_file))
@@ -359,6 +377,7 @@ def open_section(
         ensure_demo_data(params)
         build_marts(params, run, plan=plan)  # every enabled section's marts: goals reads other sections' marts
     setup_theme(params.lang)
+    set_moments(params.moments)
     ctx = SectionContext(section, params, run)
     ctx._save()  # start from an empty record so a re-run never shows stale figures
     ctx._save_reads()  # and from no marts read

@@ -139,6 +139,31 @@ class Paragraphs:
         return "\n".join(repr(i) if hasattr(i, "_repr_html_") else str(i) for i in self.items)
 
 
+class TeamNotes:
+    """The team's own account of a section (YAML ``notes``): Markdown rendered safely.
+
+    Raw HTML in the text shows as text, harmful links (``javascript:``) are dropped by the renderer, and
+    headings start below the page's own (a ``#`` heading is a level-4 one).
+    """
+
+    def __init__(self, markdown: str, lang: str):
+        self.markdown = markdown
+        self.lang = lang
+
+    def _repr_html_(self) -> str:
+        import mistune
+
+        from .i18n import tr
+
+        body = mistune.create_markdown(escape=True)(self.markdown)
+        body = re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + 3)}", body)
+        title = esc(tr("notes.title", self.lang))
+        return f'<aside class="retro-team-notes"><div class="notes-title">{title}</div>{body}</aside>'
+
+    def __repr__(self) -> str:
+        return self.markdown
+
+
 class Cards:
     """KPI cards: value, target, attainment and change, coloured by status (good / warn / bad / none)."""
 

@@ -193,6 +193,8 @@ register(
         "finding.problem": ("Problem", "问题"),
         "finding.action": ("Action", "建议"),
         "finding.money_cost": ("GMV effect", "GMV影响"),
+        "notes.title": ("The team's notes", "团队记录"),
+        "moment.coincides": ("It coincides with {labels}.", "恰逢{labels}。"),
         "finding.target_met": (
             "{label} {value} reached {attainment} of the {target} target.",
             "{label} {value}，达成目标 {target} 的 {attainment}。",

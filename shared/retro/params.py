@@ -8,7 +8,7 @@ holds its password.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -336,6 +336,29 @@ class Comparison(_Model):
         return self
 
 
+class Moment(_Model):
+    """Something the team did or that happened at a time (a livestream, a coupon drop, an incident).
+
+    Drawn on every time-series chart of the report and cited by findings that coincide with it.
+    """
+
+    at: datetime
+    end: datetime | None = None
+    label: Annotated[str, Field(min_length=1, max_length=60)]
+    kind: Literal["livestream", "coupon_drop", "price_change", "incident", "stock_out", "other"] = "other"
+
+    @field_validator("at", "end", mode="before")
+    @classmethod
+    def _day_is_midnight(cls, v):
+        return datetime.combine(v, datetime.min.time()) if isinstance(v, date) and not isinstance(v, datetime) else v
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end is not None and self.end < self.at:
+            raise ValueError(f"end {self.end} is before at {self.at}")
+        return self
+
+
 class CampaignParams(_Model):
     """Everything one retrospective is built from."""
 
@@ -351,8 +374,19 @@ class CampaignParams(_Model):
     settings: Settings = Field(default_factory=Settings)
     engine: Engine = Field(default_factory=Engine)
     compare: list[Comparison] = Field(default_factory=list)
+    moments: list[Moment] = Field(default_factory=list)
+    # the team's own account per section (planning, execution, interviews): Markdown, or a .md file beside the YAML
+    notes: dict[str, str] = Field(default_factory=dict)
 
     _source: Path | None = PrivateAttr(default=None)
+
+    @field_validator("notes")
+    @classmethod
+    def _notes_of_sections(cls, v: dict) -> dict:
+        for name in v:
+            if name not in SECTIONS:
+                raise ValueError(f"unknown section {_short(name)!r}{suggest(name, SECTIONS)}")
+        return v
 
     @field_validator("targets", "benchmarks")
     @classmethod
@@ -430,6 +464,15 @@ class CampaignParams(_Model):
                 return p.name
         return None
 
+    def note_text(self, section: str) -> str | None:
+        """The team's notes on a section: the YAML's Markdown, or the file it names (``x.md`` beside the YAML)."""
+        text = self.notes.get(section)
+        if text is None:
+            return None
+        if _is_note_file(text):
+            return self.resolve(text).read_text(encoding="utf-8")
+        return text
+
     def resolve(self, path: str) -> Path:
         """A path from the YAML, relative to the YAML file's folder."""
         p = Path(path).expanduser()
@@ -443,6 +486,10 @@ _SECRET_PARAM = re.compile(
     r"[?&;]([\w.-]*(?:password|passwd|pwd|secret|token|credential|api[_-]?key|access[_-]?key)[\w.-]*)=",
     re.IGNORECASE,
 )
+
+
+def _is_note_file(text: str) -> bool:
+    return "\n" not in text and text.strip().lower().endswith((".md", ".markdown", ".txt"))
 
 
 def credential_in(text: str | None) -> str | None:
@@ -697,4 +744,11 @@ def load_params(path: str | Path) -> CampaignParams:
     except ValidationError as e:
         raise ParamsError(_format_errors(e, where, raw)) from None
     params._source = path.resolve()
+    missing = [
+        f"{where}: notes.{name}: file not found: {text}"
+        for name, text in params.notes.items()
+        if _is_note_file(text) and not params.resolve(text).is_file()
+    ]
+    if missing:
+        raise ParamsError(missing)
     return params

@@ -293,14 +293,15 @@ def peak_hour(ctx: SectionContext) -> Note:
     if h.empty:
         return Note("")
     top = h.loc[h["gmv"].idxmax()]
-    return Note(
-        ctx.tr(
-            "sales.peak_note",
-            hour=pd.Timestamp(top["hour"]).strftime("%m-%d %H:00"),
-            gmv=ctx.fmt(top["gmv"], "money"),
-            share=ctx.fmt(metrics.ratio(top["gmv"], h["gmv"].sum()), "pct"),
-        )
+    hour = pd.Timestamp(top["hour"])
+    text = ctx.tr(
+        "sales.peak_note",
+        hour=hour.strftime("%m-%d %H:00"),
+        gmv=ctx.fmt(top["gmv"], "money"),
+        share=ctx.fmt(metrics.ratio(top["gmv"], h["gmv"].sum()), "pct"),
     )
+    said = ctx.coinciding(hour, hour + pd.Timedelta(hours=1))  # the 20:00 livestream, a coupon drop …
+    return Note(text + (" " if said and ctx.lang == "en" else "") + said)
 
 
 @shows()
