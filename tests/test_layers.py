@@ -41,6 +41,7 @@ LAYERS = {
         "retro.charts",
         "retro.comparison",
         "retro.findings",
+        "retro.story",
         "retro.consistency",
         "retro.plugins",
         "retro.sections",

@@ -33,7 +33,17 @@ from .freshness import report_fingerprint, section_fingerprint
 from .params import CampaignParams, load_params
 from .paths import NOTEBOOK_DIR, PROJECT_ROOT, shown
 from .registry import LATE, SECTIONS
-from .rundir import NO_SPACE, NOT_WRITABLE, RunDir, default_run_dir, fault_point, hash_file, swapped_in, write_problem
+from .rundir import (
+    NO_SPACE,
+    NOT_WRITABLE,
+    RunDir,
+    default_run_dir,
+    fault_point,
+    hash_file,
+    swapped_in,
+    write_problem,
+    yaml_run_dir,
+)
 from .staging.plan import TablePlan
 
 
@@ -185,13 +195,21 @@ def run_campaign(
     force: bool = False,
     echo=print,
     notebook_dir: Path = NOTEBOOK_DIR,
+    _running: frozenset = frozenset(),
 ) -> RunResult:
-    """Validate, build marts, execute sections and export the report; returns statuses and report path."""
+    """Validate, build marts, execute sections and export the report; returns statuses and report path.
+
+    A campaign named under ``compare: params:`` that has never been run is run first (as ``retro rollup``
+    does), so a first run of a campaign that compares with last year's shows the comparison.
+    """
     from .staging.demo import ensure_demo_data
     from .validate import check_campaign
 
     params_file = Path(params_file).resolve()
     params: CampaignParams = load_params(params_file)
+    for other in never_run_comparisons(params, _running | {params_file}):
+        echo(f"compared campaign {shown(other)} has not been run: running it first")
+        run_campaign(other, jobs=jobs, echo=echo, notebook_dir=notebook_dir, _running=_running | {params_file})
     run_dir = Path(run_dir).resolve() if run_dir else default_run_dir(params)
     rd = RunDir(run_dir)
     ensure_demo_data(params, echo)  # the demo's generated data, on first use (nothing under outputs/)
@@ -209,6 +227,19 @@ def run_campaign(
         finally:
             stop_kernels(rd.kernels)
             shutil.rmtree(rd.kernels, ignore_errors=True)
+
+
+def never_run_comparisons(params: CampaignParams, running: frozenset) -> list[Path]:
+    """The YAMLs of ``compare: params:`` whose default run folder has no figures yet (and not being run)."""
+    out = []
+    for entry in params.compare:
+        if entry.params is None:
+            continue
+        path = params.resolve(entry.params).resolve()
+        run_dir, _ = yaml_run_dir(path)
+        if run_dir is not None and path not in running and not RunDir(run_dir).figures.is_dir():
+            out.append(path)
+    return out
 
 
 def clear_leftovers(rd: RunDir) -> None:
