@@ -29,7 +29,7 @@ def test_the_interval_covers_an_injected_effect():
     campaign = lift.windows["campaign"]
     assert campaign.low <= 75_000 <= campaign.high  # 15 days × ¥5,000
     assert not campaign.covers_zero
-    assert lift.method == "ETS(A,N,A), weekly season"
+    assert lift.method == "ets_weekly"  # ETS(A,N,A): additive error, no trend, additive weekly season
     assert lift.fit_end == date(2026, 10, 27)  # the pull-forward week is left out of the fit
 
 

@@ -86,7 +86,7 @@ def test_a_short_history_gives_one_line_not_a_number(camp):
     ctx = camp.ctx("goals")
     assert "the data has" in goals.lift_table(ctx)._repr_html_()
     assert "incremental_gmv" not in {f.key for f in goals.figures(ctx)}
-    assert goals.channel_drivers(ctx)._repr_html_().count("needs a comparison campaign") == 1
+    assert goals.channel_drivers(ctx)._repr_html_().count("needs a campaign to compare with") == 1
 
 
 def test_headline_says_the_miss_in_money_and_its_main_driver(camp):

@@ -26,7 +26,7 @@ from retro.sections import quality_text
 from retro.staging.samples import EXAMPLES, EXAMPLES_DIR
 
 # figures' acronyms and units as Chinese back ends write them too
-ACRONYMS = {"GMV", "ROI", "ROAS", "UV", "PV", "SKU", "CAC", "CTR", "NPS", "CSAT", "RFM", "ID", "KOL", "n", "a"}
+ACRONYMS = {"GMV", "ROI", "ROAS", "UV", "PV", "SKU", "CAC", "CTR", "NPS", "CSAT", "RFM", "ID", "KOL", "ETS", "n", "a"}
 CURRENCIES = {"CNY", "BRL", "GBP", "USD", "EUR"}
 WORD = re.compile(r"\b[A-Za-z][A-Za-z']*\b")  # not inside an id or hash (640c2f89837a)
 # on the appendix: config keys, placeholders in them and the commands that apply a change

@@ -44,7 +44,7 @@ class WindowLift:
 
 @dataclass
 class Lift:
-    """The counterfactual: per window lifts, the daily band, and the method in words."""
+    """The counterfactual: per window lifts, the daily band, and the method (ets_weekly: ETS(A,N,A); ets)."""
 
     method: str
     fit_start: date
@@ -146,7 +146,7 @@ def counterfactual(
 
 
 def _fit(history: pd.Series):
-    """The fitted ETS model and its name; weekly season only with four weeks or more of history."""
+    """The fitted ETS model and its code; weekly season only with four weeks or more of history."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     seasonal = "add" if len(history) >= 4 * SEASON else None
@@ -160,5 +160,4 @@ def _fit(history: pd.Series):
     with warnings.catch_warnings():  # convergence chatter of the optimiser: the fit is used as it is
         warnings.simplefilter("ignore")
         result = model.fit(disp=False)
-    name = "ETS(A,N,A), weekly season" if seasonal else "ETS(A,N,N)"
-    return result, name
+    return result, ("ets_weekly" if seasonal else "ets")

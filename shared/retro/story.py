@@ -45,9 +45,9 @@ register(
             "访客数为活动期去重UV（日常对比用日均UV）。",
         ),
         "story.no_reference": (
-            "No reference to split GMV against: it needs GMV, UV and order targets, a comparison campaign "
-            "(compare:) or a baseline period with event data.",
-            "没有可拆解GMV的参照：需要GMV、UV与订单目标，或对比活动（compare:），或含行为数据的日常对照期。",
+            "No reference to split GMV against: it needs GMV, UV and order targets, a campaign to compare with, "
+            "or a baseline period with event data.",
+            "没有可拆解GMV的参照：需要GMV、UV与订单目标，或对比活动，或含行为数据的日常对照期。",
         ),
         "story.waterfall_title": (
             "GMV against the {reference}: what made the difference",
@@ -63,9 +63,8 @@ register(
             "此处访客为“访客×渠道”（同一访客在每个到访渠道各计一次）；渠道结构为各渠道占比；四项贡献之和恰等于总变化。",
         ),
         "story.no_channels": (
-            "The channel-mix split needs a comparison campaign (compare: in the YAML) with traffic and sales "
-            "by channel.",
-            "渠道结构拆解需要对比活动（参数 compare:）及其分渠道流量与销售。",
+            "The channel-mix split needs a campaign to compare with, with its traffic and sales by channel.",
+            "渠道结构拆解需要对比活动及其分渠道流量与销售。",
         ),
         "story.lift_title": (
             "Daily GMV against a forecast without the promotion (forecast-based, not causal)",
@@ -87,8 +86,16 @@ register(
         "story.lift_note": (
             "Forecast-based, not causal. {method} fitted on daily GMV {fit_start} to {fit_end}; the range is the "
             "5th to 95th percentile over 2,000 simulated paths of the model.",
-            "基于预测，非因果。{method} 模型以 {fit_start} 至 {fit_end} 的每日GMV拟合；"
+            "基于预测，非因果。{method}以 {fit_start} 至 {fit_end} 的每日GMV拟合；"
             "区间为模型2,000条模拟路径的第5至第95百分位。",
+        ),
+        "story.method.ets_weekly": (
+            "An exponential smoothing model, ETS(A,N,A) with a weekly season,",
+            "指数平滑（ETS）模型（加法误差、无趋势、含周季节）",
+        ),
+        "story.method.ets": (
+            "An exponential smoothing model, ETS(A,N,N) (under four weeks of history: no weekly season),",
+            "指数平滑（ETS）模型（加法误差、无趋势；历史不足四周，不含周季节）",
         ),
         "story.hangover_short": (
             "The data ends before the hangover window does: the hangover counts the days it reaches.",

@@ -345,7 +345,7 @@ def driver_waterfall(ctx: SectionContext) -> charts.Chart | Note:
     steps = [(ctx.tr(f"story.driver.{d}"), gap.parts[d]) for d in story.DRIVERS]
     return charts.waterfall(
         steps,
-        start=(gap.label, gap.ref_gmv),
+        start=(gap.label[:1].upper() + gap.label[1:], gap.ref_gmv),  # a bar's label starts a line
         end=(ctx.tr("story.col.act_gmv"), gap.act_gmv),
         title=ctx.tr("story.waterfall_title", reference=gap.label),
         unit="money",
@@ -455,7 +455,7 @@ def lift_table(ctx: SectionContext) -> Table | Note | Omitted:
     df = pd.DataFrame(rows)
     note = ctx.tr(
         "story.lift_note",
-        method=lift.method,
+        method=ctx.tr(f"story.method.{lift.method}"),
         fit_start=f"{lift.fit_start:%Y-%m-%d}",
         fit_end=f"{lift.fit_end:%Y-%m-%d}",
     )
