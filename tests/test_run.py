@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from pathlib import Path
 
 from retro import run
 from retro.sections import SECTIONS
@@ -55,3 +56,20 @@ def test_a_kernels_write_refused_by_the_machine_stops_the_run():
     refused = run.refused_write(Failed())
     assert refused.errno == 28 and refused.filename == "/x/run/figures/sales.json"
     assert run.refused_write(ValueError("[Errno 2] nope")) is None
+
+
+def test_a_compared_campaign_never_run_is_run_first(tmp_path):
+    """compare: params: naming a campaign with no run folder yet: the run runs it first (once, no cycle)."""
+    import yaml as _yaml
+    from retro.params import load_params
+    from retro.run import never_run_comparisons
+
+    base = _yaml.safe_load((Path(__file__).parents[1] / "params" / "demo_double11_2025.yaml").read_text("utf-8"))
+    other = {**base, "campaign": {**base["campaign"], "id": "never_run_in_any_test"}}
+    (tmp_path / "last.yaml").write_text(_yaml.safe_dump(other, allow_unicode=True), encoding="utf-8")
+    this = {**base, "compare": [{"params": "last.yaml"}, {"params": "demo_double11_2025.yaml"}]}
+    (tmp_path / "this.yaml").write_text(_yaml.safe_dump(this, allow_unicode=True), encoding="utf-8")
+    params = load_params(tmp_path / "this.yaml")
+    last = (tmp_path / "last.yaml").resolve()
+    assert never_run_comparisons(params, frozenset()) == [last]  # the missing second file is check's to report
+    assert never_run_comparisons(params, frozenset({last})) == []  # already being run: no cycle
