@@ -122,3 +122,9 @@ def test_a_refused_write_is_one_line_naming_the_folder(tmp_path):
     assert write_problem(ro, run, str) == f"cannot write to {run} (read-only, or not yours): use --output elsewhere"
     assert write_problem(OSError(errno.ENOENT, "No such file"), run, str) is None
     assert write_problem(ValueError("x"), run, str) is None
+    import duckdb
+
+    engine = duckdb.IOException('Could not write file "/var/tmp/duck/t-1.block": No space left on device')
+    assert write_problem(engine, run, str) == (
+        "no space left on /var/tmp/duck for the engine's temporary files: free some space there"
+    )

@@ -219,7 +219,7 @@ def run_campaign(
         clear_leftovers(rd)
         try:
             return _run_locked(params, params_file, rd, plan, only, jobs, force, echo, notebook_dir)
-        except OSError as exc:
+        except Exception as exc:  # a refused write (ours or the engine's spill) is one line; anything else a bug
             problem = write_problem(exc, run_dir, shown)
             if problem is None:
                 raise

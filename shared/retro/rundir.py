@@ -27,6 +27,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -435,6 +436,11 @@ def write_problem(exc: BaseException, folder: Path, shown) -> str | None:
     ``folder``: where the command writes (the run folder); ``shown``: how a path is shown to the user. The
     line names ``folder`` when the failed file is in it, else the failed file's folder (the temporary one).
     """
+    if not isinstance(exc, OSError) and "No space left on device" in str(exc):
+        # the engine's own I/O error (DuckDB spilling past memory_limit): it names the file it could not write
+        named = re.search(r'"(/[^"]+)"', str(exc))
+        where = Path(named.group(1)).parent if named else Path(tempfile.gettempdir())
+        return f"no space left on {shown(where)} for the engine's temporary files: free some space there"
     if not isinstance(exc, OSError) or exc.errno not in (*NO_SPACE, *NOT_WRITABLE):
         return None
     where, inside = Path(folder), True
