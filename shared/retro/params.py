@@ -380,14 +380,6 @@ class CampaignParams(_Model):
 
     _source: Path | None = PrivateAttr(default=None)
 
-    @field_validator("notes")
-    @classmethod
-    def _notes_of_sections(cls, v: dict) -> dict:
-        for name in v:
-            if name not in SECTIONS:
-                raise ValueError(f"unknown section {_short(name)!r}{suggest(name, SECTIONS)}")
-        return v
-
     @field_validator("targets", "benchmarks")
     @classmethod
     def _known_figures(cls, v: dict) -> dict:
@@ -396,9 +388,10 @@ class CampaignParams(_Model):
                 raise ValueError(f"unknown figure {_short(key)!r}{suggest(key, FIGURES)}")
         return v
 
-    @field_validator("sections")
+    @field_validator("sections", "notes")
     @classmethod
     def _known_sections(cls, v):
+        """Section names, as a list (``sections``) or as the keys of a mapping (``notes``)."""
         if v is not None:
             for name in v:
                 if name not in SECTIONS:
