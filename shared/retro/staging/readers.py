@@ -465,20 +465,25 @@ def _refuse_repeated_header(name: str, fields: list, shown: str) -> None:
     Readers rename the second copy (``paid_amount_1``, ``paid_amount.1``) and the mapping would take the
     first without a word; which one the export meant cannot be told.
     """
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}
     for i, field in enumerate(fields, start=1):
         key = str(field).strip(" \t\ufeff").lower() if field is not None else ""
         if key and key != "nan" and key in seen:
+            first, spelled = seen[key]
+            names = (
+                f"{spelled!r} twice (columns {first} and {i})"
+                if spelled == str(field)
+                else f"{spelled!r} and {str(field)!r} (columns {first} and {i}), one column to the mapping"
+            )
             raise DataError(
                 _fail(
                     name,
-                    f"the header names {str(field).strip()!r} twice (columns {seen[key]} and {i}): which one is "
-                    "meant cannot be told",
+                    f"the header names {names}: which one is meant cannot be told",
                     shown,
                     "rename or remove one of them in the file",
                 )
             )
-        seen.setdefault(key, i)
+        seen.setdefault(key, (i, str(field)))
 
 
 def _has_header(p: Path, skip_rows: int) -> bool:
