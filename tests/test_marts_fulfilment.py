@@ -301,3 +301,11 @@ def test_inventory_without_order_items(tiny):
     # without order lines, units sold come from the stock flow: opening + received - closing
     # A 10 + 20 - 18 = 12, B 5 - 0 = 5, C 8 + 2 - 8 = 2 over 45 units available
     assert t["sell_through"] == pytest.approx((12 + 5 + 2) / 45)
+
+
+def test_the_stock_out_action_names_what_sold_out_first_and_its_cost(camp):
+    from retro.sections import summary
+
+    text = summary._sellouts(camp.ctx("summary"))
+    # A sold out as the burst began and stayed out 36 h at ¥360 / 60 h in stock: ¥216 lost, named first
+    assert text.startswith("Sold out first: A Cream (0.0 h after the burst began, ¥216.00 lost); B Serum (47.0 h")

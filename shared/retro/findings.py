@@ -163,16 +163,18 @@ PER_SPEND = ("roi", "roas")
 def money_effect(f: Finding, figures: list[Recorded]) -> float | None:
     """What a finding's distance from its reference is worth in GMV (negative: what it cost).
 
-    GMV and net sales: the gap itself. Visitors, conversion and AOV: GMV × (1 − reference / actual), the GMV
-    had the figure been at its reference with the others unchanged (visitors against a target: their
-    contribution in the goals page's decomposition). ROI and ROAS: the difference × marketing spend. Others:
-    None (no path to money the kit can state).
+    GMV and net sales: the gap itself; sales lost to stock-outs: the gap, negated. Visitors, conversion, AOV
+    and orders: GMV × (1 − reference / actual), the GMV had the figure been at its reference with the others
+    unchanged (visitors against a target: their contribution in the goals page's decomposition). ROI and
+    ROAS: the difference × marketing spend. Others: None (no path to money the kit can state).
     """
     if f.value is None or f.reference is None or f.segment not in (None, "overall"):
         return None
     overall = {r.key: r for r in figures if r.segment is None and FIGURES[r.key].section == r.section}
     if f.key in ("gmv", "net_sales"):
         return f.value - f.reference
+    if f.key == "lost_sales_estimate":  # sales lost to stock-outs: more lost is that much less sold
+        return f.reference - f.value
     gmv = overall.get("gmv")
     if f.key == "uv" and f.basis == "target":
         split = next((r for r in figures if r.key == "gmv_from_visitors" and r.segment == "target"), None)

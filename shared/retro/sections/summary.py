@@ -86,6 +86,11 @@ register(
             "Below ROI 1: {channels}; bringing them to 1 is worth {prize}.",
             "ROI低于1的渠道：{channels}；将其提升到1价值 {prize}。",
         ),
+        "summary.detail.sellouts": ("Sold out first: {items}.", "最先售罄：{items}。"),
+        "summary.detail.sellout_item": (
+            "{sku} ({hours} after the burst began, {lost} lost)",
+            "{sku}（爆发开始后{hours}售罄，损失 {lost}）",
+        ),
         "summary.too_small": (
             "Too few observations to judge (under 30): {items}.",
             "样本不足30，暂不评判：{items}。",
@@ -373,4 +378,28 @@ def _roi_channels(ctx: SectionContext) -> str:
     return ctx.tr("summary.detail.roi", channels="; ".join(items), prize=ctx.fmt(prize, "money"))
 
 
-ACTION_DETAILS = {"roi": _roi_channels}
+def _sellouts(ctx: SectionContext) -> str:
+    """The SKUs that sold out with most sales lost: when (hours after the burst began) and what it cost."""
+    from . import fulfilment
+
+    stock = fulfilment._stock(ctx) if ctx.has("table:inventory") else None
+    if stock is None:
+        return ""
+    so = stock[stock["sellout_time"].notna()].copy()
+    if so.empty:
+        return ""
+    so["lost"] = fulfilment._lost_sales(so)
+    so = so.sort_values(["lost", "sku"], ascending=[False, True], na_position="last").head(3)
+    items = [
+        ctx.tr(
+            "summary.detail.sellout_item",
+            sku=fulfilment._sku_label(r),
+            hours=ctx.fmt(r["hours_from_burst_start"], "hours"),
+            lost=ctx.fmt(r["lost"], "money"),
+        )
+        for _, r in so.iterrows()
+    ]
+    return ctx.tr("summary.detail.sellouts", items=("；" if ctx.lang == "zh" else "; ").join(items))
+
+
+ACTION_DETAILS = {"roi": _roi_channels, "lost_sales_estimate": _sellouts, "stockout_skus": _sellouts}
