@@ -88,6 +88,9 @@ goals.channel_drivers(ctx)
 goals.lift_chart(ctx)
 
 # %%
+goals.cumulative_lift_chart(ctx)
+
+# %%
 goals.lift_table(ctx)
 
 # %% [markdown] tags=["en"]

@@ -59,3 +59,13 @@ def test_a_hangover_past_the_data_is_cut_and_said():
     daily = lift.daily
     assert list(daily["window"].unique()) == ["pull_forward", "campaign", "hangover"]
     assert (daily["low"] <= daily["expected"]).all() and (daily["expected"] <= daily["high"]).all()
+
+
+def test_the_cumulative_lift_ends_at_the_net_lift_and_its_range():
+    lift = counterfactual(series(effect=5_000), START, END)
+    last = lift.daily.iloc[-1]
+    net = lift.windows["net"]
+    assert last["cum_lift"] == pytest.approx(net.lift)
+    assert (last["cum_low"], last["cum_high"]) == pytest.approx((net.low, net.high))
+    before = lift.daily[lift.daily["window"] == "pull_forward"]
+    assert (before["cum_low"] <= 0).all() and (before["cum_high"] >= 0).all()  # no effect before: covers zero

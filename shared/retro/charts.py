@@ -450,3 +450,20 @@ def band(
     ax.legend(fontsize=8, loc="upper left")
     fig.autofmt_xdate()
     return finish(fig, ax, title)
+
+
+def cumulative_band(
+    daily: pd.DataFrame, *, title: str, unit: str, lang: str, currency: str = "CNY", labels: dict, phases=()
+) -> Chart:
+    """A running total (``cum_lift``) with its band (``cum_low``, ``cum_high``) by ``day``, against zero."""
+    fig, ax = new_figure()
+    days = pd.to_datetime(daily["day"])
+    if phases:
+        shade_phases(ax, phases, lang)
+    ax.fill_between(days, daily["cum_low"], daily["cum_high"], color="#C5E0B4", alpha=0.8, label=labels["band"])
+    ax.plot(days, daily["cum_lift"], color="#548235", marker="o", markersize=3, linewidth=1.5, label=labels["lift"])
+    ax.axhline(0, color="#7F7F7F", linewidth=0.8)
+    ax.yaxis.set_major_formatter(axis_formatter(unit, lang, currency))
+    ax.legend(fontsize=8, loc="upper left")
+    fig.autofmt_xdate()
+    return finish(fig, ax, title)

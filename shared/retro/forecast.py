@@ -51,7 +51,7 @@ class Lift:
     fit_end: date
     level: float
     windows: dict[str, WindowLift]
-    daily: pd.DataFrame  # day, window, actual, expected, low, high
+    daily: pd.DataFrame  # day, window, actual, expected, low, high; cum_lift, cum_low, cum_high from the first day
     notes: list[str] = field(default_factory=list)
 
 
@@ -114,6 +114,7 @@ def counterfactual(
     window = np.where(
         days < pd.Timestamp(start), "pull_forward", np.where(days > pd.Timestamp(end), "hangover", "campaign")
     )
+    cumulative = np.nancumsum(actual)[:, None] - np.cumsum(paths, axis=0)  # lift so far, per simulated path
     daily = pd.DataFrame(
         {
             "day": days.date,
@@ -122,6 +123,9 @@ def counterfactual(
             "expected": expected,
             "low": np.quantile(paths, alpha, axis=1),
             "high": np.quantile(paths, 1 - alpha, axis=1),
+            "cum_lift": np.nancumsum(actual) - np.cumsum(expected),
+            "cum_low": np.quantile(cumulative, alpha, axis=1),
+            "cum_high": np.quantile(cumulative, 1 - alpha, axis=1),
         }
     )
     windows = {}

@@ -71,6 +71,11 @@ register(
             "每日GMV与无活动预测对比（基于预测，非因果）",
         ),
         "story.lift.actual": ("Actual GMV", "实际GMV"),
+        "story.cumulative_title": (
+            "Lift added up day by day, from the pull-forward days to the hangover (forecast-based, not causal)",
+            "逐日累计增量：从活动前观望期到活动后透支期（基于预测，非因果）",
+        ),
+        "story.cumulative.lift": ("Cumulative lift", "累计增量"),
         "story.lift.expected": ("Forecast without the promotion", "无活动预测"),
         "story.lift.band": ("90% forecast range", "预测90%区间"),
         "story.col.window": ("Window", "时段"),

@@ -432,6 +432,23 @@ def lift_chart(ctx: SectionContext) -> charts.Chart | Note | Omitted:
 
 
 @shows("table:orders")
+def cumulative_lift_chart(ctx: SectionContext) -> charts.Chart | Note | Omitted:
+    """Lift added up day by day from the first pull-forward day, with its 90% range: where the net ends."""
+    lift = _lift(ctx)
+    if lift is None or isinstance(lift, Note):
+        return lift or ctx.omitted(["table:orders"])
+    return charts.cumulative_band(
+        lift.daily,
+        title=ctx.tr("story.cumulative_title"),
+        unit="money",
+        lang=ctx.lang,
+        currency=ctx.currency,
+        labels={"lift": ctx.tr("story.cumulative.lift"), "band": ctx.tr("story.lift.band")},
+        phases=ctx.params.phases,
+    )
+
+
+@shows("table:orders")
 def lift_table(ctx: SectionContext) -> Table | Note | Omitted:
     """Per window (before, during, after, net): actual GMV, forecast, lift and its 90% range."""
     lift = _lift(ctx)
