@@ -78,6 +78,9 @@ goals.drivers_table(ctx)
 # %%
 goals.channel_drivers(ctx)
 
+# %%
+goals.category_drivers(ctx)
+
 # %% [markdown] tags=["en"]
 # ## How much was truly extra
 

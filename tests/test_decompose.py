@@ -72,3 +72,18 @@ def test_shapley_is_exact_for_a_non_product_too():
     parts = shapley(value, {"a": 1.0, "b": 2.0}, {"a": 3.0, "b": 5.0})
     assert sum(parts.values()) == pytest.approx(value({"a": 3, "b": 5}) - value({"a": 1, "b": 2}))
     assert product({"x": 2.0, "y": 3.0}) == 6.0
+
+
+def test_category_mix_against_volume_and_price():
+    from retro.decompose import category_parts, mixed_total, split_mix
+
+    # A: 10 units at ¥100; B: 10 at ¥50 → B sells 30: units 20 → 40, mix moves to the cheaper category
+    ref = category_parts(
+        [{"category": "A", "units": 10, "net_sales": 1000}, {"category": "B", "units": 10, "net_sales": 500}]
+    )
+    act = category_parts(
+        [{"category": "A", "units": 10, "net_sales": 1000}, {"category": "B", "units": 30, "net_sales": 1500}]
+    )
+    assert mixed_total(ref) == pytest.approx(1500) and mixed_total(act) == pytest.approx(2500)
+    # units: ½[20·75 + 20·62.5] = 1375; mix: ½[20·(62.5 − 75) + 40·(62.5 − 75)] = −375; price unchanged
+    assert split_mix(ref, act) == pytest.approx({"units": 1375.0, "mix": -375.0, "price": 0.0})

@@ -7,7 +7,8 @@ every order in which the drivers can be switched. The contributions add up to th
 whatever the size of the change, and stay defined when a factor is zero (a channel new this year), which the
 log-mean Divisia index is not. With channels, the drivers are the number of visitor-channels, the channel
 mix (each channel's share of them), the orders per visitor within each channel and the GMV per order within
-each channel: "mix versus rate".
+each channel: "mix versus rate". With categories, net merchandise sales = units × category mix (each
+category's share of units) × net sales per unit within each category.
 """
 
 from __future__ import annotations
@@ -80,23 +81,48 @@ def channel_parts(rows: Sequence[Mapping]) -> dict[str, dict[str, float]] | None
     return {"visitors": total, "mix": mix, "rate": rate, "value": value}
 
 
+def mixed_total(parts: Mapping[str, object]) -> float:
+    """A total from a mix: ``visitors`` (or ``units``) × Σ over segments of the product of the per-segment drivers."""
+    total_key = next(k for k, v in parts.items() if not isinstance(v, Mapping))
+    per = [v for v in parts.values() if isinstance(v, Mapping)]
+    segments = set().union(*per) if per else set()
+    out = 0.0
+    for c in segments:
+        term = parts[total_key]
+        for d in per:
+            term *= d.get(c, 0.0)
+        out += term
+    return out
+
+
 def channel_gmv(parts: Mapping[str, object]) -> float:
     """GMV from channel drivers: Σ over channels of visitors × share × orders per visitor × GMV per order."""
-    total, mix, rate, value = parts["visitors"], parts["mix"], parts["rate"], parts["value"]
-    return sum(total * mix.get(c, 0.0) * rate.get(c, 0.0) * value.get(c, 0.0) for c in set(mix) | set(rate))
+    return mixed_total(parts)
+
+
+def split_mix(reference: dict, actual: dict) -> dict[str, float]:
+    """Contributions of the total, the mix and each per-segment driver to the change of a mixed total.
+
+    A segment present on one side only has share and drivers 0 on the other.
+    """
+    segments = set().union(*(v for p in (reference, actual) for v in p.values() if isinstance(v, Mapping)))
+
+    def padded(parts: dict) -> dict:
+        return {k: ({c: v.get(c, 0.0) for c in segments} if isinstance(v, Mapping) else v) for k, v in parts.items()}
+
+    return shapley(mixed_total, padded(reference), padded(actual))
+
+
+def category_parts(rows: Sequence[Mapping]) -> dict[str, object] | None:
+    """Per-category drivers from rows of ``category``, ``units``, ``net_sales``: units × mix × price per unit."""
+    total = sum(float(r["units"] or 0) for r in rows)
+    if total <= 0:
+        return None
+    mix = {r["category"]: float(r["units"] or 0) / total for r in rows}
+    price = {r["category"]: (float(r["net_sales"] or 0) / float(r["units"])) if r["units"] else 0.0 for r in rows}
+    return {"units": total, "mix": mix, "price": price}
 
 
 def split_channels(reference: dict, actual: dict) -> dict[str, float]:
-    """Contributions of total visitors, channel mix, within-channel rate and within-channel value to ΔGMV.
-
-    A channel present on one side only has share, rate and value 0 on the other.
-    """
-    channels = set(reference["mix"]) | set(actual["mix"])
-
-    def padded(parts: dict) -> dict:
-        return {
-            "visitors": parts["visitors"],
-            **{k: {c: parts[k].get(c, 0.0) for c in channels} for k in ("mix", "rate", "value")},
-        }
-
-    return shapley(channel_gmv, padded(reference), padded(actual))
+    """Contributions of total visitors, channel mix, within-channel rate and within-channel value to ΔGMV."""
+    return split_mix(reference, actual)

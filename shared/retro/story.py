@@ -29,10 +29,28 @@ register(
         "story.driver.mix": ("Channel mix", "渠道结构"),
         "story.driver.rate": ("Orders per visitor, within channels", "渠道内下单率"),
         "story.driver.value": ("GMV per order, within channels", "渠道内笔单价"),
+        "story.driver.units": ("Units sold", "销量"),
+        "story.driver.price": ("Net sales per unit, within categories", "品类内件单价"),
+        "story.driver.category_mix": ("Category mix", "品类结构"),
+        "story.categories_title": (
+            "Net merchandise sales against {label}: units, category mix and price within categories",
+            "商品净销售额对比{label}：销量、品类结构与品类内件单价",
+        ),
+        "story.categories_note": (
+            "Net sales of merchandise lines = units × Σ over categories of (share of units × net sales per unit); "
+            "the three contributions (Shapley) sum exactly to the change.",
+            "商品净销售额 = 销量 × Σ各品类（销量占比 × 件单价）；三项贡献（Shapley）之和恰等于总变化。",
+        ),
+        "story.no_categories": (
+            "The category split needs a campaign to compare with, with its sales by category.",
+            "品类拆解需要对比活动及其分品类销售。",
+        ),
         "story.col.reference": ("Against", "对比"),
         "story.col.ref_gmv": ("Reference GMV", "参照GMV"),
         "story.col.act_gmv": ("Actual GMV", "实际GMV"),
         "story.col.change": ("Change", "变化"),
+        "story.col.ref_sales": ("Reference net sales", "参照净销售额"),
+        "story.col.act_sales": ("Actual net sales", "实际净销售额"),
         "story.drivers_title": (
             "Why GMV differs from each reference: GMV = visitors × orders per visitor × GMV per order",
             "GMV与各参照的差异来自哪里：GMV = 访客数 × 访客下单率 × 笔单价",
@@ -224,6 +242,25 @@ def channel_gap(ctx: SectionContext) -> ChannelGap | None:
         return None
     parts = decompose.split_channels(ref, act)
     return ChannelGap(other.label, decompose.channel_gmv(ref), decompose.channel_gmv(act), parts)
+
+
+def category_gap(ctx: SectionContext) -> ChannelGap | None:
+    """Net merchandise sales against the first comparison: units, category mix and price within categories."""
+    if not ctx.comparisons or not ctx.has_mart("sales_by_category"):
+        return None
+    other = ctx.comparisons[0]
+    if other.currency != ctx.currency:
+        return None
+    try:
+        ref_rows = other.mart("sales_by_category").to_dict("records")
+    except (FileNotFoundError, KeyError, OSError):
+        return None
+    ref = decompose.category_parts(ref_rows)
+    act = decompose.category_parts(ctx.mart("sales_by_category").to_dict("records"))
+    if ref is None or act is None:
+        return None
+    parts = decompose.split_mix(ref, act)
+    return ChannelGap(other.label, decompose.mixed_total(ref), decompose.mixed_total(act), parts)
 
 
 def incremental(ctx: SectionContext) -> Lift | TooShort | None:

@@ -406,6 +406,34 @@ def channel_drivers(ctx: SectionContext) -> Table | Note:
     )
 
 
+@shows("table:order_items")
+def category_drivers(ctx: SectionContext) -> Table | Note:
+    """Against the comparison campaign: units sold, category mix and net sales per unit within categories."""
+    gap = story.category_gap(ctx)
+    if gap is None:
+        return Note(ctx.tr("story.no_categories"))
+    drivers = {"units": "units", "mix": "category_mix", "price": "price"}
+    df = pd.DataFrame(
+        [
+            {
+                "ref_gmv": gap.ref_gmv,
+                "act_gmv": gap.act_gmv,
+                "change": gap.act_gmv - gap.ref_gmv,
+                **{d: gap.parts[d] for d in drivers},
+            }
+        ]
+    )
+    labels = {"ref_gmv": ctx.tr("story.col.ref_sales"), "act_gmv": ctx.tr("story.col.act_sales")}
+    labels |= {"change": ctx.tr("story.col.change")} | {d: ctx.tr(f"story.driver.{k}") for d, k in drivers.items()}
+    return ctx.table(
+        df,
+        dict.fromkeys(df.columns, "money"),
+        labels=labels,
+        title=ctx.tr("story.categories_title", label=gap.label),
+        note=ctx.tr("story.categories_note"),
+    )
+
+
 def _lift(ctx: SectionContext):
     """The counterfactual, or the one line saying why there is none (None: no order data at all)."""
     lift = story.incremental(ctx)
