@@ -169,3 +169,14 @@ def test_size_budget(report):
     for path in pages(report):
         limit = 15 * 2**20 if path.name == "report.html" else 3 * 2**20
         assert path.stat().st_size < limit, f"{path.name}: {path.stat().st_size / 2**20:.1f} MB"
+
+
+def test_sorting_keeps_total_rows_at_the_bottom(browser, report):
+    page, _, _ = open_offline(browser, report / "05_marketing.html")
+    table = page.locator("table.retro-table:has(tr.pinned)").first
+    assert table.count() == 1, "the channel table has its total row"
+    last = "els => els[els.length - 1].className"
+    for _ in range(2):  # ascending, then descending
+        table.locator("thead th").nth(1).click()
+        assert table.locator("tbody tr").evaluate_all(last) == "pinned"
+    page.close()

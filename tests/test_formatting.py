@@ -75,3 +75,13 @@ def test_table_cells_are_text_without_markup_or_control_characters():
     html = Table(df, {"orders": "count"}, lang="en")._repr_html_()
     assert ">search<" in html and "\x00" not in html
     assert "&lt;b&gt;live&lt;/b&gt;" in html and "<b>live" not in html
+
+
+def test_total_and_baseline_rows_are_marked_to_stay_at_the_bottom_when_sorted():
+    import pandas as pd
+    from retro.display import Table
+
+    df = pd.DataFrame({"channel": ["search", "整体", "live", "日常"], "orders": [3, 9, 6, 2]})
+    html = Table(df, {"orders": "count"}, lang="zh")._repr_html_()
+    assert html.count('<tr class="pinned">') == 2
+    assert '<tr class="pinned"><td class="txt">整体</td>' in html and '<tr><td class="txt">search' in html

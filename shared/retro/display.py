@@ -79,6 +79,13 @@ class Table:
             self._scales[column] = fmt.scale_for(self.df[column].tolist(), unit, self.lang)
         return self._scales[column]
 
+    def _pinned(self) -> set[str]:
+        """First-cell texts of total and baseline rows: sorting a column keeps them at the bottom (sort.js)."""
+        from .i18n import has
+
+        keys = ("phase.overall", "segment.overall", "phase.baseline", "segment.baseline")
+        return {"overall", "all", "baseline", *(tr(k, self.lang) for k in keys if has(k))}
+
     def _repr_html_(self) -> str:
         cols = list(self.df.columns)
         numeric_cols = set(self.units) | self.right
@@ -94,7 +101,8 @@ class Table:
                 numeric = numeric or c in self.right
                 sort = "" if not numeric or fmt.is_missing(v) else f' data-sort="{float(v)!r}"'
                 cells.append(f'<td class="{"num" if numeric else "txt"}"{sort}>{esc(text)}</td>')
-            rows.append("<tr>" + "".join(cells) + "</tr>")
+            pinned = ' class="pinned"' if rec and str(self.cell(cols[0], rec[0])[0]) in self._pinned() else ""
+            rows.append(f"<tr{pinned}>" + "".join(cells) + "</tr>")
         caption = f"<caption>{esc(self.title)}</caption>" if self.title else ""
         note = f'<p class="retro-note">{esc(self.note)}</p>' if self.note else ""
         return (

@@ -17,6 +17,7 @@ import tempfile
 import zipfile
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import jinja2
 import nbformat
@@ -34,6 +35,7 @@ LANGS = ("en", "zh")
 register(
     {
         "report.index": ("Overview", "总览"),
+        "report.single": ("Full report", "完整报告"),
         "report.nav": ("Report navigation", "报告导航"),
         "report.kit": ("Campaign Retro Kit", "大促复盘工具"),
         "report.run_at": ("built", "生成于"),
@@ -252,13 +254,12 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
         next={"href": first.page, "title": first.title(lang)} if first else None,
     )
     # the overview already holds the executive summary; the one-file report does not repeat it
-    single = "".join(
-        f'<section class="report-section" id="sec-{name}">{_single_file_links(bodies[name])}</section>'
-        for name in names
-        if name != SUMMARY
-    )
     pages["report.html"] = dict(
-        page_title=params.campaign.name, body=_single_file_links(index_body) + single, prev=None, next=None
+        page_title=tr("report.single", lang),
+        body=single_file_body(index_body, {n: bodies[n] for n in names if n != SUMMARY}),
+        prev=None,
+        next=None,
+        index_href="#top",  # it stands alone: sent on its own, it links to nothing outside itself
     )
     text = "".join(page_text(p["body"]) + p["page_title"] for p in pages.values())
     text += "".join(str(v) for v in [*labels.values(), *stamp.values()]) + params.campaign.name + period
@@ -267,8 +268,8 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
 
     with new_folder(rd.report) as tmp:
         for filename, page_vars in pages.items():
-            page_vars = {**page_vars, "body": jinja2.utils.markupsafe.Markup(page_vars["body"])}
-            (tmp / filename).write_text(page.render(**page_vars, **common), encoding="utf-8")
+            page_vars = {**common, **page_vars, "body": jinja2.utils.markupsafe.Markup(page_vars["body"])}
+            (tmp / filename).write_text(page.render(**page_vars), encoding="utf-8")
             fault_point("export")
         with zipfile.ZipFile(tmp / "report.zip", "w", zipfile.ZIP_DEFLATED) as z:
             for f in sorted(tmp.glob("*.html")):
@@ -316,6 +317,46 @@ def _cached(cache: Path, name: str, content: bytes, make) -> str:
     text = make()
     write_atomic(path, text)
     return text
+
+
+def single_file_body(index_body: str, sections: dict[str, str]) -> str:
+    """The overview and every section in one body, each id once, every link inside the file.
+
+    Links to another page's anchor become links to the anchor itself. An id the file already holds is made
+    unique: the overview's own ids get an ``overview-`` prefix (its links still reach the sections' findings),
+    a section's repeated ids its name, with that section's links to them.
+    """
+    seen: set[str] = set()
+    out = [_unique_ids(_single_file_links(index_body), "overview", seen, own_links=False)]
+    for name, body in sections.items():
+        body = _unique_ids(_single_file_links(body), name, seen, own_links=True)
+        out.append(f'<section class="report-section" id="sec-{name}">{body}</section>')
+    return "".join(out)
+
+
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _unique_ids(body: str, prefix: str, seen: set[str], own_links: bool) -> str:
+    """Rename the ids of ``body`` already in ``seen`` (the overview: all of them) and add them to ``seen``."""
+    renamed = {}
+    for ident in dict.fromkeys(_ID.findall(body)):
+        if prefix == "overview" or ident in seen:
+            renamed[ident] = f"{prefix}-{ident}"
+    seen.update(renamed.get(i, i) for i in _ID.findall(body))
+    if not renamed:
+        return body
+    body = _ID.sub(lambda m: f'id="{renamed.get(m.group(1), m.group(1))}"', body)
+
+    def relink(m: re.Match) -> str:
+        target = m.group(2)  # nbconvert writes a heading's id and its ¶ link alike, percent-encoded
+        new = renamed.get(target) or (quote(renamed[unquote(target)]) if unquote(target) in renamed else None)
+        if new is None or not (own_links or m.group(1)):
+            return m.group(0)
+        return f'{m.group(1) or ""}href="#{new}"'
+
+    # the overview's links to findings reach the sections' items; its heading anchors (¶) its own headings
+    return re.sub(r'(<a class="anchor-link" )?href="#([^"]+)"', relink, body)
 
 
 def _single_file_links(body: str) -> str:
