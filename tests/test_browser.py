@@ -158,11 +158,16 @@ def test_pdf_has_a_page_per_section_and_the_campaign_name(report):
     assert out.returncode == 0, out.stderr
     from pypdf import PdfReader
 
-    reader = PdfReader(report / "report.pdf")
-    sections = len([p for p in pages(report) if re.match(r"\d\d_", p.name)]) - 1  # the summary is the overview
-    assert len(reader.pages) >= sections + 1
+    reader = PdfReader(report.parent / "report.pdf")  # beside report/: a re-run does not delete it
+    sections = [p for p in pages(report) if re.match(r"\d\d_", p.name) and not p.name.startswith("08_")]
+    assert len(reader.pages) >= len(sections) + 2  # a cover, the overview, a page per section at least
+    width, height = (round(float(x)) for x in reader.pages[0].mediabox[2:])
+    assert (width, height) == (595, 842) or (width, height) == (596, 843)  # A4 in points
     text = "".join(p.extract_text() or "" for p in reader.pages[:2])
     assert "双11大促2026（演示数据）" in re.sub(r"\s+", "", text)  # extraction breaks lines at spaces
+    assert f"2 / {len(reader.pages)}" in (reader.pages[1].extract_text() or "")  # page numbers in the footer
+    bookmarks = [b.title for b in reader.outline if not isinstance(b, list)]
+    assert len(bookmarks) == len(sections) + 1 and bookmarks[1].startswith("00 · ")  # the overview, each section
 
 
 def test_size_budget(report):

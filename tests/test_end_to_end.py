@@ -67,6 +67,13 @@ def test_every_page_exists_without_errors_code_or_paths(built):
     assert (report / "report.html").stat().st_size > 0
 
 
+def test_every_section_page_keeps_its_title(built):
+    *_, run_dir, _ = built
+    for sec in SECTIONS.values():
+        html = (run_dir / "report" / sec.page).read_text(encoding="utf-8")
+        assert f"{sec.number:02d} · {sec.title('zh')}" in html and "<h1" in html, sec.page
+
+
 def test_language_follows_the_yaml(built):
     *_, run_dir, _ = built
     html = page(run_dir, "sales")

@@ -188,15 +188,16 @@ def lab(params_file, port):
 
 @main.command()
 @click.argument("target", type=click.Path(path_type=Path))
+@click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), default="a4", show_default=True)
 @_guard
-def pdf(target):
-    """Print a built report to PDF (TARGET: the campaign YAML or its run folder)."""
+def pdf(target, paper):
+    """Print a built report to PDF (TARGET: the campaign YAML or its run folder), A4 unless --paper letter."""
     from .params import load_params
     from .report import print_pdf
     from .rundir import RunDir, default_run_dir
 
     run_dir = default_run_dir(load_params(target)) if target.suffix in (".yaml", ".yml") else target
-    out = print_pdf(RunDir(run_dir).report)
+    out = print_pdf(RunDir(run_dir).report, paper={"a4": "A4", "letter": "Letter"}[paper.lower()])
     click.echo(f"pdf: {out}")
 
 

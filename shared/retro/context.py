@@ -341,10 +341,14 @@ class SectionContext:
         labels = ("、" if self.lang == "zh" else ", ").join(m.label for m in found)
         return tr("moment.coincides", self.lang, labels=labels)
 
-    def team_notes(self) -> TeamNotes | Omitted:
-        """The team's own account of this section (YAML ``notes``), rendered as safe Markdown; nothing without."""
+    def team_notes(self) -> TeamNotes | None:
+        """The team's own account of this section (YAML ``notes``), rendered as safe Markdown.
+
+        None without notes: the cell then displays nothing at all (an empty output would make the export drop
+        the page's title with it, as a heading whose elements showed nothing).
+        """
         text = self.params.note_text(self.section.name)
-        return TeamNotes(text, self.lang) if text else Omitted()
+        return TeamNotes(text, self.lang) if text else None
 
 
 def campaign_file(params_file: str | os.PathLike | None = None) -> Path:

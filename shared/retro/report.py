@@ -13,7 +13,6 @@ import hashlib
 import html
 import re
 import shutil
-import tempfile
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -405,10 +404,14 @@ def find_chromium() -> str | None:
     return None
 
 
-def print_pdf(report_dir: Path) -> Path:
-    """Print the one-file report to ``report.pdf`` beside it with headless Chromium (print stylesheet)."""
-    import subprocess
+def print_pdf(report_dir: Path, paper: str = "A4") -> Path:
+    """Print the one-file report to ``report.pdf`` in the run folder: a cover, page numbers, a bookmark per section.
 
+    Playwright drives the machine's Chromium (no browser download): A4 by default (``paper="Letter"``), charts
+    as their embedded images (the print stylesheet), the page number and count at the foot of each page, and
+    the PDF's outline built from the headings (the overview and each section are a top-level bookmark). The file
+    lies beside ``report/``, not in it, so a re-run that rebuilds the report does not delete it.
+    """
     from .errors import RetroError
 
     source = report_dir / "report.html"
@@ -417,29 +420,50 @@ def print_pdf(report_dir: Path) -> Path:
     browser = find_chromium()
     if browser is None:
         raise RetroError("Chromium not found: install it (Debian: apt-get install chromium) to print PDFs")
-    out = report_dir / "report.pdf"
-    profile = tempfile.mkdtemp(prefix="retro-chromium-")
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    out = report_dir.parent / "report.pdf"
+    footer = (
+        '<div style="font-size:8px;width:100%;text-align:center;color:#666">'
+        '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+    )
     try:
-        with swapped_in(out) as tmp:
-            cmd = [
-                browser,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                f"--user-data-dir={profile}",
-                "--no-pdf-header-footer",
-                "--virtual-time-budget=15000",
-                f"--print-to-pdf={tmp}",
-                source.as_uri(),
-            ]
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-            if done.returncode != 0 or not tmp.is_file():
-                tmp.unlink(missing_ok=True)  # a partial file is not swapped in
-                raise RetroError(f"Chromium could not print the report (exit {done.returncode})")
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+        with swapped_in(out) as tmp, sync_playwright() as pw:
+            chromium = pw.chromium.launch(executable_path=browser, args=CHROMIUM_ARGS)
+            try:
+                page = chromium.new_page()
+                page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+                page.goto(source.as_uri(), wait_until="load")
+                page.evaluate(COVER_SCRIPT)
+                page.pdf(
+                    path=str(tmp),
+                    format=paper,
+                    print_background=True,
+                    display_header_footer=True,
+                    header_template="<span></span>",
+                    footer_template=footer,
+                    margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
+                    outline=True,
+                    tagged=True,
+                )
+            finally:
+                chromium.close()
+    except PlaywrightError as e:
+        raise RetroError(f"Chromium could not print the report: {str(e).splitlines()[0][:200]}") from None
     return out
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+# the cover: the campaign's name, dates and the report's stamp on a page of their own, before the overview
+COVER_SCRIPT = """() => {
+  const h = document.querySelector('.report-brand a'), p = document.querySelector('.report-period');
+  const f = document.querySelector('.report-footer');
+  const c = document.createElement('div');
+  c.className = 'print-cover';
+  c.innerHTML = '<div class="cover-title"></div><div class="cover-period"></div><div class="cover-stamp"></div>';
+  c.querySelector('.cover-title').textContent = h ? h.textContent : document.title;
+  c.querySelector('.cover-period').textContent = p ? p.textContent : '';
+  c.querySelector('.cover-stamp').textContent = f ? f.textContent : '';
+  document.body.insertBefore(c, document.body.firstChild);
+}"""
