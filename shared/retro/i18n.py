@@ -192,7 +192,7 @@ register(
         "finding.highlight": ("Highlight", "亮点"),
         "finding.problem": ("Problem", "问题"),
         "finding.action": ("Action", "建议"),
-        "finding.money_cost": ("GMV effect", "GMV影响"),
+        "finding.money_cost": ("Money effect", "金额影响"),
         "notes.title": ("The team's notes", "团队记录"),
         "moment.coincides": ("It coincides with {labels}.", "恰逢{labels}。"),
         "finding.target_met": (

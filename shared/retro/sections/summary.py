@@ -79,8 +79,8 @@ register(
             "与同期无活动的预测相比，净效果与零无法区分（{net}，90%区间 {low} 至 {high}）；基于预测，非因果。",
         ),
         "summary.head.costliest": (
-            "The costliest problem: {problem}; GMV effect {money}.",
-            "代价最大的问题：{problem}，GMV影响 {money}。",
+            "The costliest problem: {problem}; money effect {money}.",
+            "代价最大的问题：{problem}，金额影响 {money}。",
         ),
         "summary.detail.roi": (
             "Below ROI 1: {channels}; bringing them to 1 is worth {prize}.",
