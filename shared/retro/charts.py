@@ -437,32 +437,27 @@ def band(
     currency: str = "CNY",
     labels: dict[str, str],
     phases=(),
+    columns: tuple[str, str, str] = ("actual", "low", "high"),
+    expected: str | None = "expected",
+    zero: bool = False,
 ) -> Chart:
-    """Actual against an expected line with its band (``day``, ``actual``, ``expected``, ``low``, ``high``)."""
+    """A daily line (``columns``: the line, its band's low and high) by ``day``, with an optional expected line.
+
+    The daily GMV against its forecast (line ``actual``, ``expected`` dashed) and the cumulative lift against
+    zero (``cum_lift``, ``zero=True``) are both drawn here. ``labels`` names the ``line``, ``band`` and
+    ``expected`` series.
+    """
+    line, low, high = columns
     fig, ax = new_figure()
     days = pd.to_datetime(daily["day"])
     if phases:
         shade_phases(ax, phases, lang)
-    ax.fill_between(days, daily["low"], daily["high"], color="#BDD7EE", alpha=0.7, label=labels["band"])
-    ax.plot(days, daily["expected"], color="#2F5597", linestyle="--", linewidth=1.2, label=labels["expected"])
-    ax.plot(days, daily["actual"], color="#ED7D31", marker="o", markersize=3, linewidth=1.5, label=labels["actual"])
-    ax.yaxis.set_major_formatter(axis_formatter(unit, lang, currency))
-    ax.legend(fontsize=8, loc="upper left")
-    fig.autofmt_xdate()
-    return finish(fig, ax, title)
-
-
-def cumulative_band(
-    daily: pd.DataFrame, *, title: str, unit: str, lang: str, currency: str = "CNY", labels: dict, phases=()
-) -> Chart:
-    """A running total (``cum_lift``) with its band (``cum_low``, ``cum_high``) by ``day``, against zero."""
-    fig, ax = new_figure()
-    days = pd.to_datetime(daily["day"])
-    if phases:
-        shade_phases(ax, phases, lang)
-    ax.fill_between(days, daily["cum_low"], daily["cum_high"], color="#C5E0B4", alpha=0.8, label=labels["band"])
-    ax.plot(days, daily["cum_lift"], color="#548235", marker="o", markersize=3, linewidth=1.5, label=labels["lift"])
-    ax.axhline(0, color="#7F7F7F", linewidth=0.8)
+    ax.fill_between(days, daily[low], daily[high], color="#BDD7EE", alpha=0.7, label=labels["band"])
+    if expected:
+        ax.plot(days, daily[expected], color="#2F5597", linestyle="--", linewidth=1.2, label=labels["expected"])
+    if zero:
+        ax.axhline(0, color="#7F7F7F", linewidth=0.8)
+    ax.plot(days, daily[line], color="#ED7D31", marker="o", markersize=3, linewidth=1.5, label=labels["line"])
     ax.yaxis.set_major_formatter(axis_formatter(unit, lang, currency))
     ax.legend(fontsize=8, loc="upper left")
     fig.autofmt_xdate()

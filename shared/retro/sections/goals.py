@@ -381,56 +381,33 @@ def drivers_table(ctx: SectionContext) -> Table | Note:
 @shows()
 def channel_drivers(ctx: SectionContext) -> Table | Note:
     """Against the comparison campaign: total visitors, channel mix, and rate and value within channels."""
-    gap = story.channel_gap(ctx)
-    if gap is None:
-        return Note(ctx.tr("story.no_channels"))
-    drivers = ("visitors", "mix", "rate", "value")
-    df = pd.DataFrame(
-        [
-            {
-                "ref_gmv": gap.ref_gmv,
-                "act_gmv": gap.act_gmv,
-                "change": gap.act_gmv - gap.ref_gmv,
-                **{d: gap.parts[d] for d in drivers},
-            }
-        ]
-    )
-    labels = {c: ctx.tr(f"story.col.{c}") for c in ("ref_gmv", "act_gmv", "change")}
-    labels |= {d: ctx.tr(f"story.driver.{d}") for d in drivers}
-    return ctx.table(
-        df,
-        dict.fromkeys(df.columns, "money"),
-        labels=labels,
-        title=ctx.tr("story.channels_title", label=gap.label),
-        note=ctx.tr("story.channels_note"),
-    )
+    drivers = {"visitors": "visitors", "mix": "mix", "rate": "rate", "value": "value"}
+    totals = ("story.col.ref_gmv", "story.col.act_gmv")
+    return _mix_table(ctx, story.channel_gap(ctx), drivers, totals, "channels")
 
 
 @shows("table:order_items")
 def category_drivers(ctx: SectionContext) -> Table | Note:
     """Against the comparison campaign: units sold, category mix and net sales per unit within categories."""
-    gap = story.category_gap(ctx)
-    if gap is None:
-        return Note(ctx.tr("story.no_categories"))
     drivers = {"units": "units", "mix": "category_mix", "price": "price"}
-    df = pd.DataFrame(
-        [
-            {
-                "ref_gmv": gap.ref_gmv,
-                "act_gmv": gap.act_gmv,
-                "change": gap.act_gmv - gap.ref_gmv,
-                **{d: gap.parts[d] for d in drivers},
-            }
-        ]
-    )
-    labels = {"ref_gmv": ctx.tr("story.col.ref_sales"), "act_gmv": ctx.tr("story.col.act_sales")}
-    labels |= {"change": ctx.tr("story.col.change")} | {d: ctx.tr(f"story.driver.{k}") for d, k in drivers.items()}
+    totals = ("story.col.ref_sales", "story.col.act_sales")
+    return _mix_table(ctx, story.category_gap(ctx), drivers, totals, "categories")
+
+
+def _mix_table(ctx: SectionContext, gap, drivers: dict, totals: tuple[str, str], kind: str) -> Table | Note:
+    """One row: the reference and actual totals, the change and each driver's contribution (they sum to it)."""
+    if gap is None:
+        return Note(ctx.tr(f"story.no_{kind}"))
+    row = {"ref": gap.ref_gmv, "act": gap.act_gmv, "change": gap.act_gmv - gap.ref_gmv}
+    df = pd.DataFrame([{**row, **{d: gap.parts[d] for d in drivers}}])
+    labels = {"ref": ctx.tr(totals[0]), "act": ctx.tr(totals[1]), "change": ctx.tr("story.col.change")}
+    labels |= {d: ctx.tr(f"story.driver.{key}") for d, key in drivers.items()}
     return ctx.table(
         df,
         dict.fromkeys(df.columns, "money"),
         labels=labels,
-        title=ctx.tr("story.categories_title", label=gap.label),
-        note=ctx.tr("story.categories_note"),
+        title=ctx.tr(f"story.{kind}_title", label=gap.label),
+        note=ctx.tr(f"story.{kind}_note"),
     )
 
 
@@ -445,34 +422,31 @@ def _lift(ctx: SectionContext):
 @shows("table:orders")
 def lift_chart(ctx: SectionContext) -> charts.Chart | Note | Omitted:
     """Daily GMV over the pull-forward days, the campaign and the hangover against the forecast and its band."""
-    lift = _lift(ctx)
-    if lift is None or isinstance(lift, Note):
-        return lift or ctx.omitted(["table:orders"])
-    return charts.band(
-        lift.daily,
-        title=ctx.tr("story.lift_title"),
-        unit="money",
-        lang=ctx.lang,
-        currency=ctx.currency,
-        labels={k: ctx.tr(f"story.lift.{k}") for k in ("actual", "expected", "band")},
-        phases=ctx.params.phases,
-    )
+    labels = {"line": ctx.tr("story.lift.actual"), "expected": ctx.tr("story.lift.expected")}
+    return _band_chart(ctx, "story.lift_title", labels)
 
 
 @shows("table:orders")
 def cumulative_lift_chart(ctx: SectionContext) -> charts.Chart | Note | Omitted:
     """Lift added up day by day from the first pull-forward day, with its 90% range: where the net ends."""
+    labels = {"line": ctx.tr("story.cumulative.lift")}
+    columns = ("cum_lift", "cum_low", "cum_high")
+    return _band_chart(ctx, "story.cumulative_title", labels, columns=columns, expected=None, zero=True)
+
+
+def _band_chart(ctx: SectionContext, title: str, labels: dict, **kw):
     lift = _lift(ctx)
     if lift is None or isinstance(lift, Note):
         return lift or ctx.omitted(["table:orders"])
-    return charts.cumulative_band(
+    return charts.band(
         lift.daily,
-        title=ctx.tr("story.cumulative_title"),
+        title=ctx.tr(title),
         unit="money",
         lang=ctx.lang,
         currency=ctx.currency,
-        labels={"lift": ctx.tr("story.cumulative.lift"), "band": ctx.tr("story.lift.band")},
+        labels={**labels, "band": ctx.tr("story.lift.band")},
         phases=ctx.params.phases,
+        **kw,
     )
 
 
