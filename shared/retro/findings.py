@@ -225,8 +225,14 @@ def weigh(found: list[Finding], figures: list[Recorded], params: CampaignParams)
         if f.money is None and f.basis != "rule" and _relative_distance(f) < MIN_RELATIVE:
             continue
         kept.append(f)
-    kept.sort(key=lambda x: (x.kind != "problem", x.too_small, x.money is None, -abs(x.money or 0), -x.severity))
-    return kept
+    return ranked(kept)
+
+
+def ranked(found: list[Finding]) -> list[Finding]:
+    """Problems first, then by money effect (largest first), those without one after, by distance."""
+    return sorted(
+        found, key=lambda x: (x.kind != "problem", x.too_small, x.money is None, -abs(x.money or 0), -x.severity)
+    )
 
 
 def comparison_findings(figures: list[Recorded], comparisons: list, lang: str, currency: str) -> list[Finding]:
@@ -266,7 +272,7 @@ def _with_comparisons(found: list[Finding], figures: list[Recorded], ctx: Sectio
     if not ctx.params.compare:
         return found
     changes = comparison_findings(figures, ctx.comparisons, ctx.lang, ctx.currency)
-    return weigh(found + changes, figures, ctx.params)
+    return ranked(found + weigh(changes, figures, ctx.params))  # ``found`` comes weighed from evaluate
 
 
 def section_findings(ctx: SectionContext) -> FindingsList:
