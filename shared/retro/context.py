@@ -383,10 +383,28 @@ def open_section(
     setup_theme(params.lang)
     set_moments(params.moments)
     ctx = SectionContext(section, params, run)
+    if params.compare and os.environ.get(MARTS_BUILT_ENV) != str(run.resolve()):
+        ctx._comparisons = _readable_comparisons(params)
     ctx._save()  # start from an empty record so a re-run never shows stale figures
     ctx._save_reads()  # and from no marts read
     ctx.record_section_figures()
     return ctx
+
+
+def _readable_comparisons(params) -> list:
+    """Opened in JupyterLab: the comparisons that can be read; each one that cannot is said once, not raised.
+
+    ``retro run`` runs a never-run compared campaign first and refuses an unreadable one before any notebook
+    starts; an analyst's Run All should still show the section, saying what would add the comparison.
+    """
+    from .rundir import load_run, resolve_comparisons
+
+    found, problems = resolve_comparisons(params, str(params.source or "campaign"))
+    if problems:
+        from IPython.display import display
+
+        display(*(Note(f"Comparison left out: {p}", "warning") for p in problems))
+    return [load_run(run_dir, label, sections=list(SECTIONS)) for label, run_dir in found]
 
 
 def load_figures(run_dir: Path) -> list[Recorded]:
