@@ -66,9 +66,10 @@ def open_offline(browser, path: Path, width: int = 1440):
     return page, requests, errors
 
 
-def test_every_page_loads_offline_without_errors_or_requests(browser, report):
+@pytest.mark.parametrize("width", [1440, 390])
+def test_every_page_loads_offline_without_errors_or_requests(browser, report, width):
     for path in pages(report):
-        page, requests, errors = open_offline(browser, path)
+        page, requests, errors = open_offline(browser, path, width)
         assert requests == [], f"{path.name} requested {requests[:3]}"
         assert errors == [], f"{path.name}: {errors[:3]}"
         assert page.evaluate("document.fonts.check('16px \"Retro CJK\"', '销售')"), "embedded CJK font not usable"
@@ -171,9 +172,117 @@ def test_pdf_has_a_page_per_section_and_the_campaign_name(report):
 
 
 def test_size_budget(report):
+    """At most 1.5 MB a page (ECharts inlined once where there are charts) and 6 MB for report.html."""
     for path in pages(report):
-        limit = 15 * 2**20 if path.name == "report.html" else 3 * 2**20
-        assert path.stat().st_size < limit, f"{path.name}: {path.stat().st_size / 2**20:.1f} MB"
+        limit = 6 * 2**20 if path.name == "report.html" else 1.5 * 2**20
+        assert path.stat().st_size <= limit, f"{path.name}: {path.stat().st_size / 2**20:.2f} MB"
+
+
+# --- interactive charts -----------------------------------------------------------------------------------
+FIND_POINT = """([series, day]) => {
+  for (const el of document.querySelectorAll('.retro-echart')) {
+    const chart = echarts.getInstanceByDom(el);
+    if (!chart) continue;
+    const option = chart.getOption();
+    const i = option.series.findIndex(s => s.name === series && s.data.some(d => d && d.xf === day));
+    if (i < 0) continue;
+    const item = option.series[i].data.find(d => d.xf === day);
+    el.scrollIntoView({block: 'center'});
+    const [x, y] = chart.convertToPixel({seriesIndex: i}, item.value);
+    const box = el.getBoundingClientRect();
+    return {x: box.left + x, y: box.top + y, f: item.f, count: document.querySelectorAll('.retro-echart').length};
+  }
+  return null;
+}"""
+
+
+def _campaign_day_with_most_gmv(report: Path):
+    import pandas as pd
+
+    daily = pd.read_parquet(report.parent / "marts" / "sales_daily.parquet")
+    daily = daily[daily["period"] != "baseline"]
+    return daily.loc[daily["gmv"].idxmax()]
+
+
+def test_hovering_a_day_of_the_daily_gmv_chart_shows_the_recorded_value(browser, report):
+    from retro import formatting as fmt
+    from retro.i18n import tr
+
+    top = _campaign_day_with_most_gmv(report)
+    day = pd_day(top["day"])
+    expected = fmt.value(top["gmv"], "money", "zh", "CNY")
+    for width in (1440, 390):
+        page, _, errors = open_offline(browser, report / "01_sales.html", width)
+        point = page.evaluate(FIND_POINT, [tr("sales.series.gmv", "zh"), day])
+        assert point is not None, f"no interactive daily GMV chart with {day} at {width}px"
+        assert point["f"] == expected
+        page.mouse.move(point["x"], point["y"])
+        tip = page.locator(".retro-tip").first
+        tip.wait_for(state="visible", timeout=5000)
+        assert day in tip.inner_text() and expected in tip.inner_text(), tip.inner_text()
+        assert errors == []
+        page.close()
+
+
+def pd_day(value) -> str:
+    import pandas as pd
+
+    return pd.Timestamp(value).strftime("%m-%d")
+
+
+def test_clicking_a_legend_entry_hides_its_series(browser, report):
+    from retro.i18n import tr
+
+    page, _, _ = open_offline(browser, report / "01_sales.html")
+    name = tr("sales.series.net", "zh")
+    figure = page.locator("figure.retro-chart.live", has=page.locator(f"text={name}")).first
+    entry = figure.locator(".retro-echart text", has_text=name).first
+    entry.scroll_into_view_if_needed()
+    entry.click()
+    selected = figure.locator(".retro-echart").evaluate(
+        "(el, name) => echarts.getInstanceByDom(el).getOption().legend[0].selected[name]", name
+    )
+    assert selected is False
+    page.close()
+
+
+def test_every_chart_is_interactive_and_no_chart_text_is_under_11px_on_a_phone(browser, report):
+    small = """() => [...document.querySelectorAll('.retro-echart text')]
+        .map(t => parseFloat(getComputedStyle(t).fontSize)).filter(s => s < 11)"""
+    charts = 0
+    for path in pages(report):
+        page, _, _ = open_offline(browser, path, 390)
+        static = page.locator("figure.retro-chart:not(.live)").count()
+        assert static == 0, f"{path.name}: {static} chart(s) left as images"
+        charts += page.locator("figure.retro-chart.live").count()
+        assert page.evaluate(small) == [], f"{path.name}: chart text under 11px"
+        page.close()
+    assert charts >= 15
+
+
+def test_charts_print_as_images(browser, report):
+    page, _, _ = open_offline(browser, report / "01_sales.html")
+    page.emulate_media(media="print")
+    shown = "el => getComputedStyle(el).display"
+    assert page.locator("figure.retro-chart.live .retro-echart").first.evaluate(shown) == "none"
+    assert page.locator("figure.retro-chart.live img.retro-chart-static").first.evaluate(shown) != "none"
+    page.close()
+
+
+def test_report_html_copied_alone_links_to_nothing_missing(browser, report, tmp_path):
+    import shutil
+
+    alone = tmp_path / "sent" / "report.html"
+    alone.parent.mkdir()
+    shutil.copy(report / "report.html", alone)
+    page, requests, errors = open_offline(browser, alone)
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(a => a.getAttribute('href'))")
+    ids = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
+    assert hrefs, "the report has links"
+    for href in hrefs:
+        assert href.startswith("#") and unquote(href[1:]) in ids, f"report.html alone: broken link {href}"
+    assert requests == [] and errors == []
+    page.close()
 
 
 def test_sorting_keeps_total_rows_at_the_bottom(browser, report):

@@ -39,6 +39,7 @@ LAYERS = {
         "retro.context",
         "retro.display",
         "retro.charts",
+        "retro.echart",
         "retro.comparison",
         "retro.findings",
         "retro.story",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import logging
 from pathlib import Path
 
@@ -68,10 +69,11 @@ def mark_moments(ax) -> int:
         if end < low or m.at > high:
             continue
         color = MOMENT_COLORS.get(m.kind, "#7F7F7F")
+        gid = f"moment:{m.label}"  # read back as a marked area or line by retro.echart
         if m.end is not None and m.end > m.at:
-            ax.axvspan(m.at, m.end, color=color, alpha=0.12, zorder=0.5)
+            ax.axvspan(m.at, m.end, color=color, alpha=0.12, zorder=0.5, gid=gid)
         else:
-            ax.axvline(m.at, color=color, linestyle=":", linewidth=1.1, zorder=0.5)
+            ax.axvline(m.at, color=color, linestyle=":", linewidth=1.1, zorder=0.5, gid=gid)
         ax.annotate(
             m.label,
             xy=(mdates.date2num(m.at), 1.0),
@@ -120,25 +122,66 @@ def setup_theme(lang: str | None = None) -> None:
 
 
 class Chart:
-    """A rendered chart: shows as an embedded PNG in notebooks and in the HTML report."""
+    """A rendered chart: interactive in the report (ECharts, read back from the figure), a PNG everywhere else.
+
+    The PNG is the chart in print, in the PDF, in JupyterLab and where no script runs (mail previews, IM
+    viewers); the page's script draws the same series from the inline option and hides the image.
+    """
 
     def __init__(self, figure: Figure, title: str):
         self.figure = figure
         self.title = title
 
     def png(self) -> bytes:
-        """The chart as PNG bytes at 2x resolution."""
+        """The chart as PNG bytes at 2x resolution, in at most 256 colours (a chart has few; a third the bytes)."""
+        from PIL import Image
+
         buf = io.BytesIO()
         self.figure.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
-        return buf.getvalue()
+        img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT)
+        out = io.BytesIO()
+        img.save(out, format="PNG", optimize=True)
+        return out.getvalue()
+
+    def option(self) -> dict | None:
+        """The ECharts option drawing the same series (retro.echart), None when the figure cannot be read back."""
+        from .echart import option_of
+
+        return option_of(self.figure, self.title, _LANG["lang"])
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png()).decode("ascii")
         width = int(self.figure.get_figwidth() * 100)
-        return (
-            f'<figure class="retro-chart"><img src="data:image/png;base64,{data}" '
-            f'alt="{html.escape(self.title)}" style="max-width:100%;width:{width}px"></figure>'
+        img = (
+            f'<img class="retro-chart-static" src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(self.title)}" style="max-width:100%;width:{width}px">'
         )
+        try:
+            option = self.option()
+            spec = json.dumps(option, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_plain)
+        except Exception:  # noqa: BLE001 - an analyst's own figure the reader trips on keeps its image
+            logging.getLogger(__name__).warning("chart %r: shown as an image only", self.title, exc_info=True)
+            option = None
+        if option is None:
+            return f'<figure class="retro-chart">{img}</figure>'
+        height = max(280, int(self.figure.get_figheight() * 100))
+        spec = spec.replace("<", "\\u003c")  # "<" only occurs inside JSON strings: the script element stays shut
+        title = html.escape(self.title)
+        return (
+            f'<figure class="retro-chart"><figcaption class="retro-chart-title">{title}</figcaption>'
+            f'<div class="retro-echart" style="height:{height}px" role="img" aria-label="{title}"></div>'
+            f'<script type="application/json" class="retro-echart-option">{spec}</script>{img}</figure>'
+        )
+
+    def __repr__(self) -> str:
+        return f"Chart: {self.title}"
+
+
+def _plain(v):
+    """Numpy's scalars in an option, as JSON's."""
+    if hasattr(v, "item"):
+        return v.item()
+    raise TypeError(f"{type(v).__name__} in a chart option")
 
 
 def new_figure(width: float = 8.0, height: float = 3.8) -> tuple[Figure, object]:
@@ -190,13 +233,15 @@ PHASE_COLORS = {"warmup": "#e8eef8", "burst": "#fde9d9", "tail": "#eaf3e3"}
 def shade_phases(ax, phases, lang: str) -> None:
     """Shade each phase's days (whole days, start to end inclusive) behind a daily chart, labelled for its legend."""
     for ph in phases:
+        name = tr(f"phase.{ph.name}", lang)
         ax.axvspan(
             pd.Timestamp(ph.start),
             pd.Timestamp(ph.end) + pd.Timedelta(days=1),
             color=PHASE_COLORS.get(ph.name, "#eee"),
             alpha=0.6,
             zorder=0,
-            label=tr(f"phase.{ph.name}", lang),
+            label=name,
+            gid=f"phase:{name}",  # read back as a marked area by retro.echart
         )
 
 
@@ -346,7 +391,8 @@ def phase_day_lines(
     fig, ax = new_figure()
     for phase, days in aligned.groupby("phase", sort=False):
         lo, hi = days["slot"].min() - 0.5, days["slot"].max() + 0.5
-        ax.axvspan(lo, hi, color=PHASE_COLORS.get(phase, "#eeeeee"), alpha=0.6, zorder=0)
+        name = tr(f"phase.{phase}", lang)
+        ax.axvspan(lo, hi, color=PHASE_COLORS.get(phase, "#eeeeee"), alpha=0.6, zorder=0, gid=f"phase:{name}")
         ax.text(
             (lo + hi) / 2,
             0.97,
@@ -452,7 +498,8 @@ def band(
     days = pd.to_datetime(daily["day"])
     if phases:
         shade_phases(ax, phases, lang)
-    ax.fill_between(days, daily[low], daily[high], color="#BDD7EE", alpha=0.7, label=labels["band"])
+    area = ax.fill_between(days, daily[low], daily[high], color="#BDD7EE", alpha=0.7, label=labels["band"])
+    area.retro_band = (list(days), daily[low].to_numpy(float), daily[high].to_numpy(float), labels["band"])
     if expected:
         ax.plot(days, daily[expected], color="#2F5597", linestyle="--", linewidth=1.2, label=labels["expected"])
     if zero:

@@ -20,6 +20,7 @@ from urllib.parse import quote, unquote
 
 import jinja2
 import nbformat
+from markupsafe import Markup
 
 from .display import esc
 from .i18n import register, table_names, tr
@@ -124,8 +125,11 @@ def make_exporter(lang: str):
 
 
 def page_text(html_text: str) -> str:
-    """The characters a page shows: tags, inline styles and embedded images removed, entities decoded."""
-    text = re.sub(r"<(style|script)\b.*?</\1>", " ", html_text, flags=re.S)
+    """The characters a page shows: tags, inline styles and embedded images removed, entities decoded.
+
+    A chart's inline option (JSON) stays: its axis labels, legend and tooltips are drawn in the page's font.
+    """
+    text = re.sub(r"<(style|script)\b(?![^>]*application/json).*?</\1>", " ", html_text, flags=re.S)
     text = re.sub(r"data:[a-z/+]+;base64,[A-Za-z0-9+/=]+", "", text)
     return html.unescape(re.sub(r"<[^>]+>", " ", text))
 
@@ -263,11 +267,12 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
     text = "".join(page_text(p["body"]) + p["page_title"] for p in pages.values())
     text += "".join(str(v) for v in [*labels.values(), *stamp.values()]) + params.campaign.name + period
     common["font"] = _cached(cache, "font", "".join(sorted(set(text))).encode(), lambda: font_subset(text))
-    common["script"] = jinja2.utils.markupsafe.Markup((TEMPLATES / "sort.js").read_text(encoding="utf-8"))
+    common["script"] = page_script()
 
     with new_folder(rd.report) as tmp:
         for filename, page_vars in pages.items():
             page_vars = {**common, **page_vars, "body": jinja2.utils.markupsafe.Markup(page_vars["body"])}
+            page_vars["charts"] = chart_script(page_vars["body"])
             (tmp / filename).write_text(page.render(**page_vars), encoding="utf-8")
             fault_point("export")
         with zipfile.ZipFile(tmp / "report.zip", "w", zipfile.ZIP_DEFLATED) as z:
@@ -275,6 +280,22 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
                 if f.name != "report.html":
                     z.write(f, f"{params.campaign.id}/{f.name}")
     return rd.report / "index.html"
+
+
+ECHARTS = TEMPLATES / "echarts" / "echarts.common.min.js"
+
+
+def page_script() -> Markup:
+    """The script every page carries: sortable tables."""
+    return Markup((TEMPLATES / "sort.js").read_text(encoding="utf-8"))
+
+
+def chart_script(body: str) -> Markup | str:
+    """ECharts and the code that draws the page's charts from their inline options, once, on a page with charts."""
+    if "retro-echart-option" not in body:
+        return ""
+    code = ECHARTS.read_text(encoding="utf-8") + "\n" + (TEMPLATES / "charts.js").read_text(encoding="utf-8")
+    return Markup(code)
 
 
 def write_standalone_page(path: Path, *, lang: str, title: str, period: str, body: str, stamp: dict) -> Path:
@@ -287,7 +308,8 @@ def write_standalone_page(path: Path, *, lang: str, title: str, period: str, bod
         .render(
             lang=lang,
             css=jinja2.utils.markupsafe.Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
-            script=jinja2.utils.markupsafe.Markup((TEMPLATES / "sort.js").read_text(encoding="utf-8")),
+            script=page_script(),
+            charts=chart_script(body),
             font=font_subset(text),
             campaign_name=title,
             page_title=title,
