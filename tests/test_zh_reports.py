@@ -10,6 +10,7 @@ command. Anything else is English the kit wrote into a zh page.
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -47,24 +48,41 @@ VOCABULARY = {c.name for t in {**TABLES, **INPUT_TABLES}.values() for c in t.col
 }
 
 
+CHART_TEXT = {"name", "formatter", "f", "xf", "retroLabels", "data"}  # what an interactive chart shows
+
+
+def _chart_texts(node, key: str = "") -> list[str]:
+    """The texts an interactive chart draws or shows on hover: names, labels, categories, tooltip values."""
+    if isinstance(node, dict):
+        return [t for k, v in node.items() for t in _chart_texts(v, k)]
+    if isinstance(node, list):
+        return [t for v in node for t in _chart_texts(v, key)]
+    return [node] if isinstance(node, str) and key in CHART_TEXT and node.strip() else []
+
+
 class _Text(HTMLParser):
-    """The visible text of a page, one string per text node."""
+    """The visible text of a page, one string per text node; a chart's texts from its inline option."""
 
     def __init__(self):
         super().__init__()
         self.skip = 0
+        self.chart = False
         self.parts: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
             self.skip += 1
+            self.chart = tag == "script" and dict(attrs).get("type") == "application/json"
 
     def handle_endtag(self, tag):
         if tag in ("script", "style") and self.skip:
             self.skip -= 1
+            self.chart = False
 
     def handle_data(self, data):
-        if not self.skip and data.strip():
+        if self.chart:
+            self.parts.extend(t.strip() for t in _chart_texts(json.loads(data)))
+        elif not self.skip and data.strip():
             self.parts.append(data.strip())
 
 

@@ -107,7 +107,7 @@ class _Axis:
             return math.log10(v) if v > 0 else None
         return _num(v)
 
-    def label(self, v: float) -> str:
+    def label(self, v: float, day: bool = False) -> str:
         """A position's category, a time's day (or hour), a value as the report formats it."""
         if self.cats is not None:
             near = min(self.positions, key=lambda p: abs(p - v)) if self.positions else None
@@ -116,7 +116,7 @@ class _Axis:
             return self.cats[near]
         if self.time:
             t = mdates.num2date(v).replace(tzinfo=None)
-            return t.strftime("%m-%d") if t.time() == dt.time() else t.strftime("%m-%d %H:%M")
+            return t.strftime("%m-%d") if day or t.time() == dt.time() else t.strftime("%m-%d %H:%M")
         return self.text(v)
 
     def text(self, v) -> str:
@@ -281,12 +281,15 @@ def _line_series(ax, x: _Axis, y: _Axis, y_index: int) -> list[dict]:
             continue
         xy = np.asarray(ln.get_xydata(), dtype="float64")  # in axis units: dates as day numbers
         xs, ys = xy[:, 0], xy[:, 1]
-        if not len(xs) or (len(set(xs.tolist())) == 1 and len(xs) > 1):
-            continue  # a legend's proxy (no points; seaborn draws them) or a vertical line: not a series
+        if not np.isfinite(xs).any() or not np.isfinite(ys).any() or (len(set(xs.tolist())) == 1 and len(xs) > 1):
+            continue  # a legend's proxy or an empty error bar (seaborn draws both), a vertical line: no series
+        # one point a day (at noon or midnight): its tooltip names the day
+        days = x.time and len(xs) > 1 and np.allclose(np.diff(xs), np.round(np.diff(xs)), atol=1e-6)
         data = []
         for a, b in zip(xs, ys, strict=True):
             finite = bool(np.isfinite(b))
-            data.append({"value": [x.data(a), y.data(b) if finite else None], "xf": x.label(a), "f": y.text(b)})
+            when = x.label(a, day=days)
+            data.append({"value": [x.data(a), y.data(b) if finite else None], "xf": when, "f": y.text(b)})
         label = ln.get_label()
         if label.startswith("_"):
             label = names.get(_key(ln.get_color()), label)
@@ -371,7 +374,7 @@ def _bar_series(ax, x: _Axis, y: _Axis, horizontal: bool, y_index: int) -> list[
 
     def item(pos, length, start, color, own_color):
         shown = labels.get(round(pos, 6))
-        v = val.text(length) if not val.time else _days(length)
+        v = val.text(length) if not val.time else _days(length, val.lang)
         d = {"value": _pair(cat, val, pos, length, horizontal, span=True), "xf": cat.label(pos), "f": v}
         if shown:
             d["label"] = {
@@ -426,9 +429,10 @@ def _bar_series(ax, x: _Axis, y: _Axis, horizontal: bool, y_index: int) -> list[
     return out
 
 
-def _days(width: float) -> str:
-    days = round(width)
-    return f"{days} d" if abs(width - days) < 1e-6 else f"{width:.1f} d"
+def _days(width: float, lang: str) -> str:
+    """A bar's length on a time axis: a span of days."""
+    days = f"{round(width)}" if abs(width - round(width)) < 1e-6 else f"{width:.1f}"
+    return f"{days}天" if lang == "zh" else f"{days} days"
 
 
 def _pair(cat: _Axis, val: _Axis, pos: float, length: float, horizontal: bool, span: bool = False) -> list:
