@@ -292,3 +292,43 @@ def test_sorting_keeps_total_rows_at_the_bottom(browser, report):
         table.locator("thead th").nth(1).click()
         assert table.locator("tbody tr").evaluate_all(last) == "pinned"
     page.close()
+
+
+def test_every_page_has_the_contents_with_its_own_entry_marked(browser, report):
+    sections = [p for p in pages(report) if re.match(r"\d\d_", p.name)]
+    page, _, _ = open_offline(browser, report / "02_traffic.html")
+    toc = page.locator("details.report-toc")
+    assert toc.get_attribute("open") is not None, "open beside the page on a desktop"
+    hrefs = toc.locator("li a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
+    assert hrefs == ["index.html", *[p.name for p in sections]]
+    assert toc.locator("[aria-current=page]").get_attribute("href") == "02_traffic.html"
+    page.mouse.wheel(0, 3000)
+    assert toc.is_visible() and toc.bounding_box()["y"] >= 0, "sticky: still in view after scrolling"
+    page.close()
+
+    phone, _, _ = open_offline(browser, report / "02_traffic.html", 390)
+    toc = phone.locator("details.report-toc")
+    assert toc.get_attribute("open") is None and not toc.locator("li").first.is_visible(), "folded on a phone"
+    toc.locator("summary").click()
+    assert toc.locator("li").first.is_visible()
+    phone.close()
+
+
+def test_a_long_table_shows_its_top_rows_and_a_button_for_all(browser, report):
+    page, _, _ = open_offline(browser, report / "07_service.html")
+    assert page.locator("table.retro-table.folded").count() == 1, "the contact reasons are over 15 rows"
+    table = page.locator("table.retro-table.folded").element_handle()
+    visible = (
+        "t => [...t.tBodies[0].rows].filter(r => !r.classList.contains('pinned') && r.offsetParent !== null).length"
+    )
+    total = table.evaluate("t => [...t.tBodies[0].rows].filter(r => !r.classList.contains('pinned')).length")
+    assert total > 15 and table.evaluate(visible) == 10
+    button = page.locator("button.retro-show-all").first
+    assert str(total) in button.inner_text()
+    button.click()
+    assert table.evaluate(visible) == total
+    button.click()
+    assert table.evaluate(visible) == 10
+    page.emulate_media(media="print")  # folded, yet printed whole
+    assert table.evaluate(visible) == total
+    page.close()

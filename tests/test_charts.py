@@ -166,3 +166,21 @@ def test_seaborn_series_are_named_as_their_legend_names_them():
     df = pd.DataFrame({"c": ["x", "x", "y", "y"], "v": [1.0, 2.0, 3.0, 4.0], "h": ["p", "q", "p", "q"]})
     bars = charts.bar(df, "c", "v", hue="h", title="t", unit="count", lang="en", horizontal=False).option()
     assert [s["name"] for s in bars["series"]] == ["p", "q"]
+
+
+def test_phase_days_that_repeat_their_labels_are_placed_by_position():
+    aligned = pd.DataFrame(
+        {
+            "phase": ["warmup", "warmup", "burst", "burst"],
+            "phase_day": [1, 2, 1, 2],
+            "slot": [0, 1, 2, 3],
+            "gmv": [10.0, 20.0, 30.0, 40.0],
+        }
+    )
+    chart = charts.phase_day_lines(aligned, [{"column": "gmv", "label": "GMV"}], title="t", unit="count", lang="en")
+    option = chart.option()
+    assert option["xAxis"]["data"] == ["1", "2", "1", "2"]
+    (line,) = [s for s in _visible(option) if s["type"] == "line"]
+    assert [d["value"] for d in line["data"]] == [[0, 10.0], [1, 20.0], [2, 30.0], [3, 40.0]]
+    (marks,) = [s for s in option["series"] if "markArea" in s]
+    assert [(a["xAxis"], b["xAxis"]) for a, b in marks["markArea"]["data"]] == [(0, 1), (2, 3)]

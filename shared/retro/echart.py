@@ -99,8 +99,9 @@ class _Axis:
 
     # a data value on this axis, as ECharts takes it
     def data(self, v: float):
-        if self.cats is not None:
-            return self.label(v)
+        if self.cats is not None:  # by index: phase days repeat their labels (1, 2, … 1, 2 …)
+            self.label(v)  # between two categories: unreadable
+            return min(range(len(self.positions)), key=lambda i: abs(self.positions[i] - v))
         if self.time:
             return int(round(float(v) * MS_PER_DAY))
         if self.log:
@@ -192,7 +193,7 @@ def _helper_marks(ax, x: _Axis) -> tuple[list, list]:
             inside = [q for q in x.positions if x0 <= q <= x1]
             if not inside:
                 continue
-            a, b = x.cats[inside[0]], x.cats[inside[-1]]
+            a, b = x.data(inside[0]), x.data(inside[-1])
         else:
             a, b = x.data(x0), x.data(x1)
         moment = gid.startswith("moment")

@@ -208,7 +208,7 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
     page = _env().get_template("page.html.j2")
     stamp = _stamp(params, run_dir)
     names = params.enabled_sections
-    labels = {k: tr(f"report.{k}", lang) for k in ("index", "nav", "kit", "run_at", "params", "data")}
+    labels = {k: tr(f"report.{k}", lang) for k in ("index", "nav", "kit", "run_at", "params", "data", "contents")}
     period = tr("report.period", lang, start=params.start.isoformat(), end=params.end.isoformat())
     common = dict(
         lang=lang,
@@ -256,8 +256,11 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
         prev=None,
         next={"href": first.page, "title": first.title(lang)} if first else None,
     )
+    for filename, page_vars in pages.items():
+        page_vars["toc"] = contents(names, statuses, lang, current=filename)
     # the overview already holds the executive summary; the one-file report does not repeat it
     pages["report.html"] = dict(
+        toc=contents(names, statuses, lang, current=None, single_file=True),
         page_title=tr("report.single", lang),
         body=single_file_body(index_body, {n: bodies[n] for n in names if n != SUMMARY}),
         prev=None,
@@ -265,6 +268,8 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
         index_href="#top",  # it stands alone: sent on its own, it links to nothing outside itself
     )
     text = "".join(page_text(p["body"]) + p["page_title"] for p in pages.values())
+    text += "".join(e["title"] + e.get("status_text", "") for p in pages.values() for e in p["toc"])
+    text += "显示全部行只前0123456789"  # the "show all" button of a long table (page.js)
     text += "".join(str(v) for v in [*labels.values(), *stamp.values()]) + params.campaign.name + period
     common["font"] = _cached(cache, "font", "".join(sorted(set(text))).encode(), lambda: font_subset(text))
     common["script"] = page_script()
@@ -286,8 +291,8 @@ ECHARTS = TEMPLATES / "echarts" / "echarts.common.min.js"
 
 
 def page_script() -> Markup:
-    """The script every page carries: sortable tables."""
-    return Markup((TEMPLATES / "sort.js").read_text(encoding="utf-8"))
+    """The script every page carries: sortable tables, long tables folded, the contents folded on a phone."""
+    return Markup("\n".join((TEMPLATES / f).read_text(encoding="utf-8") for f in ("sort.js", "page.js")))
 
 
 def chart_script(body: str) -> Markup | str:
@@ -317,6 +322,7 @@ def write_standalone_page(path: Path, *, lang: str, title: str, period: str, bod
             labels=labels,
             stamp=stamp,
             index_href=path.name,
+            toc=None,
             prev=None,
             next=None,
             body=jinja2.utils.markupsafe.Markup(body),
@@ -385,6 +391,31 @@ def _single_file_links(body: str) -> str:
     body = re.sub(r'href="\d\d_[a-z_]+\.html#([^"]+)"', r'href="#\1"', body)
     body = re.sub(r'href="(\d\d_([a-z_]+))\.html"', r'href="#sec-\2"', body)
     return body.replace(f'href="#sec-{SUMMARY}"', 'href="#top"')
+
+
+def contents(names: list[str], statuses: dict, lang: str, current: str | None, single_file: bool = False) -> list:
+    """The sidebar's entries: the overview and each section with its status, the page shown marked.
+
+    In the one-file report they link to the sections inside it (the summary is its overview).
+    """
+    out = [{"href": "#top" if single_file else "index.html", "title": tr("report.index", lang), "status": "done"}]
+    for name in names:
+        sec = SECTIONS[name]
+        if single_file and name == SUMMARY:
+            continue
+        st = statuses.get(name)
+        code = st.status if st else "skipped"
+        out.append(
+            {
+                "href": f"#sec-{name}" if single_file else sec.page,
+                "title": f"{sec.number:02d} · {sec.title(lang)}",
+                "status": code,
+                "status_text": "" if code == "done" else tr(f"report.status.{code}", lang),
+            }
+        )
+    for entry in out:
+        entry["current"] = current is not None and entry["href"] == current
+    return out
 
 
 def _index_body(params: CampaignParams, statuses: dict, summary_body: str | None, names: list[str]) -> str:
