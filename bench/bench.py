@@ -65,6 +65,7 @@ def campaign_yaml(data: Path, size: str) -> Path:
     """A copy of the demo campaign pointing at the benchmark's data folder."""
     doc = yaml.safe_load((ROOT / "params" / "demo_double11.yaml").read_text(encoding="utf-8"))
     doc["campaign"]["id"] = f"bench_{size}"
+    doc.pop("compare", None)  # one campaign's own work: last year's run is another campaign's
     tables = json.loads((data / "_demo.json").read_text())["rows"]
     doc["data"] = {"tables": {t: {"path": str(data / t / "*.parquet")} for t in tables}}
     path = WORK / f"bench_{size}.yaml"
@@ -124,6 +125,23 @@ def kit_runs(params: Path, size: str) -> dict:
     )
     out["one_notebook"], _, _ = timed([sys.executable, "-c", code])  # the cache keys on content, not path
     return out
+
+
+def report_weight(report: Path) -> None:
+    """Each page's bytes against the report's budget: 1.5 MB a page, 6 MB for the one-file report.html."""
+    pages = sorted(report.glob("*.html"))
+    if not pages:
+        print("  ! no report pages to weigh", file=sys.stderr)
+        return
+    heaviest = max((p for p in pages if p.name != "report.html"), key=lambda p: p.stat().st_size)
+    single = report / "report.html"
+    mb = lambda p: p.stat().st_size / 1e6  # noqa: E731
+    print(
+        f"page weight: heaviest page {heaviest.name} {mb(heaviest):.2f} MB (budget 1.5 MB: "
+        f"{'met' if mb(heaviest) <= 1.5 else 'not met'}), report.html {mb(single):.2f} MB (budget 6 MB: "
+        f"{'met' if mb(single) <= 6 else 'not met'})"
+    )
+    print("  " + ", ".join(f"{p.name} {mb(p):.2f}" for p in pages))
 
 
 def baseline_cli(params: Path, size: str) -> float:
@@ -222,6 +240,7 @@ def main() -> None:
         print(f"kit warm re-run, no change: {kit['warm']:.1f}s")
         print(f"kit re-run after editing one notebook: {kit['one_notebook']:.1f}s")
         print(f"cold / floor: {kit['cold'] / floor:.1f}x")
+        report_weight(WORK / "runs" / size / "report")
         start = section_start()
         sections = len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
         target = 3 * floor + sections * start / (os.cpu_count() or 1)
