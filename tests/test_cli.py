@@ -39,3 +39,34 @@ def test_notebooks_left_at_none_read_the_lab_campaign_else_the_demo(monkeypatch,
     monkeypatch.setenv(LAB_PARAMS_ENV, str(camp.params_file))
     ctx = open_section("goals", None, camp.run_dir)
     assert ctx.params.campaign.id == "tiny"
+
+
+def test_lab_passes_jupyter_options_through_and_allows_root(monkeypatch, tmp_path):
+    """`retro lab x.yaml --no-browser --ip=0.0.0.0` reaches JupyterLab as typed (the launcher is stubbed)."""
+    import os
+
+    from click.testing import CliRunner
+    from retro import cli
+
+    yaml_file = PROJECT_ROOT / "params" / "demo_double11.yaml"
+    launched = {}
+    monkeypatch.setattr(os, "execvpe", lambda path, argv, env: launched.update(argv=argv, env=env))
+    r = CliRunner().invoke(cli.main, ["lab", str(yaml_file), "--no-browser", "--ip=0.0.0.0", "--port", "9999"])
+    assert r.exit_code == 0, r.output
+    argv = launched["argv"]
+    assert argv[1:3] == ["-m", "jupyterlab"] and "--no-browser" in argv and "--ip=0.0.0.0" in argv
+    assert "--port=9999" in argv and launched["env"][LAB_PARAMS_ENV] == str(yaml_file.resolve())
+    assert ("--allow-root" in argv) == (os.geteuid() == 0)  # Jupyter refuses root without it
+    assert "--allow-root" in lab_command(yaml_file, root=True)[0]
+    assert "--allow-root" not in lab_command(yaml_file, root=False)[0]
+
+
+def test_help_lists_each_command_with_its_whole_description():
+    from click.testing import CliRunner
+    from retro import cli
+
+    out = CliRunner().invoke(cli.main, ["--help"]).output
+    assert "..." not in out.split("Commands:")[1]
+    flat = " ".join(out.split())
+    for name, cmd in cli.main.commands.items():
+        assert " ".join(cmd.get_short_help_str(limit=1000).split()) in flat, name

@@ -72,7 +72,7 @@ def test_scaffold_writes_a_clean_module_and_a_synced_notebook_pair(tmp_path):
 def test_scaffold_refuses_what_it_cannot_name_or_would_overwrite(tmp_path):
     (tmp_path / "notebooks").mkdir()
     with pytest.raises(RetroError, match="has no Latin letters.*--name"):
-        new_section("直播深度分析", root=tmp_path)
+        new_section("！！", root=tmp_path)
     made = new_section("直播深度分析", name="live", root=tmp_path)
     section, _ = read_plugin(tmp_path / made.module, tmp_path / "notebooks", dict(_KIT_SECTIONS), FIGURES)
     assert (section.zh, section.en) == ("直播深度分析", "Live")
@@ -83,6 +83,17 @@ def test_scaffold_refuses_what_it_cannot_name_or_would_overwrite(tmp_path):
         new_section("Sales", root=tmp_path)
     with pytest.raises(RetroError, match="unknown table 'livestream'"):
         new_section("Live two", requires="livestream", root=tmp_path)
+
+
+def test_a_chinese_title_names_its_files_in_pinyin_or_after_its_english_title(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    made = new_section("直播深度分析", root=tmp_path)
+    assert made.name == "zhi_bo_shen_du_fen_xi" and made.notebook.name.endswith("_zhi_bo_shen_du_fen_xi.ipynb")
+    section, _ = read_plugin(tmp_path / made.module, tmp_path / "notebooks", dict(_KIT_SECTIONS), FIGURES)
+    assert section.zh == "直播深度分析"
+    made = new_section("会员日复盘", en="Member day", root=tmp_path)
+    section, _ = read_plugin(tmp_path / made.module, tmp_path / "notebooks", dict(_KIT_SECTIONS), FIGURES)
+    assert made.name == "member_day" and (section.zh, section.en) == ("会员日复盘", "Member day")
 
 
 PLUGIN = 'SECTION = {{"name": "{name}", "number": {number}, "en": "A", "zh": "甲", "requires": ["orders"]}}\n'

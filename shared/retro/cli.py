@@ -78,7 +78,21 @@ def _sections_option(value: str | None) -> list[str] | None:
     return names
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """`retro --help` lists each command with its whole first sentence, not cut at 45 characters."""
+
+    def format_commands(self, ctx, formatter):
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=1000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 120})
 @click.version_option(package_name="campaign-retro-kit")
 def main():
     """Campaign Retro Kit: build a campaign retrospective report from one YAML file."""
@@ -161,27 +175,41 @@ def new(path, force):
     click.echo(f"wrote {path}; edit it, then: retro check {path}")
 
 
-def lab_command(params_file: Path, port: int | None = None) -> tuple[list[str], dict]:
-    """The JupyterLab command and environment that open the notebooks on one campaign."""
+def lab_command(
+    params_file: Path, port: int | None = None, jupyter_args: tuple[str, ...] = (), root: bool | None = None
+) -> tuple[list[str], dict]:
+    """The JupyterLab command and environment that open the notebooks on one campaign.
+
+    Jupyter's own options (``--no-browser``, ``--ip``, ``--port`` …) pass through; as root, where Jupyter
+    refuses to start without it, ``--allow-root`` is added.
+    """
     from .context import LAB_PARAMS_ENV
     from .paths import PROJECT_ROOT
 
     argv = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={PROJECT_ROOT / 'notebooks'}"]
     if port:
         argv.append(f"--port={port}")
+    argv += list(jupyter_args)
+    root = (hasattr(os, "geteuid") and os.geteuid() == 0) if root is None else root
+    if root and "--allow-root" not in jupyter_args:
+        argv.append("--allow-root")
     return argv, {**os.environ, LAB_PARAMS_ENV: str(params_file.resolve())}
 
 
-@main.command()
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("params_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--port", type=click.IntRange(1, 65535), help="Port for JupyterLab (default: its own).")
+@click.argument("jupyter_args", nargs=-1, type=click.UNPROCESSED)
 @_guard
-def lab(params_file, port):
-    """Open JupyterLab with the section notebooks set to this campaign (their parameters cell left at None)."""
+def lab(params_file, port, jupyter_args):
+    """Open JupyterLab with the section notebooks set to this campaign (their parameters cell left at None).
+
+    Any other option goes to JupyterLab as given: retro lab x.yaml --no-browser --ip=0.0.0.0
+    """
     from .params import load_params
 
     params = load_params(params_file)  # a bad YAML is reported here, not in every notebook
-    argv, env = lab_command(params_file, port)
+    argv, env = lab_command(params_file, port, tuple(jupyter_args))
     click.echo(f"JupyterLab on {params.campaign.name} ({params_file}); notebooks read it while params_file is None")
     os.execvpe(argv[0], argv, env)
 
@@ -258,7 +286,7 @@ def compare(run_a, run_b, output):
     click.echo(f"comparison: {page}")
 
 
-@main.group()
+@main.group(cls=_Commands)
 def section():
     """Add report sections of your own (plug-ins in shared/plugins/, no change to the kit)."""
 

@@ -38,7 +38,15 @@ class Scaffold:
 
 
 def slug(title: str) -> str:
-    """A section name from a title: lowercase Latin letters and underscores, at most 40 characters."""
+    """A section name from a title: lowercase Latin letters and underscores, at most 40 characters.
+
+    Chinese characters are spelled in pinyin (直播深度分析 -> zhi_bo_shen_du_fen_xi), so a Chinese title names
+    its files without --name.
+    """
+    if _CJK.search(title):
+        from pypinyin import lazy_pinyin
+
+        title = " ".join(lazy_pinyin(title))
     words = re.findall(r"[a-z]+", title.lower())
     out = ""
     for w in words:
@@ -96,7 +104,7 @@ def new_section(
     title = title.strip()
     if not title:
         raise RetroError('section title is empty: retro section new "Live streaming deep dive"')
-    name = name or slug(title)
+    name = name or slug(en or "") or slug(title)  # the English title names the files when given
     if not name:
         raise RetroError(
             f"section title {title!r} has no Latin letters to name its files: add --name, e.g. --name live_streaming"
