@@ -174,7 +174,18 @@ class Chart:
         )
 
     def __repr__(self) -> str:
-        return f"Chart: {self.title}"
+        """The title and what is drawn: the series and the span of the x axis."""
+        try:
+            option = self.option()
+        except Exception:  # noqa: BLE001 - a repr never raises
+            option = None
+        if option is None:
+            return f"Chart: {self.title} (image)"
+        shown = [s for s in option["series"] if not s.get("retroHidden") and s["data"]]
+        names = ", ".join(f"{s['name'] or '-'} ({s['type']}, {len(s['data'])})" for s in shown)
+        xs = [d.get("xf") for s in shown for d in s["data"] if isinstance(d, dict)]
+        span = f"; {xs[0]} … {xs[-1]}" if len(xs) > 1 else ""
+        return f"Chart: {self.title} — {names}{span}"
 
 
 def _plain(v):

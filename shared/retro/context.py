@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import os
 from pathlib import Path
 
 import pandas as pd
+from pydantic import ValidationError
 
 from . import formatting as fmt
 from .catalog import FIGURES
 from .display import Note, Omitted, Table, TeamNotes
-from .errors import SectionMissingData
+from .errors import RetroError, SectionMissingData
 from .evidence import FACTS, FIGURE_NEEDS, holds
 from .i18n import has, register, sentences, table_names, tr
-from .params import CampaignParams, load_params
+from .params import MART_SETTINGS, CampaignParams, Settings, load_params
 from .paths import DEMO_PARAMS
 from .registry import SECTIONS, Section
 from .rundir import Recorded, RunDir, default_run_dir, load_comparisons
@@ -118,8 +120,14 @@ def shows(*needs: str):
     """
 
     def declare(fn):
+        own = set(inspect.signature(fn).parameters)
+
         @functools.wraps(fn)
         def element(ctx: SectionContext, *args, **kwargs):
+            # a setting as an argument (sales.category_chart(ctx, top_n=20)) is ctx.with_settings for this call
+            changes = {k: kwargs.pop(k) for k in list(kwargs) if k in Settings.model_fields and k not in own}
+            if changes:
+                ctx = ctx.with_settings(**changes)
             unmet = [n for n in needs if not ctx.has(n)]
             return ctx.omitted(unmet) if unmet else fn(ctx, *args, **kwargs)
 
@@ -147,6 +155,7 @@ class SectionContext:
         self._profile: dict | None = None
         self._plan: TablePlan | None = None
         self._said: set[str] = set()  # "not shown" lines this page has shown already
+        self._local = False  # a with_settings copy: reads and shows, never records
 
     @property
     def comparisons(self) -> list:
@@ -154,6 +163,57 @@ class SectionContext:
         if self._comparisons is None:
             self._comparisons = load_comparisons(self.params, list(SECTIONS)) if self.params.compare else []
         return self._comparisons
+
+    # --- a notebook's own choices ----------------------------------------------------------------
+    def with_settings(self, **changes) -> SectionContext:
+        """The section with other display settings, for this notebook only: ``ctx.with_settings(top_n=20)``.
+
+        The YAML, the recorded figures and the summary are untouched. Settings the marts are built with
+        (``retention_days`` …) are refused: change them in the YAML and re-run the section.
+        """
+        fields = Settings.model_fields
+        problems = [
+            f"with_settings: unknown setting {k!r}; settings are {', '.join(fields)}"
+            for k in changes
+            if k not in fields
+        ]
+        problems += [
+            f"with_settings: {k} shapes the marts; set settings.{k} in the YAML and run "
+            f"`retro run <yaml> --only {self.section.name}`"
+            for k in changes
+            if k in MART_SETTINGS
+        ]
+        if problems:
+            raise RetroError(problems)
+        try:
+            settings = Settings.model_validate({**self.params.settings.model_dump(), **changes})
+        except ValidationError as e:
+            raise RetroError(
+                [f"with_settings: {'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()]
+            ) from None
+        local = SectionContext(self.section, self.params.model_copy(update={"settings": settings}), self.run_dir)
+        local._marts, local._profile, local._plan = self._marts, self._profile, self._plan
+        local._comparisons, local._figures, local._computed = self._comparisons, list(self._figures), True
+        local._local = True
+        return local
+
+    def marts(self) -> Table:
+        """The built marts this run holds: section, rows, columns and what each one is (its definition's first line)."""
+        import pyarrow.parquet as pq
+
+        from .marts import load_definitions
+
+        defs = load_definitions()
+        rows = []
+        for path in sorted(self.rundir.marts.glob("*.parquet")):
+            name = path.stem
+            meta = pq.read_metadata(path)
+            d = defs.get(name)
+            doc = (d.build.__doc__ or "").strip().splitlines()[0] if d and d.build.__doc__ else ""
+            columns = ", ".join(meta.schema.names)
+            rows.append([name, d.section if d else "", meta.num_rows, columns, doc])
+        df = pd.DataFrame(rows, columns=["mart", "section", "rows", "columns", "definition"])
+        return Table(df, units={"rows": "count"}, lang=self.lang, title=f"{len(df)} marts in {self.run_dir.name}")
 
     # --- data ------------------------------------------------------------------------------------
     def mart(self, name: str) -> pd.DataFrame:
@@ -178,7 +238,7 @@ class SectionContext:
 
     def _save_reads(self) -> None:
         """Record the marts read so far, when `retro run` executes this notebook: its inputs for the next run."""
-        if os.environ.get(MARTS_BUILT_ENV) != str(self.run_dir.resolve()):
+        if self._local or os.environ.get(MARTS_BUILT_ENV) != str(self.run_dir.resolve()):
             return  # opened in JupyterLab: what an analyst's edited cells read says nothing of the saved notebook
         self.rundir.write_reads(self.section.name, self._reads)
 
@@ -267,6 +327,8 @@ class SectionContext:
         return rec.value
 
     def _save(self) -> None:
+        if self._local:
+            return  # ctx.with_settings: a notebook's own view records nothing
         self.rundir.write_figures(self.section.name, self._figures)
 
     def figure(self, key: str, segment: str | None = None) -> float | None:

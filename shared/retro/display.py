@@ -86,6 +86,29 @@ class Table:
         keys = ("phase.overall", "segment.overall", "phase.baseline", "segment.baseline")
         return {"overall", "all", "baseline", *(tr(k, self.lang) for k in keys if has(k))}
 
+    def text(self) -> str:
+        """The table as aligned plain text, each cell as the page shows it (a console, a log, a test)."""
+        cols = list(self.df.columns)
+        numeric = set(self.units) | self.right
+        rows = [[self.labels.get(c, c) for c in cols]]
+        rows += [
+            [self.cell(c, v)[0] for c, v in zip(cols, rec, strict=True)] for rec in self.df.itertuples(False, None)
+        ]
+        widths = [max(_width(r[i]) for r in rows) for i in range(len(cols))]
+
+        def line(r):
+            return "  ".join(
+                _pad(t, w, right=c in numeric and i > 0)
+                for i, (c, t, w) in enumerate(zip(cols, r, widths, strict=True))
+            ).rstrip()
+
+        out = [self.title] if self.title else []
+        out += [line(rows[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in rows[1:]]
+        return "\n".join(out + ([self.note] if self.note else []))
+
+    def __repr__(self) -> str:
+        return self.text()
+
     def _repr_html_(self) -> str:
         cols = list(self.df.columns)
         numeric_cols = set(self.units) | self.right
@@ -109,6 +132,18 @@ class Table:
             f'<div class="retro-table-wrap"><table class="retro-table">{caption}<thead><tr>{head}</tr>'
             f"</thead><tbody>{''.join(rows)}</tbody></table>{note}</div>"
         )
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: a Chinese character takes two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    fill = " " * (width - _width(text))
+    return fill + text if right else text + fill
 
 
 class Note:

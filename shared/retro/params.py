@@ -247,6 +247,19 @@ class Settings(_Model):
     materiality: Annotated[float, Field(ge=0, le=1)] = 0.005
 
 
+# Settings the marts are built with: a notebook cannot change them for itself (the YAML and a re-run can)
+MART_SETTINGS = frozenset(
+    {
+        "new_customer_lookback_days",
+        "retention_days",
+        "rfm_lookback_days",
+        "ship_within_hours",
+        "session_gap_minutes",
+        "offsite_channels",
+    }
+)
+
+
 class Engine(_Model):
     """Where marts are computed (``retro.staging.engines``).
 
