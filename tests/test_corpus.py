@@ -7,10 +7,12 @@ Each folder under ``tests/corpus/`` is one case:
   ``data/`` first, so a case only carries what it breaks);
 - ``expected.yaml``: ``about`` (what the case checks, one line), ``command`` (check by default, or run),
   ``exit`` (exit code), ``stderr`` (every line on stderr, exactly), ``warnings`` (every ``warning:`` line on
-  stdout, exactly; ``[]`` when none); optionally ``staged`` (values as the marts read them after parsing,
-  per table and key), ``make`` (a generator below, for data too large or binary to keep in the folder),
-  ``env`` (environment variables), ``needs: postgres``, ``e2e: true`` (a full ``retro run`` executing
-  notebooks), ``assert`` (a named extra check below) and ``xfail`` (why the kit does not pass it yet).
+  stdout, exactly; ``[]`` when none), ``notes`` (every ``note:`` line but the sections' "no data" ones:
+  what an export does by design, such as a derived table or rows outside the campaign); optionally ``staged``
+  (values as the marts read them after parsing, per table and key), ``make`` (a generator below, for data too
+  large or binary to keep in the folder), ``env`` (environment variables), ``needs: postgres``, ``e2e: true``
+  (a full ``retro run`` executing notebooks), ``assert`` (a named extra check below) and ``xfail`` (why the
+  kit does not pass it yet).
 
 Every case also checks: no traceback or internal error, no secret from ``env`` in any message, and nothing
 written: ``retro check`` leaves the case folder unchanged, a refused ``retro run`` creates no output folder.
@@ -411,6 +413,8 @@ def test_case(case, tmp_path, request):
     assert err.splitlines() == expected.get("stderr", []), err
     warnings = [line for line in out.splitlines() if line.startswith("warning: ")]
     assert warnings == expected.get("warnings", []), out
+    notes = [line for line in out.splitlines() if line.startswith("note: ") and not line.startswith("note: section ")]
+    assert notes == expected.get("notes", []), out  # what an export does by design: a note, not a warning
     if command == "check":
         assert _snapshot(root) == before, "retro check must not write anything"
     if code != 0:

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from retro.params import load_params
 from retro.schema import TABLES
-from retro.staging.demo import ARROW_TYPES, generate_demo
+from retro.staging.demo import ARROW_TYPES, NOT_EXPORTED, generate_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 C0, C1 = "timestamp '2026-11-04'", "timestamp '2026-11-19'"  # campaign window of the demo YAML
@@ -64,10 +64,33 @@ def test_every_table_has_a_folder_and_the_schema_columns_and_types(demo):
         assert written[name] == out / name
         assert (out / name / "part-00000.parquet").is_file()
         schema = pq.read_schema(out / name / "part-00000.parquet")
-        assert schema.names == [c.name for c in table.source_columns], name
-        for col in table.source_columns:
+        columns = [c for c in table.source_columns if c.name not in NOT_EXPORTED.get(name, ())]
+        assert schema.names == [c.name for c in columns], name
+        for col in columns:
             assert schema.field(col.name).type == ARROW_TYPES[col.type], (name, col.name)
     assert ARROW_TYPES["timestamp"] == pa.timestamp("us")
+
+
+def test_retro_check_on_the_demo_warns_of_nothing_in_its_own_data(demo, tmp_path):
+    """The shipped demo is what a user tries first: only notes (rows outside the window), never a warning."""
+    import yaml
+    from click.testing import CliRunner
+    from retro.cli import main
+
+    out, _ = demo
+    doc = yaml.safe_load((ROOT / "params" / "demo_double11.yaml").read_text(encoding="utf-8"))
+    doc.pop("compare", None)
+    doc["data"] = {"tables": {name: {"path": str(out / name / "*.parquet")} for name in TABLES}}
+    path = tmp_path / "demo.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    r = CliRunner().invoke(main, ["check", str(path)])
+    assert r.exit_code == 0, r.output
+    assert [line for line in r.output.splitlines() if line.startswith("warning:")] == []
+    assert (
+        r.output.strip()
+        .splitlines()[-1]
+        .endswith("sections with data: " + ", ".join(load_params(path).enabled_sections))
+    )
 
 
 def test_demo_json_counts_rows_and_no_temporary_folder_is_left(demo, db):

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from .formatting import short
 
+ROUTINE = frozenset({"derived", "ignored_rows", "guest_rows", "hour_resolution"})
+
 
 @dataclass
 class Problem:
@@ -29,6 +31,14 @@ class Problem:
     # the appendix says it in the report's language: its message (``code`` when empty) and the values it names
     msg: str = ""
     args: dict = field(default_factory=dict)
+
+    @property
+    def routine(self) -> bool:
+        """Whether real exports do this by design: `retro check` notes it rather than warning.
+
+        A table derived from another, rows outside the window, guest orders, dates without hours.
+        """
+        return not self.hard and self.code in ROUTINE
 
     @property
     def message(self) -> str:
