@@ -175,7 +175,7 @@ def test_failed_section_does_not_stop_the_others(demo, tmp_path):
             "metadata": {},
             "execution_count": None,
             "outputs": [],
-            "source": "raise ValueError('traffic table looks wrong')",
+            "source": "# a mistaken column name\nrows = {'uv': 1}\nrows['views']",
         },
     )
     (notebooks / "02_traffic.ipynb").write_text(json.dumps(nb))
@@ -192,8 +192,14 @@ def test_failed_section_does_not_stop_the_others(demo, tmp_path):
     html = (tmp_path / "run" / "report" / "02_traffic.html").read_text(encoding="utf-8")
     # the reader is told in the report's language; the exception is for the analyst (CLI, kernels.log)
     assert "本章节生成失败" in html and "kernels.log" in html
-    assert "traffic table looks wrong" not in html and "Traceback" not in html
-    assert "traffic table looks wrong" in result.statuses["traffic"].reason
+    assert "原因：本章节的程序运行出错" in html  # why, in plain words
+    assert "views" not in html and "Traceback" not in html
+    # the analyst gets the executed notebook, the cell and its line, and the exception (the CLI prints this)
+    reason = result.statuses["traffic"].reason
+    assert reason.startswith("KeyError: 'views' (notebooks/02_traffic.ipynb of the run folder, cell [")
+    assert "`rows['views']`" in reason and str(tmp_path) not in reason
+    log = (tmp_path / "run" / "kernels.log").read_text(encoding="utf-8")
+    assert "== section traffic failed ==" in log and "KeyError" in log and "\x1b[" not in log
     index = (tmp_path / "run" / "report" / "index.html").read_text(encoding="utf-8")
     assert 'class="st-failed"' in index
 

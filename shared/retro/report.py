@@ -23,7 +23,7 @@ import nbformat
 from markupsafe import Markup
 
 from .display import esc
-from .i18n import register, table_names, tr
+from .i18n import has, register, table_names, tr
 from .params import CampaignParams
 from .paths import TEMPLATES
 from .registry import SECTIONS, SUMMARY
@@ -52,6 +52,22 @@ register(
             "Its figures are left out; the analyst who built the report has the reason (the command's output and "
             "kernels.log in the run folder).",
             "本章节的数据未展示；原因见生成报告时的命令行输出及运行目录中的 kernels.log。",
+        ),
+        "report.failed_kind.code": (
+            "Why: the section's code stopped on an error, which has nothing to do with the campaign's results.",
+            "原因：本章节的程序运行出错，与活动结果本身无关。",
+        ),
+        "report.failed_kind.data": (
+            "Why: the data this section needs is missing or could not be read.",
+            "原因：本章节所需的数据缺失或无法读取。",
+        ),
+        "report.failed_kind.memory": (
+            "Why: the machine ran out of memory while building it.",
+            "原因：生成时机器内存不足。",
+        ),
+        "report.failed_kind.stopped": (
+            "Why: its process stopped before it finished (killed, or out of memory).",
+            "原因：生成进程在完成前停止（被终止或内存不足）。",
         ),
         "report.summary_missing": (
             "The executive summary was not built; see the sections below.",
@@ -192,9 +208,11 @@ def _status_body(name: str, status, lang: str) -> str:
     if status.status == "missing":
         text = tr("section.missing_data", lang, tables=table_names(status.reason.split(", "), lang))
         return title + f'<p class="section-status missing">{esc(text)}</p>'
-    # the exception is for the analyst (the CLI line and kernels.log), not for the reader
+    # the exception is for the analyst (the CLI line and kernels.log); the reader gets why in plain words
+    kind = getattr(status, "kind", "") or "code"
+    why = tr(f"report.failed_kind.{kind}", lang) if has(f"report.failed_kind.{kind}") else ""
     return title + (
-        f'<div class="section-status failed"><p><b>{esc(tr("section.failed", lang))}</b> '
+        f'<div class="section-status failed"><p><b>{esc(tr("section.failed", lang))}</b> {esc(why)} '
         f"{esc(tr('report.failed_detail', lang))}</p></div>"
     )
 

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed, wait
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
@@ -59,6 +60,7 @@ class SectionStatus:
     seconds: float = 0.0
     reason: str = ""
     fingerprint: str = ""  # inputs of the executed notebook (retro.freshness); unchanged inputs skip execution
+    kind: str = ""  # a failure in plain words for the page: code, data, memory or stopped (retro.report)
 
 
 @dataclass
@@ -100,6 +102,56 @@ def failure_reason(exc: BaseException, *folders: str | os.PathLike) -> str:
     if evalue is None:
         evalue = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
     return _scrub(f"{ename}: {evalue}", *folders)[:1000]
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def failure_location(exc: BaseException, notebook: str, *folders: str | os.PathLike) -> str:
+    """Where a section stopped: the executed notebook, the cell and its line, the code that raised.
+
+    From papermill's execution error (its cell, source and traceback); '' for any other exception.
+    """
+    count, source = getattr(exc, "exec_count", None), getattr(exc, "source", None)
+    if source is None:
+        return ""
+    text = _ANSI.sub("", "\n".join(getattr(exc, "traceback", None) or []))
+    cell = re.search(r"Cell In ?\[(\d+)\], line (\d+)", text)
+    lines = [ln.strip() for ln in str(source).splitlines()]
+    at = int(cell[2]) if cell else 0
+    line = lines[at - 1] if 0 < at <= len(lines) else next((ln for ln in lines if ln and not ln.startswith("#")), "")
+    where = [notebook]
+    where.append(f"cell [{count}]" if count else f"cell {getattr(exc, 'cell_index', 0) + 1}")
+    if line:
+        where.append(f"`{line[:120]}`")
+    frames = re.findall(r"File (\S+?\.py):(\d+)", text)
+    if frames:
+        where.append(f"raised at {frames[-1][0]}:{frames[-1][1]}")
+    return _scrub(", ".join(where), *folders)
+
+
+def failure_kind(exc: BaseException) -> str:
+    """The failure in a reader's terms: the section's code, its data, the machine's memory, or a stopped kernel."""
+    ename = getattr(exc, "ename", None) or type(exc).__name__
+    if ename in ("MemoryError", "OutOfMemoryException") or "out of memory" in str(exc).lower():
+        return "memory"
+    if ename in ("DeadKernelError", "CellTimeoutError") or "Kernel died" in str(exc):
+        return "stopped"
+    if ename in ("SectionMissingData", "DataError", "RetroError"):
+        return "data"
+    return "code"
+
+
+def log_failure(run_dir: Path, name: str, exc: BaseException, *folders: str | os.PathLike) -> None:
+    """The whole traceback of a failed section into the run's kernels.log (machine paths scrubbed)."""
+    tb = getattr(exc, "traceback", None)
+    text = _ANSI.sub("", "\n".join(tb)) if tb else "".join(traceback.format_exception(exc))
+    entry = f"\n== section {name} failed ==\n{_scrub(text, *folders)}\n"
+    try:
+        with open(RunDir(run_dir).kernel_log, "a", encoding="utf-8") as f:
+            f.write(entry)
+    except OSError:
+        pass  # the log is a convenience: the CLI line already names the notebook and the cell
 
 
 def refused_write(exc: BaseException) -> OSError | None:
@@ -165,8 +217,15 @@ def execute_section(
         refused = refused_write(exc)
         if refused is not None:
             raise refused from None
-        reason = failure_reason(exc, run_dir, notebook_dir, params_file.parent)
-        return SectionStatus(name, "failed", time.perf_counter() - t0, reason)
+        folders = (run_dir, notebook_dir, params_file.parent)
+        reason = failure_reason(exc, *folders)
+        executed = shown(rd.notebooks / section.notebook)  # outputs/<id>/notebooks/…, or the --output folder's
+        if Path(executed).is_absolute():
+            executed = f"notebooks/{section.notebook} of the run folder"
+        where = failure_location(exc, executed, *folders)
+        log_failure(run_dir, name, exc, *folders)
+        reason = f"{reason} ({where})" if where else reason
+        return SectionStatus(name, "failed", time.perf_counter() - t0, reason[:1000], kind=failure_kind(exc))
     return SectionStatus(name, "done", time.perf_counter() - t0)
 
 
