@@ -96,9 +96,15 @@ class _Axis:
             raise Unreadable(mpl.get_scale())
         self.formatter = mpl.get_major_formatter()
         self.positions = sorted(self.cats) if self.cats else []
+        # phase days (retro.charts.phase_day_lines): a value axis labelled 1, 2 … so the phases shade whole
+        # slots, and each position's phase, for the tooltip ("Burst 1", not "1")
+        self.phases: list[tuple[float, float, str]] = []
 
     # a data value on this axis, as ECharts takes it
     def data(self, v: float):
+        if self.cats is not None and self.phases:
+            self.label(v)
+            return _num(v)
         if self.cats is not None:  # by index: phase days repeat their labels (1, 2, … 1, 2 …)
             self.label(v)  # between two categories: unreadable
             return min(range(len(self.positions)), key=lambda i: abs(self.positions[i] - v))
@@ -114,7 +120,8 @@ class _Axis:
             near = min(self.positions, key=lambda p: abs(p - v)) if self.positions else None
             if near is None or abs(near - v) > 0.5:
                 raise Unreadable(f"value {v} between categories")
-            return self.cats[near]
+            phase = next((name for lo, hi, name in self.phases if lo <= near <= hi), "")
+            return f"{phase} {self.cats[near]}" if phase else self.cats[near]
         if self.time:
             t = mdates.num2date(v).replace(tzinfo=None)
             return t.strftime("%m-%d") if day or t.time() == dt.time() else t.strftime("%m-%d %H:%M")
@@ -136,6 +143,17 @@ class _Axis:
 
     def option(self, *, value_range: bool = True) -> dict:
         label = {"fontSize": FONT_PX, "hideOverlap": True}
+        if self.cats is not None and self.phases:
+            lo, hi = self.mpl.get_view_interval()
+            values = list(self.positions)
+            return {
+                "type": "value",
+                "min": _num(lo),
+                "max": _num(hi),
+                "axisLabel": {**label, "customValues": values, "retroLabels": [self.cats[p] for p in values]},
+                "axisTick": {"customValues": values},
+                "splitLine": {"show": False},
+            }
         if self.cats is not None:
             return {"type": "category", "data": [self.cats[p] for p in self.positions], "axisLabel": label}
         if self.time:
@@ -189,11 +207,8 @@ def _helper_marks(ax, x: _Axis) -> tuple[list, list]:
         x1 = x0 + _float(p.get_width())
         name = gid.split(":", 1)[1] if ":" in gid else ""
         color = _color(p.get_facecolor())
-        if x.cats is not None:  # phase by phase day: the span's first and last category
-            inside = [q for q in x.positions if x0 <= q <= x1]
-            if not inside:
-                continue
-            a, b = x.data(inside[0]), x.data(inside[-1])
+        if x.cats is not None:  # phase by phase day: the slots it shades, edge to edge
+            a, b = _num(x0), _num(x1)
         else:
             a, b = x.data(x0), x.data(x1)
         moment = gid.startswith("moment")
@@ -493,6 +508,12 @@ def _option(fig: Figure, title: str, lang: str) -> dict:
     horizontal = any(getattr(c, "orientation", "vertical") == "horizontal" for c in main.containers)
     where = _positions(axes, horizontal)
     x = _Axis(main.xaxis, lang, None if horizontal else where)
+    if x.cats is not None and not horizontal and not any(a.containers for a in axes):
+        x.phases = [
+            (_float(p.get_x()), _float(p.get_x()) + _float(p.get_width()), (p.get_gid() or "").split(":", 1)[1])
+            for p in main.patches
+            if (p.get_gid() or "").startswith("phase:") and isinstance(p, Rectangle)
+        ]
     ys = [_Axis(a.yaxis, lang, where if horizontal and not i else None) for i, a in enumerate(axes)]
     series: list[dict] = []
     for i, (a, y) in enumerate(zip(axes, ys, strict=True)):
@@ -546,7 +567,8 @@ def _option(fig: Figure, title: str, lang: str) -> dict:
     else:
         option["xAxis"] = x.option()
         option["yAxis"] = [
-            {**y.option(), **({"splitLine": {"show": False}} if i else {})} for i, y in enumerate(val_axes)
+            {**y.option(), "axisLine": {"onZero": False}, **({"splitLine": {"show": False}} if i else {})}
+            for i, y in enumerate(val_axes)
         ]
         if x.time:
             option["dataZoom"] = [
