@@ -29,6 +29,7 @@ LAYERS = {
         "retro.i18n",
         "retro.quality",
         "retro.evidence",
+        "retro.progress",
     ],
     1: ["retro.params"],
     2: ["retro.rundir"],

@@ -116,7 +116,12 @@ def run(params_file, only, output, jobs, force):
 
     skipped = _print_plugin_problems()
     t0 = time.perf_counter()
-    result = run_campaign(params_file, only=_sections_option(only), run_dir=output, jobs=jobs, force=force, echo=_echo)
+    from .progress import Progress
+
+    progress = Progress(_echo)  # live on a terminal, plain lines in a log or a pipe
+    result = run_campaign(
+        params_file, only=_sections_option(only), run_dir=output, jobs=jobs, force=force, echo=_echo, progress=progress
+    )
     failed = result.failed
     click.echo(f"report: {result.report}  ({time.perf_counter() - t0:.1f}s)")
     problems = [f"section(s) failed: {', '.join(failed)} (see their pages in the report)"] if failed else []
@@ -224,11 +229,15 @@ def lab(params_file, port, jupyter_args):
 def pdf(target, paper):
     """Print a built report to PDF (TARGET: the campaign YAML or its run folder), A4 unless --paper letter."""
     from .params import load_params
+    from .progress import Progress
     from .report import print_pdf
     from .rundir import RunDir, default_run_dir
 
     run_dir = default_run_dir(load_params(target)) if target.suffix in (".yaml", ".yml") else target
-    out = print_pdf(RunDir(run_dir).report, paper={"a4": "A4", "letter": "Letter"}[paper.lower()])
+    with Progress(_echo).stage(
+        "pdf: printing report.html with Chromium", summary=lambda st: f"pdf: printed in {st.seconds:.1f}s"
+    ):
+        out = print_pdf(RunDir(run_dir).report, paper={"a4": "A4", "letter": "Letter"}[paper.lower()])
     click.echo(f"pdf: {out}")
 
 

@@ -33,6 +33,7 @@ from .errors import RetroError
 from .freshness import report_fingerprint, section_fingerprint
 from .params import CampaignParams, load_params
 from .paths import NOTEBOOK_DIR, PROJECT_ROOT, shown
+from .progress import Progress
 from .registry import LATE, SECTIONS
 from .rundir import (
     NO_SPACE,
@@ -254,13 +255,16 @@ def run_campaign(
     force: bool = False,
     echo=print,
     notebook_dir: Path = NOTEBOOK_DIR,
+    progress: Progress | None = None,
     _running: frozenset = frozenset(),
 ) -> RunResult:
     """Validate, build marts, execute sections and export the report; returns statuses and report path.
 
     A campaign named under ``compare: params:`` that has never been run is run first (as ``retro rollup``
-    does), so a first run of a campaign that compares with last year's shows the comparison.
+    does), so a first run of a campaign that compares with last year's shows the comparison. ``progress``:
+    where each stage shows as it goes (``retro.progress``; plain lines through ``echo`` by default).
     """
+    progress = progress or Progress(echo, live=False)
     from .staging.demo import ensure_demo_data
     from .validate import check_campaign
 
@@ -268,7 +272,9 @@ def run_campaign(
     params: CampaignParams = load_params(params_file)
     for other in never_run_comparisons(params, _running | {params_file}):
         echo(f"compared campaign {shown(other)} has not been run: running it first")
-        run_campaign(other, jobs=jobs, echo=echo, notebook_dir=notebook_dir, _running=_running | {params_file})
+        run_campaign(
+            other, jobs=jobs, echo=echo, notebook_dir=notebook_dir, progress=progress, _running=_running | {params_file}
+        )
     run_dir = Path(run_dir).resolve() if run_dir else default_run_dir(params)
     rd = RunDir(run_dir)
     ensure_demo_data(params, echo)  # the demo's generated data, on first use (nothing under outputs/)
@@ -277,7 +283,7 @@ def run_campaign(
     with rd.lock():  # one run of a campaign at a time; a second one is told which process holds it
         clear_leftovers(rd)
         try:
-            return _run_locked(params, params_file, rd, plan, only, jobs, force, echo, notebook_dir)
+            return _run_locked(params, params_file, rd, plan, only, jobs, force, progress, notebook_dir)
         except Exception as exc:  # a refused write (ours or the engine's spill) is one line; anything else a bug
             problem = write_problem(exc, run_dir, shown)
             if problem is None:
@@ -331,22 +337,23 @@ def stop_kernels(folder: Path) -> int:
     return killed
 
 
-def _run_locked(params, params_file, rd: RunDir, plan: TablePlan, only, jobs, force, echo, notebook_dir) -> RunResult:
+def _run_locked(
+    params, params_file, rd: RunDir, plan: TablePlan, only, jobs, force, progress, notebook_dir
+) -> RunResult:
     """The run itself, while this process holds the run folder."""
     from .marts.build import build_marts
 
     run_dir = rd.path
+    echo = progress.line  # above the live display, when there is one
 
     enabled = params.enabled_sections
     # plug-ins' marts register on import; one that fails to import fails its section, with the same reason
     plugins.load_all([s for s in enabled if SECTIONS[s].plugin])
     # the summary and the data-quality appendix read every other section's output: always refreshed
     chosen = [s for s in enabled if (not only or s in only or s in LATE)]
-    t0 = time.perf_counter()
     # stages and checks the data first: on a hard problem it raises before creating anything
-    build_marts(params, run_dir, sections=enabled, force=force, progress=echo, plan=plan)
+    build_marts(params, run_dir, sections=enabled, force=force, progress=progress, plan=plan)
     rd.write_snapshot(params)  # name, currency, phases: what `compare` needs besides figures and marts
-    echo(f"marts ready ({time.perf_counter() - t0:.1f}s)")
 
     statuses = {k: v for k, v in read_statuses(run_dir).items() if k in enabled}
     width = max([11, *map(len, enabled)])  # progress lines align on the longest (plug-in) section name
@@ -397,17 +404,40 @@ def _run_locked(params, params_file, rd: RunDir, plan: TablePlan, only, jobs, fo
 
     stop = threading.Event()
     rd.kernels.mkdir(mode=0o700, exist_ok=True)
+
     # the summary and the appendix run after the sections, side by side: neither reads the other
+    def executed(st) -> str:
+        ran = [statuses[n] for n in ran_now if n in statuses]
+        failed = sum(1 for x in ran if x.status == "failed")
+        kept = len(runnable) - len(ran_now)
+        parts = [f"{len(ran) - failed} done"] + ([f"{failed} failed"] if failed else [])
+        parts += [f"{kept} unchanged"] if kept else []
+        return f"sections: {', '.join(parts)} in {st.seconds:.1f}s"
+
+    ran_now: list[str] = []
+
+    def run_and_count(name):
+        stage.step(name)
+        st = run_one(name)
+        stage.done(name)
+        return st
+
     try:
-        with kernel_stderr_to(rd.kernel_log), environment(MARTS_BUILT_ENV, str(run_dir)):
+        with (
+            kernel_stderr_to(rd.kernel_log),
+            environment(MARTS_BUILT_ENV, str(run_dir)),
+            progress.stage("sections", total=len(runnable), summary=executed) as stage,
+        ):
             for batch in (sections, [s for s in runnable if s in LATE]):
                 todo = []
                 for name in batch:
                     if current(name, fingerprint_of(name)):
                         echo(f"  {name:<{width}} unchanged")
+                        stage.done(name)
                     else:
                         todo.append(name)
-                execute_all(todo, run_one, workers, stop, rd.kernels, record)
+                ran_now.extend(todo)
+                execute_all(todo, run_and_count, workers, stop, rd.kernels, record)
     except BaseException:
         with suppress(OSError):  # what finished is kept: the next run goes on from there
             write_statuses(run_dir, statuses)
@@ -421,7 +451,8 @@ def _run_locked(params, params_file, rd: RunDir, plan: TablePlan, only, jobs, fo
         return RunResult(run_dir, statuses, index)
     from .report import export_report  # imports nbformat (1.5 s): only when a page changed
 
-    report = export_report(params, run_dir, statuses)
+    with progress.stage("report", summary=lambda st: f"report: exported in {st.seconds:.1f}s"):
+        report = export_report(params, run_dir, statuses)
     rd.write_stamp(fingerprint)
     return RunResult(run_dir, statuses, report)
 

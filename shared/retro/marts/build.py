@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 from ..params import CampaignParams
+from ..progress import Progress, quiet
 from ..rundir import RunDir, fault_point, hash_json
 from ..staging.plan import TablePlan, sources_of
 from . import MartDef, Tables, marts_for
@@ -122,13 +123,14 @@ def build_marts(
     run_dir: Path,
     sections: list[str] | None = None,
     force: bool = False,
-    progress=None,
+    progress: Progress | None = None,
     plan: TablePlan | None = None,
 ) -> dict:
     """Build the stale marts of the given sections (all enabled ones by default); return the manifest.
 
     ``plan``: the campaign's table plan, when the caller has it already (computed here otherwise). The demo
-    data must exist (``staging.demo.ensure_demo_data``).
+    data must exist (``staging.demo.ensure_demo_data``). ``progress``: where the data checks and each mart
+    show as they go, with one summary line each (``retro.progress``; nothing by default).
     """
     from ..staging import engines
     from ..staging.profile import profile_tables
@@ -146,15 +148,22 @@ def build_marts(
         fp = fingerprint(m, params, prints, entry.get("tables"))
         if force or entry.get("fingerprint") != fp or not rd.has_mart(m.name):
             todo.append(m)
+    progress = progress or quiet()
     if not todo:
+        progress.echo(f"marts: all {len(manifest)} up to date")
         return manifest
-    started = time.perf_counter()
     # outside outputs/ (a failed check leaves no trace), named by the process: a build removes those of dead ones
     _clear_dead_spills()
     spill = Path(tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-"))
     con = engines.connect(params, temp_dir=spill)
     try:
-        staged, problems = stage_tables(con, params, plan)  # raises on hard problems: nothing written yet
+        n = len(plan.sources)
+
+        def checked(st) -> str:
+            return f"data: {n} table(s) read and checked in {st.seconds:.1f}s"
+
+        with progress.stage("data: reading and checking", total=n, summary=checked) as st:
+            staged, problems = stage_tables(con, params, plan, stage=st)  # raises on hard problems: nothing written
         tables = Tables(staged, con)
         rd.write_quality(problems)
         rd.write_profile(profile_tables(con, staged))
@@ -180,17 +189,28 @@ def build_marts(
 
         jobs = [m for m in todo if all(tables.has(t) for t in m.needs)]
         workers = engines.concurrent_marts(con)  # DuckDB: one at a time, each query uses every core
-        if workers == 1:
-            for m in jobs:
+        unchanged = len(marts_for(sections, plan.available)) - len(todo)
+
+        def built(st) -> str:
+            kept = f", {unchanged} unchanged" if unchanged else ""
+            return f"marts: {st.count} built{kept} in {st.seconds:.1f}s"
+
+        with progress.stage("marts", total=len(jobs), summary=built) as st:
+
+            def step(m: MartDef) -> None:
+                st.step(m.name)
                 build_one(m)
-        else:  # Spark: several small jobs overlap
-            with ThreadPoolExecutor(workers) as pool:
-                for done in [pool.submit(build_one, m) for m in jobs]:
-                    done.result()
+                st.done(m.name)
+
+            if workers == 1:
+                for m in jobs:
+                    step(m)
+            else:  # Spark: several small jobs overlap
+                with ThreadPoolExecutor(workers) as pool:
+                    for done in [pool.submit(step, m) for m in jobs]:
+                        done.result()
     finally:
         engines.disconnect(con)
         shutil.rmtree(spill, ignore_errors=True)
     rd.write_manifest(manifest)
-    if progress:
-        progress(f"built {len(todo)} mart(s) in {time.perf_counter() - started:.1f}s")
     return manifest

@@ -19,12 +19,14 @@ from ..quality import Problem
 from .plan import TablePlan
 
 
-def stage_tables(con, params: CampaignParams, plan: TablePlan | None = None) -> tuple[dict, list[Problem]]:
+def stage_tables(con, params: CampaignParams, plan: TablePlan | None = None, stage=None) -> tuple[dict, list[Problem]]:
     """Read every provided table once, map it to canonical form, derive what the data implies, check it.
 
     Returns the staged Ibis tables and the soft problems; raises DataError listing every hard problem
-    (nothing has been written anywhere by then).
+    (nothing has been written anywhere by then). ``stage``: a ``retro.progress.Stage`` told of each table.
     """
+    step = stage.step if stage is not None else (lambda _label: None)
+    done = stage.done if stage is not None else (lambda _label="": None)
     from . import checks, dedupe, derive, engines, lookups, mapping, readers
 
     plan = plan or TablePlan.of(params)
@@ -38,6 +40,7 @@ def stage_tables(con, params: CampaignParams, plan: TablePlan | None = None) -> 
         for name, src in sorted(plan.sources.items()):
             label = labels[name]
             target = con
+            step(f"{name} ({label})")
             try:
                 if engines.is_spark(con) and not readers.read_by_spark(name, src, params):
                     local = local or engines.duckdb_connect(params.engine)
@@ -52,6 +55,7 @@ def stage_tables(con, params: CampaignParams, plan: TablePlan | None = None) -> 
                     problems.extend(found)
             except DataError as e:
                 lines.extend(e.problems)
+                done(name)
                 continue
             table, found = mapping.to_canonical(target, name, raw, src, params, label)
             problems.extend(found)
@@ -68,12 +72,15 @@ def stage_tables(con, params: CampaignParams, plan: TablePlan | None = None) -> 
                 except Exception as e:  # noqa: BLE001 - a bad row deep in a large file surfaces only here
                     first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
                     lines.append(f"{name} ({label}): cannot be read: {first}")
+            done(name)
     finally:
         if local is not None:
             local.disconnect()
+    step("derived tables")
     tables, found = derive.derive_tables(con, canonical, params)
     problems.extend(found)
     # the tables that staged are checked even when another one did not: every problem in one pass
+    step("checks")
     problems.extend(checks.check_tables(con, tables, params, plan))
     hard = lines + [p.line() for p in problems if p.hard]
     if hard:
