@@ -70,3 +70,19 @@ def test_help_lists_each_command_with_its_whole_description():
     flat = " ".join(out.split())
     for name, cmd in cli.main.commands.items():
         assert " ".join(cmd.get_short_help_str(limit=1000).split()) in flat, name
+
+
+def test_compare_by_yaml_names_the_folder_to_use_when_it_was_run_elsewhere(tmp_path, monkeypatch):
+    """A campaign run only with --output has nothing in outputs/<id>/: the message says to name that folder."""
+    import yaml
+    from click.testing import CliRunner
+    from retro import cli
+
+    monkeypatch.setattr("retro.rundir.OUTPUTS", tmp_path / "outputs")
+    doc = yaml.safe_load((PROJECT_ROOT / "params" / "demo_double11.yaml").read_text(encoding="utf-8"))
+    doc["campaign"]["id"] = "elsewhere_only"
+    path = tmp_path / "elsewhere.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    r = CliRunner().invoke(cli.main, ["compare", str(path), str(tmp_path / "other")])
+    assert r.exit_code == 2
+    assert "no finished run in" in r.output and "made with --output" in r.output

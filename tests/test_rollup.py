@@ -152,3 +152,26 @@ def test_campaigns_with_the_same_dates_are_named(tmp_path):
         "double11 (double11.yaml) and double11_copy (double11_copy.yaml) have the same dates "
         "(2026-11-04 to 2026-11-18): is one a copy of the other?"
     ]
+
+
+def test_a_run_folder_made_with_output_stands_for_its_campaign(tmp_path):
+    """`retro rollup a.yaml runs/b` mixes a YAML and a --output run folder; the folder's row is read as it is."""
+    from retro.params import load_params
+    from retro.rundir import RunDir
+
+    a = campaign(tmp_path / "params", "mid_year", "2026-06-16", "2026-06-18", gmv_target=1_250_000)
+    b = campaign(tmp_path / "params", "double11", "2026-11-04", "2026-11-18", gmv_target=2_500_000)
+    folder = tmp_path / "elsewhere" / "d11-run"
+    record_campaign(folder, 3_000_000, 1.0, 300_000, 4_000)
+    RunDir(folder).write_snapshot(load_params(b))  # what `retro run b.yaml --output …` records
+    loaded = load_campaigns([a, folder])
+    rows = collect(loaded, run=False)
+    d11 = next(r for r in rows if r.params.campaign.id == "double11")
+    assert d11.run_dir == folder and d11.value("gmv") == 3_000_000 and d11.params.targets == {"gmv": 2_500_000}
+    assert (d11.params.start.isoformat(), d11.params.end.isoformat()) == ("2026-11-04", "2026-11-18")
+    with pytest.raises(RetroError, match="run folder not found"):
+        load_campaigns([tmp_path / "nowhere-run"])  # a path that is no file is read as a folder, and said so
+    empty = tmp_path / "empty-run"
+    empty.mkdir()
+    with pytest.raises(RetroError, match="no recorded figures"):
+        load_campaigns([empty])

@@ -273,11 +273,16 @@ def _run_folder(target: Path) -> Path:
     """A run folder given as itself or as the campaign YAML whose default run folder it is."""
     if target.suffix not in (".yaml", ".yml"):
         return target
-    from .rundir import yaml_run_dir
+    from .rundir import RunDir, yaml_run_dir
 
     run_dir, why = yaml_run_dir(target)
     if run_dir is None:
         raise RetroError(f"{target}: {why}")
+    if not RunDir(run_dir).has_figures():  # run elsewhere with --output: that folder is the one to name
+        raise RetroError(
+            f"{target}: no finished run in {shown(run_dir)}; run it (retro run {target}), or name the folder a run "
+            "made with --output wrote"
+        )
     return run_dir
 
 
@@ -322,7 +327,7 @@ def section_new(title, name, en_title, zh_title, requires, force):
 
 
 @main.command()
-@click.argument("params_files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("params_files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
@@ -333,7 +338,10 @@ def section_new(title, name, en_title, zh_title, requires, force):
 @click.option("--no-run", is_flag=True, help="Do not run campaigns that have not been run; show them as n/a.")
 @_guard
 def rollup(params_files, output, year, lang, no_run):
-    """One page with every campaign of a year: GMV, attainment, ROI, new customers, CAC, retention."""
+    """One page with every campaign of a year: GMV, attainment, ROI, new customers, CAC, retention.
+
+    Name each campaign by its YAML or by a run folder (one made with --output): PARAMS_FILES… may mix them.
+    """
     from .rollup import build_rollup
 
     page, failed = build_rollup(list(params_files), output=output, year=year, lang=lang, run=not no_run, echo=_echo)

@@ -25,7 +25,7 @@ from .errors import RetroError
 from .i18n import register, tr
 from .params import CampaignParams, load_params
 from .report import stamp, write_standalone_page
-from .rundir import OUTPUTS, Recorded, RunDir, default_run_dir
+from .rundir import OUTPUTS, Recorded, RunDir, default_run_dir, run_problems
 
 register(
     {
@@ -96,9 +96,10 @@ def collect(campaigns: list[tuple[Path, CampaignParams]], *, run: bool = True, e
 
     rows = []
     for path, params in sorted(campaigns, key=lambda c: c[1].start):
-        row = CampaignRow(params, default_run_dir(params))
+        folder = params.run_dir if isinstance(params, RunCampaign) else None  # a run folder is read as it is
+        row = CampaignRow(params, folder or default_run_dir(params))
         row.figures = headline_figures(row.run_dir)
-        if not row.figures and run:
+        if not row.figures and run and folder is None:
             echo(f"{params.campaign.id}: no recorded figures yet, running it")
             try:
                 result = run_campaign(path, echo=lambda line: echo(f"  {line}"))
@@ -210,14 +211,53 @@ def page_body(rows: list[CampaignRow], lang: str, currency: str, year: int) -> s
     )
 
 
+@dataclass(frozen=True)
+class RunCampaign:
+    """A finished run folder standing for its campaign (a run made with ``--output``): its snapshot's facts.
+
+    It holds what a roll-up row reads of a campaign (identity, language, dates, targets); ``run_dir`` says
+    where its figures are, and it is never run again.
+    """
+
+    campaign: object
+    lang: str
+    start: date
+    end: date
+    targets: dict
+    run_dir: Path
+
+
+def run_campaign_of(folder: Path) -> RunCampaign:
+    """The campaign a run folder holds, from the snapshot ``retro run`` wrote; RetroError when it has none."""
+    from types import SimpleNamespace
+
+    problems = run_problems(folder, str(folder))
+    snap = RunDir(folder).read_snapshot() if not problems else None
+    if snap is None:
+        raise RetroError(problems or [f"{folder}: not a finished run folder (no campaign snapshot)"])
+    phases = [(date.fromisoformat(p["start"]), date.fromisoformat(p["end"])) for p in snap["phases"]]
+    campaign = SimpleNamespace(id=snap["id"], name=snap["name"], currency=snap["currency"], language=snap["language"])
+    return RunCampaign(
+        campaign,
+        snap["language"],
+        min(start for start, _ in phases),
+        max(end for _, end in phases),
+        dict(snap.get("targets") or {}),
+        Path(folder).absolute(),
+    )
+
+
 def load_campaigns(params_files: list[Path]) -> list[tuple[Path, CampaignParams]]:
-    """Every YAML validated first: all problems are reported together, before anything runs."""
+    """Every YAML validated (and every run folder read) first: all problems together, before anything runs."""
     if not params_files:
-        raise RetroError("retro rollup: name the campaigns' YAML files, e.g. retro rollup params/*.yaml")
+        raise RetroError("retro rollup: name the campaigns' YAML files or run folders, e.g. retro rollup params/*.yaml")
     loaded, problems = [], []
     for path in params_files:
         try:
-            loaded.append((Path(path).absolute(), load_params(path)))
+            if Path(path).is_dir() or (not Path(path).exists() and Path(path).suffix not in (".yaml", ".yml")):
+                loaded.append((Path(path).absolute(), run_campaign_of(Path(path))))
+            else:
+                loaded.append((Path(path).absolute(), load_params(path)))
         except RetroError as e:
             problems.extend(e.problems)
     if problems:

@@ -467,6 +467,8 @@ def snapshot(params: CampaignParams) -> dict:
             if params.baseline
             else None
         ),
+        # a roll-up of run folders (made with --output) reads the targets here, as it reads a YAML's
+        "targets": {k: v for k, v in params.targets.items() if v is not None},
     }
 
 
@@ -556,7 +558,10 @@ def resolve_comparisons(params: CampaignParams, shown: str) -> tuple[list[tuple[
                 continue
             bad = run_problems(run_dir, f"{where}.params: {entry.params}")
             if bad and not RunDir(run_dir).figures.is_dir():
-                bad = [f"{where}.params: {entry.params} has not been run: run `retro run {entry.params}` first"]
+                bad = [
+                    f"{where}.params: {entry.params} has not been run: run `retro run {entry.params}` first "
+                    "(a run made with --output: name its folder under `run:` instead)"
+                ]
         if run_dir.resolve() == own:
             bad = [f"{where}: this is the campaign's own run folder; compare with another campaign's run"]
         problems += bad
