@@ -25,7 +25,7 @@ bench: $(BIN)/.installed ## Benchmark a medium campaign against the alternatives
 	$(BIN)/python bench/bench.py --size medium
 
 lint: $(BIN)/.installed ## ruff over the package, tests and notebooks
-	$(BIN)/ruff check shared tests bench notebooks/*.py
+	$(BIN)/ruff check shared tests bench notebooks/py/*.py
 
 clean: ## Remove generated demo data and outputs (keeps the virtual environment)
 	rm -rf data outputs/*/

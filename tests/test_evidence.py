@@ -17,7 +17,7 @@ from retro.charts import Chart, has_data
 from retro.context import SectionContext
 from retro.display import Omitted
 from retro.evidence import FACTS
-from retro.paths import NOTEBOOK_DIR
+from retro.paths import NOTEBOOK_DIR, twin_of
 from retro.registry import SECTIONS
 from retro.rundir import RunDir
 from test_marts_fulfilment import INVENTORY, ITEMS, ORDERS, PRODUCTS, SHIPMENTS
@@ -27,7 +27,7 @@ CALL = re.compile(r"^([a-z_]+)\.([a-z_]+)\(ctx\)", re.M)
 
 def shown_elements(section: str) -> list[str]:
     """The section functions its notebook calls, in order."""
-    text = (NOTEBOOK_DIR / SECTIONS[section].notebook).with_suffix(".py").read_text(encoding="utf-8")
+    text = twin_of(NOTEBOOK_DIR / SECTIONS[section].notebook).read_text(encoding="utf-8")
     return [fn for mod, fn in CALL.findall(text) if mod == section]
 
 

@@ -4,7 +4,7 @@ import ast
 import json
 
 import pytest
-from retro.paths import PROJECT_ROOT
+from retro.paths import PROJECT_ROOT, twin_of
 from retro.sections import SECTIONS
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
@@ -65,13 +65,19 @@ def test_notebook_runs_as_committed_like_run_all_in_jupyterlab(tmp_path):
     assert (PROJECT_ROOT / "outputs" / "demo_double11" / "figures" / "sales.json").is_file()
 
 
+def test_the_notebook_folder_lists_one_file_per_section():
+    """JupyterLab's file browser shows the notebooks; their twins are in py/, not beside them."""
+    files = sorted(p.name for p in (PROJECT_ROOT / "notebooks").iterdir() if not p.name.startswith("."))
+    assert files == sorted(s.notebook for s in SECTIONS.values() if s.plugin is None) + ["py"]
+
+
 @pytest.mark.parametrize("name", list(SECTIONS))
 def test_notebook_and_its_py_twin_are_in_sync(name):
     """The .py twin (jupytext percent format) holds the same cells, so reviews of either are reviews of both."""
     import jupytext
 
     ipynb = NOTEBOOKS / SECTIONS[name].notebook
-    twin = ipynb.with_suffix(".py")
+    twin = twin_of(ipynb)
     assert twin.is_file(), f"{twin.name} missing: run `jupytext --sync {ipynb.relative_to(PROJECT_ROOT)}`"
 
     def cells(nb):

@@ -25,10 +25,11 @@ from retro.scaffold import new_section, slug
 from retro.sections import _KIT_SECTIONS, SECTIONS
 
 
-def test_slug_keeps_latin_words_only():
+def test_slug_keeps_latin_words_and_spells_chinese_in_pinyin():
     assert slug("Live streaming deep dive") == "live_streaming_deep_dive"
     assert slug("Top 10 KOLs: who sold?") == "top_kols_who_sold"
-    assert slug("直播深度分析") == ""
+    assert slug("直播深度分析") == "zhi_bo_shen_du_fen_xi"
+    assert slug("！！") == ""
     assert len(slug("word " * 30)) <= 40
 
 

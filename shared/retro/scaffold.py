@@ -16,7 +16,7 @@ from pathlib import Path
 from string import Template
 
 from .errors import RetroError
-from .paths import PROJECT_ROOT
+from .paths import PROJECT_ROOT, twin_of
 from .registry import FIRST_NUMBER, NAME
 from .schema import TABLES
 
@@ -122,7 +122,7 @@ def new_section(
     number = _next_number(notebook_dir, name)
     module = root / "shared" / "plugins" / f"{name}.py"
     notebook = notebook_dir / f"{number:02d}_{name}.ipynb"
-    twin = notebook.with_suffix(".py")
+    twin = twin_of(notebook)
     existing = [p for p in (module, notebook, twin) if p.exists()]
     if existing and not force:
         raise RetroError(
@@ -185,6 +185,7 @@ def _write_notebook(text: str, notebook: Path, twin: Path) -> None:
     nb = jupytext.reads(text, fmt="py:percent")
     nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}}
     notebook.parent.mkdir(parents=True, exist_ok=True)
+    twin.parent.mkdir(parents=True, exist_ok=True)
     jupytext.write(nb, notebook, fmt="ipynb")
     jupytext.write(nb, twin, fmt="py:percent")
 
