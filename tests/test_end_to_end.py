@@ -294,3 +294,27 @@ def test_editing_one_data_row_changes_the_report(demo, tmp_path):
     assert re.search(r"^\s+sales\s+started", r.stdout, re.M)
     assert gmv() == pytest.approx(before + 1000.0)
     assert fmt.money(before + 1000.0, "zh") in page(run_dir, "sales")
+
+
+def test_the_other_language_is_built_from_the_same_marts_into_its_own_folder(built, tmp_path):
+    """YAML `languages: [zh, en]` (and `retro run --lang en`): an English report beside the Chinese one, no mart
+    rebuilt, the Chinese report as it was."""
+    root, params_file, _, run_dir, _ = built
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    zh_index = (copy / "report" / "index.html").read_bytes()
+    doc = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    doc["languages"] = ["zh", "en"]
+    both = root / "both_languages.yaml"  # beside the original: the data paths are relative to it
+    both.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    r = retro("run", both, "--output", copy, "--jobs", "2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "built" not in r.stdout and "marts: all " in r.stdout  # the marts are the ones already built
+    en = copy / "en"
+    assert (en / "marts").resolve() == (copy / "marts").resolve()
+    sales = (en / "report" / SECTIONS["sales"].page).read_text(encoding="utf-8")
+    assert '<html lang="en"' in sales and "Headline figures" in sales and "核心指标" not in sales
+    assert (copy / "report" / "index.html").read_bytes() == zh_index  # the Chinese report is untouched
+    again = retro("run", params_file, "--output", copy, "--lang", "en", "--only", "sales")
+    assert again.returncode == 0, again.stderr
+    assert f"report: {en / 'report' / 'index.html'}" in again.stdout

@@ -109,8 +109,13 @@ def main():
 )
 @click.option("--jobs", type=click.IntRange(1, 64), help="Sections executed at once (default: CPU cores).")
 @click.option("--force", is_flag=True, help="Rebuild every mart even when its inputs have not changed.")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    help="Build the report in this language from the same marts (another than the YAML's: into <run folder>/<lang>/).",
+)
 @_guard
-def run(params_file, only, output, jobs, force):
+def run(params_file, only, output, jobs, force, lang):
     """Validate, build marts, execute every section notebook and export the HTML report."""
     from .run import run_campaign
 
@@ -120,7 +125,14 @@ def run(params_file, only, output, jobs, force):
 
     progress = Progress(_echo)  # live on a terminal, plain lines in a log or a pipe
     result = run_campaign(
-        params_file, only=_sections_option(only), run_dir=output, jobs=jobs, force=force, echo=_echo, progress=progress
+        params_file,
+        only=_sections_option(only),
+        run_dir=output,
+        jobs=jobs,
+        force=force,
+        echo=_echo,
+        progress=progress,
+        lang=lang,
     )
     failed = result.failed
     click.echo(f"report: {result.report}  ({time.perf_counter() - t0:.1f}s)")

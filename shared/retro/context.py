@@ -65,6 +65,7 @@ LAB_PARAMS_ENV = "RETRO_PARAMS"  # set by `retro lab` for the notebooks it opens
 # set by `retro run` for the kernels it starts: the run folder whose marts it has just built, so that a
 # notebook of that run does not check them again (and import the engine to do so)
 MARTS_BUILT_ENV = "RETRO_MARTS_BUILT"
+REPORT_LANG_ENV = "RETRO_REPORT_LANG"  # set by `retro run --lang` / YAML languages: the language its kernels write
 
 
 def _recorded(key: str, value, section: str, segment: str | None, parts: dict) -> Recorded:
@@ -431,6 +432,8 @@ def open_section(
 
     section = SECTIONS[name]
     params = load_params(campaign_file(params_file))
+    if os.environ.get(REPORT_LANG_ENV) in ("zh", "en"):  # a run building this campaign's report in another language
+        params = params.in_language(os.environ[REPORT_LANG_ENV])
     run = Path(run_dir) if run_dir else default_run_dir(params)
     plan = TablePlan.of(params)
     missing = plan.missing(section.requires)

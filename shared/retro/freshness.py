@@ -50,6 +50,7 @@ def _params_payload(params: CampaignParams, section: str) -> dict:
     data = params.model_dump(mode="json")
     data["campaign"].pop("name", None)  # shown by the export only
     data.pop("engine", None)  # where the marts were computed: their fingerprints cover the result
+    data.pop("languages", None)  # which other reports the run builds: not this one's input
     if section in READS_ALL_PARAMS:
         return data
 
@@ -108,7 +109,7 @@ def report_fingerprint(params: CampaignParams, run_dir: Path, statuses: dict) ->
     payload = {
         "notebooks": {p.name: hash_file(p) for p in sorted(RunDir(run_dir).notebooks.glob("*.ipynb"))},
         "statuses": {k: [v.status, v.reason] for k, v in sorted(statuses.items())},
-        "params": params.model_dump(mode="json"),
+        "params": params.model_dump(mode="json", exclude={"languages"}),  # the other reports are not this one's
         "code": code_version(),
     }
     return hash_json(payload)

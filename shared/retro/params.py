@@ -390,6 +390,9 @@ class CampaignParams(_Model):
     moments: list[Moment] = Field(default_factory=list)
     # the team's own account per section (planning, execution, interviews): Markdown, or a .md file beside the YAML
     notes: dict[str, str] = Field(default_factory=dict)
+    # the reports `retro run` builds from the same marts: campaign.language's in outputs/<id>/, each other one in
+    # outputs/<id>/<language>/
+    languages: list[Literal["zh", "en"]] = Field(default_factory=list)
 
     _source: Path | None = PrivateAttr(default=None)
 
@@ -453,6 +456,19 @@ class CampaignParams(_Model):
     @property
     def lang(self) -> str:
         return self.campaign.language
+
+    @property
+    def other_languages(self) -> list[str]:
+        """The report languages beyond campaign.language (YAML ``languages``), in order, each once."""
+        return [lang for lang in dict.fromkeys(self.languages) if lang != self.lang]
+
+    def in_language(self, lang: str) -> CampaignParams:
+        """The same campaign reported in another language (``retro run --lang``, YAML ``languages``)."""
+        if lang == self.lang:
+            return self
+        out = self.model_copy(update={"campaign": self.campaign.model_copy(update={"language": lang})})
+        out._source = self._source
+        return out
 
     @property
     def source(self) -> Path | None:

@@ -19,6 +19,8 @@ NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 def twin_of(notebook: Path) -> Path:
     """A notebook's percent-format .py twin, in the ``py/`` folder beside it (jupytext.toml pairs them)."""
     return notebook.parent / "py" / f"{notebook.stem}.py"
+
+
 PLUGIN_DIR = PROJECT_ROOT / "shared" / "plugins"
 TEMPLATES = PROJECT_ROOT / "shared" / "templates"
 DEMO_PARAMS = PROJECT_ROOT / "params" / "demo_double11.yaml"

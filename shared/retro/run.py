@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import plugins
-from .context import MARTS_BUILT_ENV
+from .context import MARTS_BUILT_ENV, REPORT_LANG_ENV
 from .errors import RetroError
 from .freshness import report_fingerprint, section_fingerprint
 from .params import CampaignParams, load_params
@@ -256,6 +256,7 @@ def run_campaign(
     echo=print,
     notebook_dir: Path = NOTEBOOK_DIR,
     progress: Progress | None = None,
+    lang: str | None = None,
     _running: frozenset = frozenset(),
 ) -> RunResult:
     """Validate, build marts, execute sections and export the report; returns statuses and report path.
@@ -263,6 +264,10 @@ def run_campaign(
     A campaign named under ``compare: params:`` that has never been run is run first (as ``retro rollup``
     does), so a first run of a campaign that compares with last year's shows the comparison. ``progress``:
     where each stage shows as it goes (``retro.progress``; plain lines through ``echo`` by default).
+
+    Languages: the report in campaign.language goes to the run folder; each other language of the YAML's
+    ``languages`` (or ``lang``, alone) to ``<run folder>/<language>/``, built from the same marts (the
+    folder's ``marts`` links to the run folder's). The result is the last report built.
     """
     progress = progress or Progress(echo, live=False)
     from .staging.demo import ensure_demo_data
@@ -280,12 +285,45 @@ def run_campaign(
     ensure_demo_data(params, echo)  # the demo's generated data, on first use (nothing under outputs/)
     plan = TablePlan.of(params)  # the tables, their sources and fingerprints: once per run
     check_campaign(params, plan)  # raises RetroError before anything is written
+    if lang is not None and lang not in ("zh", "en"):
+        raise RetroError(f"--lang {lang!r}: the report languages are zh and en")
+    languages = [lang] if lang else [params.lang, *params.other_languages]
+    result = None
+    for language in languages:
+        if language == params.lang:
+            result = _run_in(rd, params, params_file, plan, only, jobs, force, progress, notebook_dir)
+            continue
+        # another language: the same marts (built or refreshed in the run folder first), its own pages
+        if result is None:
+            with rd.lock():
+                from .marts.build import build_marts
+
+                build_marts(
+                    params, run_dir, sections=params.enabled_sections, force=force, progress=progress, plan=plan
+                )
+                rd.write_snapshot(params)
+        progress.echo(f"report in {language}: {shown(run_dir / language)}")
+        other = RunDir(run_dir / language)
+        other.path.mkdir(parents=True, exist_ok=True)
+        if not other.marts.exists():
+            os.symlink("../marts", other.marts, target_is_directory=True)
+        with environment(REPORT_LANG_ENV, language):
+            params_in = params.in_language(language)
+            result = _run_in(other, params_in, params_file, plan, only, jobs, False, progress, notebook_dir, False)
+    return result
+
+
+def _run_in(rd: RunDir, params, params_file, plan, only, jobs, force, progress, notebook_dir, marts=True) -> RunResult:
+    """One report of the campaign into one run folder, holding its lock; a refused write is one line.
+
+    ``marts``: build them here (False: another language's folder, whose marts are the run folder's).
+    """
     with rd.lock():  # one run of a campaign at a time; a second one is told which process holds it
         clear_leftovers(rd)
         try:
-            return _run_locked(params, params_file, rd, plan, only, jobs, force, progress, notebook_dir)
+            return _run_locked(params, params_file, rd, plan, only, jobs, force, progress, notebook_dir, marts)
         except Exception as exc:  # a refused write (ours or the engine's spill) is one line; anything else a bug
-            problem = write_problem(exc, run_dir, shown)
+            problem = write_problem(exc, rd.path, shown)
             if problem is None:
                 raise
             raise RetroError(problem) from None
@@ -338,7 +376,7 @@ def stop_kernels(folder: Path) -> int:
 
 
 def _run_locked(
-    params, params_file, rd: RunDir, plan: TablePlan, only, jobs, force, progress, notebook_dir
+    params, params_file, rd: RunDir, plan: TablePlan, only, jobs, force, progress, notebook_dir, marts=True
 ) -> RunResult:
     """The run itself, while this process holds the run folder."""
     from .marts.build import build_marts
@@ -352,7 +390,8 @@ def _run_locked(
     # the summary and the data-quality appendix read every other section's output: always refreshed
     chosen = [s for s in enabled if (not only or s in only or s in LATE)]
     # stages and checks the data first: on a hard problem it raises before creating anything
-    build_marts(params, run_dir, sections=enabled, force=force, progress=progress, plan=plan)
+    if marts:
+        build_marts(params, run_dir, sections=enabled, force=force, progress=progress, plan=plan)
     rd.write_snapshot(params)  # name, currency, phases: what `compare` needs besides figures and marts
 
     statuses = {k: v for k, v in read_statuses(run_dir).items() if k in enabled}
