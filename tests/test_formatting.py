@@ -36,12 +36,21 @@ def test_a_table_column_shares_one_unit_and_precision():
 
     df = pd.DataFrame({"orders": [10800, 3765, 52000], "gmv": [12402400.0, 46373800.0, 998.5]})
     t = Table(df, {"orders": "count", "gmv": "money"}, lang="zh")
-    assert [t.cell("orders", v)[0] for v in df["orders"]] == ["1.08万", "0.38万", "5.20万"]
-    assert [t.cell("gmv", v)[0] for v in df["gmv"]] == ["¥1,240.24万", "¥4,637.38万", "¥0.10万"]
+    # the unit is said once, in the header: the cells are numbers that never wrap on a 万 or a ¥
+    assert [t.cell("orders", v)[0] for v in df["orders"]] == ["1.08", "0.38", "5.20"] and t.heading(
+        "orders"
+    ) == "orders（万）"
+    assert [t.cell("gmv", v)[0] for v in df["gmv"]] == ["1,240.24", "4,637.38", "0.10"] and t.heading(
+        "gmv"
+    ) == "gmv（¥万）"
     en = Table(df, {"orders": "count"}, lang="en")
-    assert [en.cell("orders", v)[0] for v in df["orders"]] == ["10.8K", "3.8K", "52.0K"]
+    assert [en.cell("orders", v)[0] for v in df["orders"]] == ["10.8", "3.8", "52.0"] and en.heading(
+        "orders"
+    ) == "orders (K)"
+    brl = Table(pd.DataFrame({"gmv": [12.5, -3.0]}), {"gmv": "money"}, lang="en", currency="BRL")
+    assert [brl.cell("gmv", v)[0] for v in brl.df["gmv"]] == ["12.50", "-3.00"] and brl.heading("gmv") == "gmv (BRL)"
     small = Table(pd.DataFrame({"n": [722.8, 12, 3]}), {"n": "count"}, lang="zh")
-    assert [small.cell("n", v)[0] for v in small.df["n"]] == ["723", "12", "3"]
+    assert [small.cell("n", v)[0] for v in small.df["n"]] == ["723", "12", "3"] and small.heading("n") == "n"
 
 
 def test_counts_are_whole_and_large_numbers_keep_separators():

@@ -173,7 +173,7 @@ def test_tables_render_in_language(camp):
 
     ctx = camp.ctx("sales")
     html = sales.gross_vs_net(ctx)._repr_html_()
-    assert "Warm-up" in html and "¥800.00" in html
+    assert "Warm-up" in html and ">800.00<" in html and "(¥)</th>" in html
 
 
 def test_freight_is_shown_in_sales_and_kept_out_of_the_rankings(tiny):
@@ -242,8 +242,8 @@ def test_province_table_top_n_then_orders_without_a_province(tiny):
     html = sales.province_table(camp.ctx("sales"))._repr_html_()
     rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
     body = [re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", row)).strip() for row in rows[1:]]
-    assert body[0].startswith("A ¥400.00 38.1% 2 2 ¥200.00"), body
-    assert [b.split(" ¥")[0] for b in body] == ["A", "B", "C", "No province on the order"]
+    assert body[0].startswith("A 400.00 38.1% 2 2 200.00"), body
+    assert [re.split(r" \d", b)[0] for b in body] == ["A", "B", "C", "No province on the order"]
     assert "28.6%" in body[1] and "19.0%" in body[2] and "4.8%" in body[3]
     assert "1 other province (¥100.00, 9.5%) is not listed" in html
     assert "¥1,050.00" in html  # the denominator is the campaign's net sales

@@ -152,7 +152,7 @@ def test_tables_and_charts_render(camp):
 
     ctx = camp.ctx("traffic")
     html = traffic.uv_value_table(ctx)._repr_html_()
-    assert "All channels" in html and "¥75.00" in html  # search: 300 / 4 visitors
+    assert "All channels" in html and ">75.00<" in html and "(¥)</th>" in html  # search: 300 / 4 visitors
     html = traffic.new_vs_returning(ctx)._repr_html_()
     assert "first seen in the data" in html and "2026-09-15" in html
     assert "2 of 10 sessions" in traffic.bounce_dwell(ctx)._repr_html_()

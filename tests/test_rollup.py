@@ -83,19 +83,20 @@ def test_rollup_page_rows_and_year_total(project):
         ["Double11", "2026-11-04 – 11-18"],
         ["Year End", "2026-12-12 – 12-12"],
     ]
-    assert rows[0][2:9] == ["¥1.00M", "¥1.25M", "80.0%", "2.00", "2,000", "¥50.00", "30.0%"]
-    assert rows[1][2:9] == ["¥3.00M", "¥2.50M", "120.0%", "1.00", "4,000", "¥75.00", "n/a"]
-    # one unit per column: the target column is in millions, so 900 000 reads ¥0.90M like its neighbours
-    assert rows[2][2:] == ["n/a", "¥0.90M"] + ["n/a"] * 5 + ["not run"]
+    assert rows[0][2:9] == ["1.00", "1.25", "80.0%", "2.00", "2,000", "50.00", "30.0%"]
+    assert rows[1][2:9] == ["3.00", "2.50", "120.0%", "1.00", "4,000", "75.00", "n/a"]
+    # one unit per column, said in its header: the target column is in ¥M, so 900 000 reads 0.90 like its neighbours
+    assert rows[2][2:] == ["n/a", "0.90"] + ["n/a"] * 5 + ["not run"]
+    assert "GMV (¥M)</th>" in page and "(¥)</th>" in page
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", rows[0][9])
     # GMV 4.00M of 3.75M = 106.7%; ROI (2.0 x 100K + 1.0 x 300K) / 400K = 1.25; CAC 400K / 6,000 = 66.67
     total = table_cells(page, "Year total")
-    assert total == [["Year total", "¥4.00M", "¥3.75M", "106.7%", "1.25", "6,000", "¥66.67", "n/a"]]
+    assert total == [["Year total", "4.00", "3.75", "106.7%", "1.25", "6,000", "66.67", "n/a"]]
 
     zh = retro("rollup", a, b, "--no-run", "--lang", "zh", "--output", project / "zh")
     assert zh.returncode == 0, zh.stderr
     page = (project / "zh" / "index.html").read_text(encoding="utf-8")
-    assert "2026年大促汇总" in page and "¥400.00万" in page and 'lang="zh-CN"' in page
+    assert "2026年大促汇总" in page and ">400.00<" in page and "（¥万）</th>" in page and 'lang="zh-CN"' in page
 
 
 def test_year_total_pools_retention_from_its_parts(tmp_path):

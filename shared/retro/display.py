@@ -58,8 +58,12 @@ class Table:
         mixes 1.08万 and 3,765.
         """
         unit = self.units.get(column)
-        if unit in SCALED:
-            return fmt.in_scale(value, unit, self._scale(column, unit), self.currency), True
+        if unit in SCALED:  # the unit (¥, 万, K) is in the header: a narrow column's numbers never wrap on it
+            if fmt.is_missing(value):
+                return fmt.NA, True
+            scale = self._scale(column, unit)
+            v = float(value)
+            return ("-" if v < 0 else "") + fmt.scaled(abs(v), fmt.Scale(scale.divisor, "", scale.decimals)), True
         if unit is not None:
             return fmt.value(value, unit, self.lang, self.currency), True
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -73,6 +77,19 @@ class Table:
         if value == UNKNOWN:  # the marts' label for a row without a category, region, channel, …
             return tr("unknown", self.lang), False
         return str(value), False
+
+    def heading(self, column: str) -> str:
+        """A column's header: its label, with the unit its cells are in for money and counts (GMV（¥万）)."""
+        label = self.labels.get(column, column)
+        unit = self.units.get(column)
+        if unit not in SCALED:
+            return label
+        scale = self._scale(column, unit)
+        symbol = fmt.SYMBOLS.get(self.currency) or f"{self.currency} "
+        shown = ((symbol if unit == "money" else "") + scale.suffix).strip()
+        if not shown:
+            return label
+        return f"{label}（{shown}）" if self.lang == "zh" else f"{label} ({shown})"
 
     def _scale(self, column: str, unit: str) -> fmt.Scale:
         if column not in self._scales:
@@ -90,7 +107,7 @@ class Table:
         """The table as aligned plain text, each cell as the page shows it (a console, a log, a test)."""
         cols = list(self.df.columns)
         numeric = set(self.units) | self.right
-        rows = [[self.labels.get(c, c) for c in cols]]
+        rows = [[self.heading(c) for c in cols]]
         rows += [
             [self.cell(c, v)[0] for c, v in zip(cols, rec, strict=True)] for rec in self.df.itertuples(False, None)
         ]
@@ -113,7 +130,7 @@ class Table:
         cols = list(self.df.columns)
         numeric_cols = set(self.units) | self.right
         head = "".join(
-            f'<th class="{"num" if c in numeric_cols else "txt"}" scope="col">{esc(self.labels.get(c, c))}</th>'
+            f'<th class="{"num" if c in numeric_cols else "txt"}" scope="col">{esc(self.heading(c))}</th>'
             for c in cols
         )
         rows = []
