@@ -315,7 +315,9 @@ def test_a_run_keeps_the_working_folder_and_records_no_machine_path(clean, tmp_p
     assert os.getcwd() == cwd
     assert result.failed == ["traffic"]
     reason = result.statuses["traffic"].reason
-    assert reason == "FileNotFoundError: marts/nope.parquet and secret_budget.xlsx", reason
+    # the message, then where it stopped (the cell's line shown as written, its paths scrubbed as well)
+    assert reason.startswith("FileNotFoundError: marts/nope.parquet and secret_budget.xlsx (notebooks/"), reason
+    assert "cell [" in reason and "/srv/" not in reason and str(tmp_path) not in reason
     machine = [str(tmp_path), str(PROJECT_ROOT), str(Path.home()), "/tmp/", "/srv/"]
     records = [p for p in run.rglob("*") if p.is_file() and p.suffix in (".json", ".html", ".fingerprint")]
     assert any(p.name == "status.json" for p in records) and any(p.suffix == ".html" for p in records)
