@@ -18,8 +18,8 @@ $(BIN)/.installed: requirements.txt pyproject.toml
 report: $(BIN)/.installed ## Build the demo campaign's report (generates demo data on first run)
 	$(BIN)/retro run $(PARAMS)
 
-test: $(BIN)/.installed ## Run the test suite
-	$(BIN)/python -m pytest
+test: $(BIN)/.installed ## Run the test suite (two workers, each test file on one: its module fixtures run once)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: $(BIN)/.installed ## Benchmark a medium campaign against the alternatives (minutes; prints figures)
 	$(BIN)/python bench/bench.py --size medium
