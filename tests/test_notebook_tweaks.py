@@ -102,3 +102,9 @@ def test_the_readme_city_tier_example_runs_as_written(sales_ctx):
     exec("\n".join(body), scope)  # the cell's lines, then its last expression, which the notebook shows
     table = eval(last, scope)
     assert "city tier" in table.title and "share" in table.df.columns and table.df["share"].sum() == pytest.approx(1)
+
+
+def test_assigning_a_setting_says_how_to_change_it(sales_ctx):
+    _, ctx = sales_ctx
+    with pytest.raises(AttributeError, match=r"ctx.with_settings\(top_n=20\).*settings.top_n in the YAML"):
+        ctx.params.settings.top_n = 20

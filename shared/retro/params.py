@@ -246,6 +246,13 @@ class Settings(_Model):
     # a finding's money effect below this share of GMV is no finding
     materiality: Annotated[float, Field(ge=0, le=1)] = 0.005
 
+    def __setattr__(self, name, value):
+        """Settings are the YAML's: say how a notebook changes one for itself (pydantic says "Instance is frozen")."""
+        raise AttributeError(
+            f"settings are read-only: ctx = ctx.with_settings({name}={value!r}) changes it for this notebook, "
+            f"settings.{name} in the YAML for the report"
+        )
+
 
 # Settings the marts are built with: a notebook cannot change them for itself (the YAML and a re-run can)
 MART_SETTINGS = frozenset(
