@@ -97,7 +97,8 @@ class Progress:
 
     def _update(self, stage: Stage, label: str, advance: bool = False) -> None:
         if self._display is not None and stage._task is not None:
-            self._display.update(stage._task, item=label, advance=1 if advance else 0)
+            # drawn at once: a table or mart that takes less than the display's tick is still shown
+            self._display.update(stage._task, item=label, advance=1 if advance else 0, refresh=True)
 
 
 def quiet() -> Progress:
