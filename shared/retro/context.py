@@ -462,14 +462,14 @@ def _readable_comparisons(params) -> list:
     ``retro run`` runs a never-run compared campaign first and refuses an unreadable one before any notebook
     starts; an analyst's Run All should still show the section, saying what would add the comparison.
     """
-    from .rundir import load_run, resolve_comparisons
+    from .rundir import readable_comparisons
 
-    found, problems = resolve_comparisons(params, str(params.source or "campaign"))
+    runs, problems = readable_comparisons(params, list(SECTIONS))
     if problems:
         from IPython.display import display
 
         display(*(Note(f"Comparison left out: {p}", "warning") for p in problems))
-    return [load_run(run_dir, label, sections=list(SECTIONS)) for label, run_dir in found]
+    return runs
 
 
 def load_figures(run_dir: Path) -> list[Recorded]:

@@ -570,12 +570,18 @@ def resolve_comparisons(params: CampaignParams, shown: str) -> tuple[list[tuple[
     return found, problems
 
 
+def readable_comparisons(params: CampaignParams, sections=None) -> tuple[list[ComparedRun], list[str]]:
+    """The campaign's comparisons that can be read, in YAML order, and one line for each that cannot."""
+    found, problems = resolve_comparisons(params, str(params.source or "campaign"))
+    return [load_run(run_dir, label, sections=sections) for label, run_dir in found], problems
+
+
 def load_comparisons(params: CampaignParams, sections=None) -> list[ComparedRun]:
     """The campaign's comparisons, in YAML order; RetroError when one cannot be read."""
-    found, problems = resolve_comparisons(params, str(params.source or "campaign"))
+    runs, problems = readable_comparisons(params, sections)
     if problems:
         raise RetroError(problems)
-    return [load_run(run_dir, label, sections=sections) for label, run_dir in found]
+    return runs
 
 
 def comparison_files(params: CampaignParams) -> list:
