@@ -421,6 +421,7 @@ def _bar_series(ax, x: _Axis, y: _Axis, horizontal: bool, y_index: int) -> list[
             {**common, "name": name, "data": bars, "labelLayout": {"hideOverlap": True}},
         ]
     out = []
+    names = _legend_names(ax)
     for ci, c in enumerate(containers):
         own = [r for r in rows if r[0] == ci]
         if not own:
@@ -428,7 +429,7 @@ def _bar_series(ax, x: _Axis, y: _Axis, horizontal: bool, y_index: int) -> list[
         colors = {r[4] for r in own}
         label = c.get_label()
         if label.startswith("_"):
-            label = _legend_names(ax).get(own[0][4], label)
+            label = names.get(own[0][4], label)
         s = {
             "type": "bar",
             "name": "" if label.startswith("_") else label,

@@ -143,7 +143,8 @@ def build_marts(
     manifest = rd.read_manifest()
     force = force or not rd.profile.is_file()  # the profile is written with the marts: stage again without it
     todo = []
-    for m in marts_for(sections, plan.available):
+    wanted = marts_for(sections, plan.available)
+    for m in wanted:
         entry = manifest.get(m.name) or {}
         fp = fingerprint(m, params, prints, entry.get("tables"))
         if force or entry.get("fingerprint") != fp or not rd.has_mart(m.name):
@@ -189,7 +190,7 @@ def build_marts(
 
         jobs = [m for m in todo if all(tables.has(t) for t in m.needs)]
         workers = engines.concurrent_marts(con)  # DuckDB: one at a time, each query uses every core
-        unchanged = len(marts_for(sections, plan.available)) - len(todo)
+        unchanged = len(wanted) - len(todo)
 
         def built(st) -> str:
             kept = f", {unchanged} unchanged" if unchanged else ""
