@@ -152,10 +152,10 @@ class Table:
 
 
 def _width(text: str) -> int:
-    """Columns a text takes in a terminal: a Chinese character takes two."""
-    import unicodedata
+    """Columns a text takes in a terminal: a Chinese character takes two (rich's measure, as its display)."""
+    from rich.cells import cell_len
 
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return cell_len(text)
 
 
 def _pad(text: str, width: int, right: bool) -> str:
