@@ -105,7 +105,11 @@ def failure_reason(exc: BaseException, *folders: str | os.PathLike) -> str:
     return _scrub(f"{ename}: {evalue}", *folders)[:1000]
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+def _plain(traceback_lines) -> str:
+    """An IPython traceback without its terminal colours (nbconvert's own filter)."""
+    from nbconvert.filters.ansi import strip_ansi
+
+    return strip_ansi("\n".join(traceback_lines or []))
 
 
 def failure_location(exc: BaseException, notebook: str, *folders: str | os.PathLike) -> str:
@@ -116,7 +120,7 @@ def failure_location(exc: BaseException, notebook: str, *folders: str | os.PathL
     count, source = getattr(exc, "exec_count", None), getattr(exc, "source", None)
     if source is None:
         return ""
-    text = _ANSI.sub("", "\n".join(getattr(exc, "traceback", None) or []))
+    text = _plain(getattr(exc, "traceback", None))
     cell = re.search(r"Cell In ?\[(\d+)\], line (\d+)", text)
     lines = [ln.strip() for ln in str(source).splitlines()]
     at = int(cell[2]) if cell else 0
@@ -146,7 +150,7 @@ def failure_kind(exc: BaseException) -> str:
 def log_failure(run_dir: Path, name: str, exc: BaseException, *folders: str | os.PathLike) -> None:
     """The whole traceback of a failed section into the run's kernels.log (machine paths scrubbed)."""
     tb = getattr(exc, "traceback", None)
-    text = _ANSI.sub("", "\n".join(tb)) if tb else "".join(traceback.format_exception(exc))
+    text = _plain(tb) if tb else "".join(traceback.format_exception(exc))
     entry = f"\n== section {name} failed ==\n{_scrub(text, *folders)}\n"
     try:
         with open(RunDir(run_dir).kernel_log, "a", encoding="utf-8") as f:
