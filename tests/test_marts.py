@@ -52,3 +52,37 @@ def camp_dwell(dwell):
     """Dwell seconds of the campaign's events (Nov 1-4)."""
     t = EVENTS.event_time
     return dwell[(t >= "2026-11-01") & (t < "2026-11-05")].sum()
+
+
+def test_the_shared_visitor_tables_are_freed_after_their_last_reader(tmp_path, monkeypatch):
+    """A large event log's visitor tables must not stay in memory (and spill) until the whole build ends."""
+    from retro.staging import engines
+
+    live: dict[str, str] = {}  # engine table -> what it holds, while the engine keeps it
+    held: list[tuple[str, set[str]]] = []  # per mart written, in order: the intermediates then held
+    materialize, release, write = engines.materialize, engines.release, RunDir.write_mart
+
+    def kept(con, name, expr):
+        if name.startswith("__shared_"):
+            live[name] = name
+        return materialize(con, name, expr)
+
+    def freed(con, name):
+        live.pop(name)
+        return release(con, name)
+
+    def written(self, name, table):
+        held.append((name, set(live)))
+        return write(self, name, table)
+
+    monkeypatch.setattr(engines, "materialize", kept)
+    monkeypatch.setattr(engines, "release", freed)
+    monkeypatch.setattr(RunDir, "write_mart", written)
+    camp = TinyCampaign(tmp_path, {"events": EVENTS, "orders": ORDERS}, SECTIONS)
+    made = set().union(*(names for _, names in held))
+    assert len(made) >= 5 and not live  # visits, the four visitor levels, ...: all freed by the end
+    assert max(len(names) for _, names in held) < len(made)  # and some before others were made
+    order = [name for name, _ in held]
+    # the marts that read no intermediate are built first, so none of them holds one
+    assert not held[order.index("sales_daily")][1] and not held[order.index("traffic_sessions")][1]
+    assert camp.mart("traffic_by_channel").set_index(["channel", "period"]).loc[("all", "overall"), "uv"] > 0

@@ -62,6 +62,10 @@ class Tables:
         self._shared_reads: dict[str, set[str]] = {}  # tables each shared intermediate was built from
         self._lock = threading.RLock()  # marts may be built in threads (Spark); a shared table builds once
         self._local = threading.local()  # the tables the mart being defined in this thread has touched
+        self._made = 0  # shared tables materialised so far: each gets its own name
+        self._planning: dict | None = None  # while planning: key -> (expression, the shared keys it reads)
+        self._readers: dict[str, set[str]] | None = None  # shared key -> the marts that read it (None: unknown)
+        self._done: set[str] = set()
 
     @contextmanager
     def tracking(self):
@@ -87,15 +91,74 @@ class Tables:
         """
         from ..staging.engines import materialize
 
+        if self._planning is not None:
+            return self._planned(key, build)
         with self._lock:
             if key not in self._shared:
                 with self.tracking() as reads:
                     expr = build()
                 self._shared_reads[key] = reads
-                self._shared[key] = materialize(self._con, f"__shared_{len(self._shared)}", expr)
+                self._made += 1
+                self._shared[key] = materialize(self._con, f"__shared_{self._made}", expr)
             for table in self._shared_reads[key]:  # whoever reads the intermediate reads what it was built from
                 self._touch(table)
             return self._shared[key]
+
+    def _planned(self, key: str, build: Callable):
+        """While planning: the intermediate's expression, not run; note it (and what it reads) for the mart."""
+        with self._lock:
+            if key not in self._planning:
+                outer = getattr(self._local, "shared_keys", None)
+                self._local.shared_keys = inner = set()
+                try:
+                    expr = build()
+                finally:
+                    self._local.shared_keys = outer
+                self._planning[key] = (expr, inner)
+            expr, inner = self._planning[key]
+        keys = getattr(self._local, "shared_keys", None)
+        if keys is not None:
+            keys |= {key, *inner}
+        return expr
+
+    def plan(self, marts: list[MartDef], params) -> list[MartDef]:
+        """Learn which marts read each shared intermediate; return the marts in an order that keeps them short-lived.
+
+        Every definition is run once without materialising anything (an Ibis expression is only a plan), so
+        ``done`` can free an intermediate as soon as its last reader is written: on a large event log the
+        visitor tables are tens of GB that would otherwise stay in memory and spill until the build ends. The
+        marts that read intermediates go last, in their order, so that each lives across as few marts as can be.
+        A definition that fails here leaves nothing to free early (it fails again, properly, when built).
+        """
+        readers: dict[str, set[str]] = {}
+        self._planning = {}
+        try:
+            for m in marts:
+                self._local.shared_keys = keys = set()
+                m.build(self, params)
+                for key in keys:
+                    readers.setdefault(key, set()).add(m.name)
+        except Exception:  # noqa: BLE001 - reported by the real build
+            self._readers = None
+            return marts
+        finally:
+            self._planning = None
+            self._local.shared_keys = None
+        self._readers = readers
+        reading = {name for names in readers.values() for name in names}
+        return sorted(marts, key=lambda m: m.name in reading)  # stable: the rest keep their order
+
+    def done(self, mart_name: str) -> None:
+        """A mart is written: free the intermediates no mart still to build reads (see ``plan``)."""
+        from ..staging.engines import release
+
+        with self._lock:
+            self._done.add(mart_name)
+            if self._readers is None:
+                return
+            for key, names in self._readers.items():
+                if key in self._shared and names <= self._done:
+                    release(self._con, self._shared.pop(key).get_name())
 
     def __getattr__(self, name):
         if name.startswith("_"):  # attributes of the object itself (before __init__ has set them, too)

@@ -180,6 +180,7 @@ def build_marts(
             # sums (HUGEINT) as double
             rd.write_mart(m.name, con.to_pyarrow(expr))
             fault_point("marts")
+            tables.done(m.name)
             manifest[m.name] = {
                 "fingerprint": fingerprint(m, params, prints, sorted(reads)),
                 "tables": sorted(reads),
@@ -188,7 +189,7 @@ def build_marts(
                 "engine": params.engine.kind,
             }
 
-        jobs = [m for m in todo if all(tables.has(t) for t in m.needs)]
+        jobs = tables.plan([m for m in todo if all(tables.has(t) for t in m.needs)], params)
         workers = engines.concurrent_marts(con)  # DuckDB: one at a time, each query uses every core
         unchanged = len(wanted) - len(todo)
 

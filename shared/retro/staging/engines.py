@@ -239,6 +239,16 @@ def view_sql(con, name: str, sql: str):
     return con.table(name)
 
 
+def release(con, name: str) -> None:
+    """Free a table ``materialize`` kept: its memory, and its spill on disk, before the connection ends."""
+    if not is_spark(con):
+        con.raw_sql(f"DROP TABLE IF EXISTS {dialect(con).q(name)}")
+        return
+    old = _cached.get(id(con), {}).pop(name, None)
+    if old is not None:
+        old.unpersist()
+
+
 def _cache_spark(con, name: str, df):
     cached = _cached.setdefault(id(con), {})
     old = cached.pop(name, None)
