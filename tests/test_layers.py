@@ -52,6 +52,7 @@ LAYERS = {
     7: [
         "retro",
         "retro.run",
+        "retro.kernels",
         "retro.freshness",
         "retro.report",
         "retro.comparison_report",

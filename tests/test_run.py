@@ -16,7 +16,7 @@ def test_a_notebook_saved_while_it_runs_runs_again(tiny, tmp_path, monkeypatch):
     shutil.copytree(run.NOTEBOOK_DIR, notebooks)
     executed, edits = [], []
 
-    def execute(name, params_file, run_dir, notebook_dir, stop=None):
+    def execute(name, params_file, run_dir, notebook_dir, stop=None, pool=None):
         executed.append(name)
         out = run_dir / "notebooks" / SECTIONS[name].notebook
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,7 @@ from . import plugins
 from .context import MARTS_BUILT_ENV, REPORT_LANG_ENV
 from .errors import RetroError
 from .freshness import report_fingerprint, section_fingerprint
+from .kernels import KernelPool, shutdown
 from .params import CampaignParams, load_params
 from .paths import NOTEBOOK_DIR, PROJECT_ROOT, shown
 from .progress import Progress
@@ -178,11 +179,13 @@ def execute_section(
     run_dir: Path,
     notebook_dir: Path = NOTEBOOK_DIR,
     stop: threading.Event | None = None,
+    pool: KernelPool | None = None,
 ) -> SectionStatus:
     """Run one section notebook with papermill into ``<run>/notebooks/``.
 
     ``stop``: set when the run is interrupted; the section then does not start, or, when its kernel is killed
-    meanwhile, keeps its previous notebook. A write the machine refused is raised (it stops the run).
+    meanwhile, keeps its previous notebook. A write the machine refused is raised (it stops the run). ``pool``:
+    where a kernel started ahead may be waiting (``retro.kernels``); papermill starts one otherwise.
     """
     import papermill as pm
     from traitlets.config import Config
@@ -195,6 +198,7 @@ def execute_section(
     config = Config()
     # the connection file holds the kernel's key: in the run's own folder, removed when the run ends
     config.KernelManager.connection_file = str(rd.kernels / f"kernel-{name}.json")
+    km = pool.take() if pool is not None else None
     try:
         with swapped_in(rd.notebooks / section.notebook) as out:
             try:
@@ -211,6 +215,7 @@ def execute_section(
                     kernel_name="python3",
                     # ipykernel warns on stderr about TCP without encryption on every start; the kernel is local
                     extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                    km=km,
                 )
             except Exception:
                 if stop is not None and stop.is_set():
@@ -231,6 +236,9 @@ def execute_section(
         log_failure(run_dir, name, exc, *folders)
         reason = f"{reason} ({where})" if where else reason
         return SectionStatus(name, "failed", time.perf_counter() - t0, reason[:1000], kind=failure_kind(exc))
+    finally:
+        if km is not None:  # papermill leaves a kernel it did not start running
+            shutdown(km)
     return SectionStatus(name, "done", time.perf_counter() - t0)
 
 
@@ -386,16 +394,41 @@ def _run_locked(
     from .marts.build import build_marts
 
     run_dir = rd.path
-    echo = progress.line  # above the live display, when there is one
-
     enabled = params.enabled_sections
     # plug-ins' marts register on import; one that fails to import fails its section, with the same reason
     plugins.load_all([s for s in enabled if SECTIONS[s].plugin])
     # the summary and the data-quality appendix read every other section's output: always refreshed
     chosen = [s for s in enabled if (not only or s in only or s in LATE)]
-    # stages and checks the data first: on a hard problem it raises before creating anything
-    if marts:
-        build_marts(params, run_dir, sections=enabled, force=force, progress=progress, plan=plan)
+    workers = max(1, jobs or os.cpu_count() or 1)
+    # kernels for the sections start while the marts build (only then: a run with nothing to build may run no
+    # section at all), one ready per worker, the kit imported
+    pool = KernelPool(
+        rd.kernels,
+        notebook_dir,
+        dict(os.environ, **{MARTS_BUILT_ENV: str(run_dir)}),
+        rd.kernel_log,
+        ready=workers,
+        total=sum(1 for s in chosen if not plan.missing(SECTIONS[s].requires)),
+    )
+    try:
+        # stages and checks the data first: on a hard problem it raises before creating anything
+        if marts:
+            build_marts(
+                params, run_dir, sections=enabled, force=force, progress=progress, plan=plan, starting=pool.start
+            )
+        return _sections_and_report(params, params_file, rd, plan, only, force, progress, notebook_dir, pool, workers)
+    finally:
+        pool.close()
+
+
+def _sections_and_report(
+    params, params_file, rd: RunDir, plan: TablePlan, only, force, progress, notebook_dir, pool, workers
+) -> RunResult:
+    """The sections that are not current, then the report, once the marts are built."""
+    run_dir = rd.path
+    echo = progress.line  # above the live display, when there is one
+    enabled = params.enabled_sections
+    chosen = [s for s in enabled if (not only or s in only or s in LATE)]
     rd.write_snapshot(params)  # name, currency, phases: what `compare` needs besides figures and marts
 
     statuses = {k: v for k, v in read_statuses(run_dir).items() if k in enabled}
@@ -409,7 +442,6 @@ def _run_locked(
         else:
             runnable.append(name)
     sections = [s for s in runnable if s not in LATE]
-    workers = max(1, jobs or os.cpu_count() or 1)
 
     def fingerprint_of(name, notebook_hash=None):
         notebook = notebook_dir / SECTIONS[name].notebook
@@ -423,7 +455,7 @@ def _run_locked(
             return SectionStatus(name, "stopped")
         echo(f"  {name:<{width}} started")
         executed = hash_file(notebook_dir / SECTIONS[name].notebook)
-        st = execute_section(name, params_file, run_dir, notebook_dir, stop=stop)
+        st = execute_section(name, params_file, run_dir, notebook_dir, stop=stop, pool=pool)
         if st.status == "stopped":
             return st
         fault_point("notebooks")

@@ -125,12 +125,14 @@ def build_marts(
     force: bool = False,
     progress: Progress | None = None,
     plan: TablePlan | None = None,
+    starting=None,
 ) -> dict:
     """Build the stale marts of the given sections (all enabled ones by default); return the manifest.
 
     ``plan``: the campaign's table plan, when the caller has it already (computed here otherwise). The demo
     data must exist (``staging.demo.ensure_demo_data``). ``progress``: where the data checks and each mart
-    show as they go, with one summary line each (``retro.progress``; nothing by default).
+    show as they go, with one summary line each (``retro.progress``; nothing by default). ``starting``: called
+    once when some mart must be built, once the data passed its checks (what can overlap the build starts then).
     """
     from ..staging import engines
     from ..staging.profile import profile_tables
@@ -168,6 +170,8 @@ def build_marts(
         tables = Tables(staged, con)
         rd.write_quality(problems)
         rd.write_profile(profile_tables(con, staged))
+        if starting is not None:
+            starting()
         for m in todo:  # until rebuilt, these marts are as good as missing
             manifest.pop(m.name, None)
         rd.write_manifest(manifest)

@@ -1,0 +1,127 @@
+"""Section kernels started ahead of their sections, with the kit already imported.
+
+A section's kernel costs about 1.7 s before its first cell runs: the process starts, then pandas, matplotlib,
+seaborn (and through it scipy) and the kit are imported. Started by papermill, that cost comes after the marts
+are built and before each section. The pool starts kernels while the marts build (``KernelPool.start``) and
+keeps one ready per worker while sections run, so a section takes a kernel that has done its imports.
+
+Each kernel serves one section and is shut down after it, as papermill's own would be: no state passes from
+one notebook to the next. Its warm-up runs silently (no output, no history, the notebook's first cell is still
+[1]). Its connection file is in the run's kernel folder, so Ctrl-C and a killed run's clean-up find it
+(``run.stop_kernels``), and its stderr goes to the run's kernel log, like the kernels papermill starts there.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from pathlib import Path
+
+WARM_UP = "import retro, retro.charts, retro.context, retro.display, retro.findings"
+
+
+class KernelPool:
+    """Up to ``ready`` started kernels waiting for sections; ``total`` started at most over the run."""
+
+    def __init__(self, folder: Path, cwd: Path, env: dict[str, str], log: Path, ready: int, total: int):
+        self.folder, self.cwd, self.env, self.log = folder, cwd, env, log
+        self.ready, self.total = max(0, ready), max(0, total)
+        self._idle: deque = deque()
+        self._started = 0
+        self._starting = False
+        self._closed = False
+        self._failed = False
+        self._cv = threading.Condition()
+
+    def start(self) -> None:
+        """Start filling the pool in the background (one kernel at a time: they share the cores with the build)."""
+        self._fill()
+
+    def _fill(self) -> None:
+        with self._cv:
+            wanted = (
+                not self._closed
+                and not self._failed
+                and not self._starting
+                and len(self._idle) < self.ready
+                and self._started < self.total
+            )
+            if not wanted:
+                return
+            self._starting = True
+            self._started += 1
+            number = self._started
+        threading.Thread(target=self._start_one, args=(number,), name=f"kernel-pool-{number}", daemon=True).start()
+
+    def _start_one(self, number: int) -> None:
+        km = None
+        try:
+            self.folder.mkdir(mode=0o700, exist_ok=True)  # the run folder exists: the data passed its checks
+            km = _started_kernel(self.folder / f"kernel-pool-{os.getpid()}-{number}.json", self.cwd, self.env, self.log)
+        except Exception:  # noqa: BLE001 - sections start their own kernels instead
+            with self._cv:
+                self._failed = True
+        with self._cv:
+            self._starting = False
+            if km is not None and not self._closed:
+                self._idle.append(km)
+                km = None
+            self._cv.notify_all()
+        if km is not None:  # closed meanwhile
+            shutdown(km)
+        self._fill()
+
+    def take(self):
+        """A started kernel manager, or None (papermill then starts one); waits for one half-started."""
+        with self._cv:
+            while not self._idle and self._starting and not self._closed:
+                self._cv.wait()
+            km = self._idle.popleft() if self._idle else None
+        self._fill()
+        return km
+
+    def close(self) -> None:
+        """Shut down the kernels no section took; no more start."""
+        with self._cv:
+            self._closed = True
+            idle, self._idle = list(self._idle), deque()
+            self._cv.notify_all()
+        for km in idle:
+            shutdown(km)
+
+
+def _started_kernel(connection_file: Path, cwd: Path, env: dict[str, str], log: Path):
+    """A python3 kernel started in ``cwd`` with ``env``, its stderr in ``log``, once it has imported the kit."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = AsyncKernelManager(kernel_name="python3", connection_file=str(connection_file))
+
+    async def start_and_warm():
+        with open(log, "ab") as err:
+            await km.start_kernel(cwd=str(cwd), env=env, stderr=err, extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=120)
+            await kc.execute_interactive(WARM_UP, silent=True, timeout=120, output_hook=lambda _msg: None)
+        finally:
+            kc.stop_channels()
+
+    try:
+        run_sync(start_and_warm)()
+    except BaseException:
+        shutdown(km)
+        raise
+    return km
+
+
+def shutdown(km) -> None:
+    """Stop a kernel the pool started (already gone: nothing to do)."""
+    from jupyter_core.utils import run_sync
+
+    try:
+        run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # noqa: BLE001 - killed by Ctrl-C's clean-up, or never fully started
+        pass
