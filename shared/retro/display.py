@@ -130,8 +130,7 @@ class Table:
         cols = list(self.df.columns)
         numeric_cols = set(self.units) | self.right
         head = "".join(
-            f'<th class="{"num" if c in numeric_cols else "txt"}" scope="col">{esc(self.heading(c))}</th>'
-            for c in cols
+            f'<th class="{"num" if c in numeric_cols else "txt"}" scope="col">{esc(self.heading(c))}</th>' for c in cols
         )
         rows = []
         for rec in self.df.itertuples(index=False, name=None):

@@ -16,7 +16,7 @@ import ibis
 from ..staging.derive import RULE_SESSION_PREFIX
 from . import mart
 from .common import first_by, phase_of
-from .visits import LEVELS, behaviour, int_sum, period_of_day, union, visitor_rows, visits, with_level_keys
+from .visits import LEVELS, int_sum, period_of_day, union, visitor_rows, visits, with_level_keys
 
 ALL = "all"  # channel value of rows pooling every channel
 OVERALL = "overall"  # period value of rows covering the whole campaign
@@ -125,24 +125,25 @@ def traffic_sessions(t, p):
 
     bounced_sessions have exactly one event; derived_sessions were built from visitor-day because the
     source has no session_id for them; rule_sessions were cut by the kit's inactivity rule (a log without
-    any session id, ``staging.derive.sessionize``).
+    any session id, ``staging.derive.sessionize``). Counted from the visits (one row per visitor, channel,
+    day and session) of the periods' days: a session's first event is its earliest visit's.
     """
-    e = t.events
-    e = e.filter(phase_of(e.event_time, p).notnull() & behaviour(e))  # sessions of what visitors did
-    derived = e.session_id.isnull()
+    v = visits(t, p)
+    v = v.filter(period_of_day(v.day, p).notnull() & (v.events > 0))  # sessions of what visitors did
+    derived = v.session_id.isnull()
     # the session key: session_id, or (visitor, day) where it is missing; three columns, no string building
-    e = e.mutate(
+    v = v.mutate(
         derived=derived,
-        day_visitor=ibis.ifelse(derived, e.visitor_id, ibis.null("string")),
-        day=ibis.ifelse(derived, e.event_time.date(), ibis.null("date")),
+        day_visitor=ibis.ifelse(derived, v.visitor_id, ibis.null("string")),
+        session_day=ibis.ifelse(derived, v.day, ibis.null("date")),
     )
-    s = e.group_by(["session_id", "day_visitor", "day"]).aggregate(
-        start=e.event_time.min(),
-        channel=first_by(e.channel, e.event_time, e.channel),  # ties (same second): the first channel by name
-        events=e.count(),
-        dwell=e.dwell_seconds.sum(),
-        derived=e.derived.max(),
-        by_rule=e.session_id.startswith(RULE_SESSION_PREFIX).fill_null(False).max(),
+    s = v.group_by(["session_id", "day_visitor", "session_day"]).aggregate(
+        start=v.first_time.min(),
+        channel=first_by(v.channel, v.first_time, v.channel),  # ties (same second): the first channel by name
+        events=int_sum(v.events),
+        dwell=v.dwell.sum(),
+        derived=v.derived.max(),
+        by_rule=v.session_id.startswith(RULE_SESSION_PREFIX).fill_null(False).max(),
     )
     s = s.mutate(period=phase_of(s.start, p))
     return _by_levels(
@@ -172,13 +173,17 @@ def traffic_coverage(t, p):
     """One row: how far back the events reach and how complete session and dwell fields are.
 
     orders_checked says whether paid orders before the campaign could be used for the new-visitor flag.
+    Counted from the visits (the visitor's own events), not the raw log again.
     """
-    e = t.events
-    e = e.filter(behaviour(e))
-    return e.aggregate(
-        first_event_time=e.event_time.min(),
-        last_event_time=e.event_time.max(),
-        events=e.count(),
-        null_session_events=e.count(where=e.session_id.isnull()),
-        null_dwell_events=e.count(where=e.dwell_seconds.isnull()),
+    v = visits(t, p)
+
+    def count(col, where=None):  # a sum of counts: an int64 count, 0 over no row
+        return col.sum(where=where).cast("float64").cast("int64").fill_null(0)
+
+    return v.aggregate(
+        first_event_time=v.first_time.min(),
+        last_event_time=v.last_time.max(),
+        events=count(v.events),
+        null_session_events=count(v.events, where=v.session_id.isnull()),
+        null_dwell_events=count(v.no_dwell),
     ).mutate(orders_checked=ibis.literal(t.has("orders")))

@@ -5,7 +5,8 @@ events once per mart (and once per level inside a mart) made them most of a cold
 done once here, materialised for the duration of the build (``Tables.shared``), and the marts count rows of
 the reduced tables:
 
-- ``visits``: one row per visitor, user id, channel and calendar day, all days of the data;
+- ``visits``: one row per visitor, user id, channel, calendar day and session, all days of the data (the
+  sessions and the log's coverage are counted from it too, not from the raw events);
 - ``visitor_rows(level)``: one row per visitor at a level (channel x period, channel, period, or the whole
   campaign), with the visitor's counts and flags there, for every distinct-visitor count.
 
@@ -47,17 +48,27 @@ def int_sum(col):
 
 
 def visits(t, p):
-    """One row per visitor, user id, channel and day: PV, events, pay events, step flags, first event time."""
+    """One row per visitor, user id, channel, day and session id: PV, events, pay events, step flags, times, dwell.
+
+    Keyed by session too (a session is rarely split over channels or days, so this has hardly more rows than
+    per visitor and day), so that the sessions are counted from it. The times, events, dwell and missing dwell
+    are those of the visitor's own events (``behaviour``); a step the kit added copies one of them.
+    """
 
     def build():
         e = t.events
-        return e.group_by(["visitor_id", "user_id", "channel", e.event_time.date().name("day")]).aggregate(
+        own = behaviour(e)
+        keys = ["visitor_id", "user_id", "channel", e.event_time.date().name("day"), "session_id"]
+        return e.group_by(keys).aggregate(
             pv=e.count(where=e.event_type == "view"),
-            events=e.count(where=behaviour(e)),  # a step the kit added is no event of the visitor's
+            events=e.count(where=own),  # a step the kit added is no event of the visitor's
             pay_events=e.count(where=e.event_type == "pay"),
             **{step: (e.event_type == step).any() for step in STEPS},
             stepped=e.event_type.isin(STEPS).any(),
-            first_time=e.event_time.min(),
+            first_time=e.event_time.min(where=own),
+            last_time=e.event_time.max(where=own),
+            dwell=e.dwell_seconds.sum(where=own),
+            no_dwell=e.count(where=own & e.dwell_seconds.isnull()),
         )
 
     return t.shared("visits", build)
