@@ -459,26 +459,22 @@ def derive_events(con, events, params: CampaignParams):
     src = params.data.tables.get("events")
     if src is not None:
         label = source_label(src)
-    s = (
-        events.aggregate(
-            n=events.count(),
-            with_session=events.session_id.count(),
-            pays=events.count(where=events.event_type == "pay"),
-            orders=events.count(where=events.event_type == "order"),
-            minutes=events.count(where=(events.event_time.minute() != 0) | (events.event_time.second() != 0)),
-        )
-        .execute()
-        .iloc[0]
-    )
+    e = events
+    # whether the log needs either: a row that says no stops the scan early, as nearly every log has both
+    no_sessions = _any(e) and not _any(e, e.session_id.notnull())
+    only_pays = _any(e, e.event_type == "pay") and not _any(e, e.event_type == "order")
+    if not (no_sessions or only_pays):
+        return events, problems
+    counts = {"n": e.count(), "pays": e.count(where=e.event_type == "pay")}
+    if no_sessions:  # hours only: sessions by the inactivity rule are approximate (said below)
+        counts["minutes"] = e.count(where=(e.event_time.minute() != 0) | (e.event_time.second() != 0))
+    s = e.aggregate(**counts).execute().iloc[0]
     out = events
-    changed = False
-    if s["n"] and not s["with_session"]:
+    if no_sessions:
         out = sessionize(out, params.settings.session_gap_minutes)
-        changed = True
-    if s["pays"] and not s["orders"]:
+    if only_pays:
         pays = out.filter(out.event_type == "pay").mutate(event_type=ibis.literal("order"), is_derived=True)
         out = out.union(pays.select(out.columns))
-        changed = True
         problems.append(
             _derived(
                 "events",
@@ -490,10 +486,8 @@ def derive_events(con, events, params: CampaignParams):
                 msg="derived_order_step",
             )
         )
-    if not changed:
-        return events, problems
     table = materialize(con, "__derived_events", out)
-    if s["n"] and not s["with_session"]:
+    if no_sessions:
         n = table.session_id.nunique().execute()
         problems.insert(
             0,
@@ -525,6 +519,12 @@ def derive_events(con, events, params: CampaignParams):
                 ),
             )
     return table, problems
+
+
+def _any(table, where=None) -> bool:
+    """Whether a row (where ``where`` holds) exists: the engine stops at the first."""
+    rows = table if where is None else table.filter(where)
+    return bool(rows.limit(1).count().execute())
 
 
 RULE_SESSION_PREFIX = "~"  # the session ids ``sessionize`` makes start with it (a source's never do)
