@@ -2,8 +2,9 @@
 
 A section's kernel costs about 1.7 s before its first cell runs: the process starts, then pandas, matplotlib,
 seaborn (and through it scipy) and the kit are imported. Started by papermill, that cost comes after the marts
-are built and before each section. The pool starts kernels while the marts build (``KernelPool.start``) and
-keeps one ready per worker while sections run, so a section takes a kernel that has done its imports.
+are built and before each section. The pool starts kernels while the marts build (``KernelPool.start``), or
+with the first section when no mart is rebuilt, and keeps one ready per worker while sections run, so a section
+takes a kernel that has done its imports (the summary's and the appendix's start while the sections before run).
 
 Each kernel serves one section and is shut down after it, as papermill's own would be: no state passes from
 one notebook to the next. Its warm-up runs silently (no output, no history, the notebook's first cell is still

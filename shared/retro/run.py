@@ -512,6 +512,8 @@ def _sections_and_report(
                     else:
                         todo.append(name)
                 ran_now.extend(todo)
+                if todo:  # started already when marts were built; else the next kernels start with the first
+                    pool.start()
                 execute_all(todo, run_and_count, workers, stop, rd.kernels, record)
     except BaseException:
         with suppress(OSError):  # what finished is kept: the next run goes on from there
