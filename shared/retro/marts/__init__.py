@@ -104,6 +104,17 @@ class Tables:
                 self._touch(table)
             return self._shared[key]
 
+    def query(self, sql: Callable) -> object:
+        """A table from SQL in the engine's own dialect, for what Ibis cannot say (GROUPING SETS).
+
+        ``sql(compile, q)`` writes the statement: ``compile(expr)`` is an Ibis expression's SELECT, ``q(name)``
+        quotes a name. Both engines run it (DuckDB and Spark SQL share the constructs used); their marts are
+        compared by the Spark parity test.
+        """
+        from ..staging.engines import dialect
+
+        return self._con.sql(sql(self._con.compile, dialect(self._con).q))
+
     def _planned(self, key: str, build: Callable):
         """While planning: the intermediate's expression, not run; note it (and what it reads) for the mart."""
         with self._lock:
@@ -118,7 +129,7 @@ class Tables:
             expr, inner = self._planning[key]
         keys = getattr(self._local, "shared_keys", None)
         if keys is not None:
-            keys |= {key, *inner}
+            keys.add(key)
         return expr
 
     def plan(self, marts: list[MartDef], params) -> list[MartDef]:
@@ -130,23 +141,34 @@ class Tables:
         marts that read intermediates go last, in their order, so that each lives across as few marts as can be.
         A definition that fails here leaves nothing to free early (it fails again, properly, when built).
         """
-        readers: dict[str, set[str]] = {}
+        direct: dict[str, set[str]] = {}  # mart -> the intermediates its definition asks for
         self._planning = {}
         try:
             for m in marts:
-                self._local.shared_keys = keys = set()
+                self._local.shared_keys = direct[m.name] = set()
                 m.build(self, params)
-                for key in keys:
-                    readers.setdefault(key, set()).add(m.name)
+            inner = {key: keys for key, (_, keys) in self._planning.items()}  # what building each one asks for
         except Exception:  # noqa: BLE001 - reported by the real build
             self._readers = None
             return marts
         finally:
             self._planning = None
             self._local.shared_keys = None
+        order = sorted(marts, key=lambda m: bool(direct[m.name]))  # stable: the rest keep their order
+        # the first mart asking for an intermediate builds it, and so reads what it is built from; later ones
+        # read the stored table only (the visitor rows can go once the counts made from them are stored)
+        readers: dict[str, set[str]] = {}
+        built: set[str] = set()
+        for m in order:
+            todo = list(direct[m.name])
+            while todo:
+                key = todo.pop()
+                readers.setdefault(key, set()).add(m.name)
+                if key not in built:
+                    built.add(key)
+                    todo.extend(inner.get(key, ()))
         self._readers = readers
-        reading = {name for names in readers.values() for name in names}
-        return sorted(marts, key=lambda m: m.name in reading)  # stable: the rest keep their order
+        return order
 
     def done(self, mart_name: str) -> None:
         """A mart is written: free the intermediates no mart still to build reads (see ``plan``)."""

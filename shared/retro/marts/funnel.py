@@ -7,34 +7,15 @@ step (presale: the deposit order in the warm-up, the balance paid in the burst, 
 step but does in the whole campaign's). ``payers`` is the open count beside it: distinct visitors with a
 'pay' event in the row, whatever steps they had before (the shop back end's 支付买家数), so the open
 conversion payers / view can be computed; ``pay_events`` counts every 'pay' event regardless.
-The events are reduced once (``visits``) to one row per visitor and level with a flag per step; every level is
-counted from those rows, distinct per row, so rates can be recomputed from the counts at each level.
+The events are reduced once (``visits``) to one row per visitor, channel and period with a flag per step, and
+every level is counted from those in one query (``visits.visitor_counts``), distinct per row, so rates can be
+recomputed from the counts at each level.
 """
 
 from __future__ import annotations
 
 from . import mart
-from .visits import LEVELS, STEPS, int_sum, union, visitor_rows, with_level_keys
-
-
-def _level(t, p, level: str):
-    """Distinct visitors per step at one level, counted from the shared one-row-per-visitor table."""
-    v = visitor_rows(t, p, level)
-    v = v.filter(v.stepped & (v.period != "baseline")) if "period" in v.columns else v.filter(v.stepped)
-    v = v.mutate(paid_open=v[STEPS[-1]])  # open: kept before the closure below
-    reached = {STEPS[0]: v[STEPS[0]]}
-    for prev, step in zip(STEPS, STEPS[1:], strict=False):
-        reached[step] = reached[prev] & v[step]  # closed funnel: every earlier step too
-    v = v.mutate(**reached)
-    parts = {
-        "visitors": v.count(),
-        **{step: v.count(where=v[step]) for step in STEPS},
-        "payers": v.count(where=v.paid_open),
-        "pay_events": int_sum(v.pay_events),
-    }
-    keys = list(LEVELS[level][0])
-    agg = v.group_by(keys).aggregate(**parts) if keys else v.aggregate(**parts)
-    return with_level_keys(agg, level, "channel")
+from .visits import STEPS, visitor_counts
 
 
 @mart("funnel_steps", section="funnel", needs=("events",))
@@ -42,7 +23,14 @@ def funnel_steps(t, p):
     """Distinct visitors per step by channel ('all' pooled) and phase ('overall' = whole campaign).
 
     Includes the channel x phase cells; ``payers`` counts every visitor who paid (open: steps before
-    not required); pay_events counts 'pay' events (to compare with paid orders).
+    not required); pay_events counts 'pay' events (to compare with paid orders). A row needs a visitor with
+    a step in it.
     """
-    out = union([_level(t, p, level) for level in LEVELS])
-    return out.select("channel", "period", "visitors", *STEPS, "payers", "pay_events").order_by(["channel", "period"])
+    c = visitor_counts(t, p)
+    whole = (c.level == "all") & (c.period == "overall")  # there even without a visitor
+    c = c.filter(c.level.isin(["channel", "all"]) & (c.period != "baseline") & ((c.visitors > 0) | whole))
+    return (
+        c.select("visitors", *STEPS, "payers", "pay_events", channel=c.key, period=c.period)
+        .select("channel", "period", "visitors", *STEPS, "payers", "pay_events")
+        .order_by(["channel", "period"])
+    )

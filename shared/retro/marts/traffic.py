@@ -16,7 +16,7 @@ import ibis
 from ..staging.derive import RULE_SESSION_PREFIX
 from . import mart
 from .common import first_by, phase_of
-from .visits import LEVELS, int_sum, period_of_day, union, visitor_rows, visits, with_level_keys
+from .visits import int_sum, period_of_day, union, visitor_counts, visits
 
 ALL = "all"  # channel value of rows pooling every channel
 OVERALL = "overall"  # period value of rows covering the whole campaign
@@ -45,55 +45,39 @@ def _by_levels(tbl, key: str, parts) -> ibis.Table:
     return union(out).order_by([key, "period"])
 
 
-def _count_levels(rows_at, key: str, parts) -> ibis.Table:
-    """Rows per level, each holding one visitor: ``parts(rows)`` counted per level, levels stacked.
-
-    ``rows_at(level)`` gives the one-row-per-visitor table of a level (see ``visits.LEVELS``), so a row
-    count is a distinct-visitor count at that level.
-    """
-    out = []
-    for level, (keys, _) in LEVELS.items():
-        rows = rows_at(level)
-        agg = rows.group_by(list(keys)).aggregate(**parts(rows)) if keys else rows.aggregate(**parts(rows))
-        out.append(with_level_keys(agg, level, key))
-    return union(out).order_by([key, "period"])
-
-
 @mart("traffic_by_channel", section="traffic", needs=("events",), optional=("orders",))
 def traffic_by_channel(t, p):
     """Per channel ('all' pooled) and period (phases, 'baseline', 'overall'): PV, UV, new visitors.
 
-    uv and new_uv are distinct per row.
+    uv and new_uv are distinct per row (``visits.visitor_counts``).
     """
-    out = _count_levels(
-        lambda level: visitor_rows(t, p, level),
-        "channel",
-        lambda v: {
-            "pv": int_sum(v.pv),
-            "uv": v.count(),
-            "new_uv": v.count(where=v.is_new),
-            "events": int_sum(v.events),
-        },
-    )
-    return out.select("channel", "period", "pv", "uv", "new_uv", "events")
+    c = visitor_counts(t, p)
+    c = c.filter(c.level.isin(["channel", "all"]))
+    out = c.select(channel=c.key, period=c.period, pv=c.pv, uv=c.uv, new_uv=c.new_uv, events=c.events)
+    return out.order_by(["channel", "period"])
 
 
 @mart("traffic_daily", section="traffic", needs=("events",))
 def traffic_daily(t, p):
-    """Per calendar day (baseline and campaign) and channel ('all' pooled): PV and UV distinct per day."""
+    """Per calendar day (baseline and campaign) and channel ('all' pooled): PV and UV distinct per day.
+
+    One pass over the visits for both levels (GROUPING SETS; Ibis has no grouping sets): a visitor seen in
+    two channels on a day counts once in each and once in 'all'.
+    """
     v = visits(t, p)
     v = v.mutate(period=period_of_day(v.day, p))
-    v = v.filter(v.period.notnull())
-    vd = v.group_by(["visitor_id", "day", "period", "channel"]).aggregate(pv=v.pv.sum(), events=v.events.sum())
-    # rows are unique per visitor, day and channel: counting them counts distinct visitors
-    per_channel = vd.group_by(["day", "period", "channel"]).aggregate(
-        pv=int_sum(vd.pv), uv=vd.count(), events=int_sum(vd.events)
-    )
-    pooled_v = vd.group_by(["visitor_id", "day", "period"]).aggregate(pv=vd.pv.sum(), events=vd.events.sum())
-    pooled = pooled_v.group_by(["day", "period"]).aggregate(
-        pv=int_sum(pooled_v.pv), uv=pooled_v.count(), events=int_sum(pooled_v.events)
-    )
-    return union([per_channel, pooled.mutate(channel=ibis.literal(ALL))]).order_by(["day", "channel"])
+    v = v.filter(v.period.notnull()).select("visitor_id", "day", "period", "channel", "pv", "events")
+
+    def sql(compile, q):
+        day, period, channel = q("day"), q("period"), q("channel")
+        return (
+            f"SELECT {day}, {period}, CASE WHEN GROUPING({channel}) = 1 THEN '{ALL}' ELSE {channel} END AS {channel}, "
+            f"CAST(SUM({q('pv')}) AS BIGINT) AS {q('pv')}, COUNT(DISTINCT {q('visitor_id')}) AS {q('uv')}, "
+            f"CAST(SUM({q('events')}) AS BIGINT) AS {q('events')} "
+            f"FROM ({compile(v)}) AS v GROUP BY GROUPING SETS (({day}, {period}, {channel}), ({day}, {period}))"
+        )
+
+    return t.query(sql).order_by(["day", "channel"])
 
 
 @mart("traffic_by_site", section="traffic", needs=("events",))
@@ -102,21 +86,9 @@ def traffic_by_site(t, p):
 
     Off-site channels are the YAML's settings.offsite_channels; a visitor seen on both sides counts on each.
     """
-    offsite = list(p.settings.offsite_channels)
-    vcp = visitor_rows(t, p, "channel,period")
-    is_off = vcp.channel.isin(offsite) if offsite else ibis.literal(False)
-    by_site = vcp.mutate(site=ibis.ifelse(is_off, "offsite", "onsite"))
-
-    def rows_at(level):
-        keys, overall = LEVELS[level]
-        if "channel" not in keys:  # the pooled levels are the same visitors as the channel marts'
-            return visitor_rows(t, p, level)
-        src = by_site.filter(by_site.period != "baseline") if overall else by_site
-        site_keys = ["site", *(k for k in keys if k != "channel")]
-        return src.group_by(["visitor_id", *site_keys]).aggregate(pv=src.pv.sum()).rename(channel="site")
-
-    out = _count_levels(rows_at, "channel", lambda v: {"pv": int_sum(v.pv), "uv": v.count()})
-    return out.select(site="channel", period="period", pv="pv", uv="uv").order_by(["site", "period"])
+    c = visitor_counts(t, p)
+    c = c.filter(c.level.isin(["site", "all"]))
+    return c.select(site=c.key, period=c.period, pv=c.pv, uv=c.uv).order_by(["site", "period"])
 
 
 @mart("traffic_sessions", section="traffic", needs=("events",))

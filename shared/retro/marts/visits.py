@@ -7,8 +7,9 @@ the reduced tables:
 
 - ``visits``: one row per visitor, user id, channel, calendar day and session, all days of the data (the
   sessions and the log's coverage are counted from it too, not from the raw events);
-- ``visitor_rows(level)``: one row per visitor at a level (channel x period, channel, period, or the whole
-  campaign), with the visitor's counts and flags there, for every distinct-visitor count.
+- ``visitor_channel_period``: one row per visitor, channel and period, with the new-visitor flag;
+- ``visitor_counts``: from it, the distinct-visitor counts of every level (channel, site, all x period,
+  'overall'), for the traffic and funnel marts.
 
 Periods are whole calendar days (phases and the baseline are date ranges), so the period of a visit is
 the period of its day. Period 'overall' rows cover the campaign phases only, never the baseline.
@@ -22,15 +23,9 @@ from ..schema import EVENT_TYPES
 from .common import in_campaign, is_paid, phase_of, ts
 
 STEPS = EVENT_TYPES  # view, cart, order, pay: the funnel's steps, in order
+OVERALL = "overall"  # period value of rows covering the whole campaign
 SUMS = ("pv", "events", "pay_events")  # additive counts carried through every reduction
 FLAGS = (*STEPS, "stepped")  # "had an event of this kind"; stepped = any funnel step
-# the levels of every distinct-visitor mart: (group keys, overall? = campaign only, pooled over periods)
-LEVELS = {
-    "channel,period": (("channel", "period"), False),
-    "channel": (("channel",), True),
-    "period": (("period",), False),
-    "all": ((), True),
-}
 
 
 def behaviour(e):
@@ -112,32 +107,66 @@ def visitor_channel_period(t, p):
     return t.shared("visitors@channel,period", build)
 
 
-def visitor_rows(t, p, level: str):
-    """One row per visitor at ``level`` (a key of LEVELS): summed counts, any-of flags, ``is_new``."""
-    keys, overall = LEVELS[level]
-    rows = visitor_channel_period(t, p)
-    if level == "channel,period":
-        return rows
+def visitor_counts(t, p):
+    """Visitor counts per level ('channel', 'site', 'all'), key (a channel, a site, 'all') and period.
+
+    Periods are the phases, 'baseline' and 'overall' (the phases together). Made in one query from the visitor
+    x channel x period rows: each level's one-row-per-visitor rows exist only inside it (stored, on a large
+    event log they were tens of GB in memory and on disk), so a row count is a distinct-visitor count. Site:
+    'offsite' for the YAML's settings.offsite_channels, else 'onsite'. The funnel's counts are of the visitors
+    with a step in a campaign period; closed: a step counts with every earlier one (``retro.marts.funnel``);
+    payers and pay_events are open.
+    """
 
     def build():
-        src = rows.filter(rows.period != "baseline") if overall else rows
-        return src.group_by(["visitor_id", *keys]).aggregate(
-            **{c: src[c].sum() for c in SUMS},
-            **{f: src[f].any() for f in (*FLAGS, "is_new")},
-        )
+        vcp = visitor_channel_period(t, p)
+        offsite = list(p.settings.offsite_channels)
+        is_off = vcp.channel.isin(offsite) if offsite else ibis.literal(False)
+        rows = vcp.mutate(site=ibis.ifelse(is_off, "offsite", "onsite"))
+        parts = []
+        for level, key in (("channel", "channel"), ("site", "site"), ("all", None)):
+            for overall in (False, True):
+                src = rows.filter(rows.period != "baseline") if overall else rows
+                if level == "channel" and not overall:
+                    per = src  # one row per visitor, channel and period already
+                else:
+                    keys = ["visitor_id", *([key] if key else []), *([] if overall else ["period"])]
+                    per = src.group_by(keys).aggregate(
+                        **{c: src[c].sum() for c in SUMS}, **{f: src[f].any() for f in (*FLAGS, "is_new")}
+                    )
+                per = per.mutate(
+                    level=ibis.literal(level),
+                    key=per[key] if key else ibis.literal("all"),
+                    period=ibis.literal(OVERALL) if overall else per.period,
+                )
+                parts.append(per.select("level", "key", "period", *SUMS, *FLAGS, "is_new"))
 
-    return t.shared(f"visitors@{level}", build)
+        def counts(v):
+            funnel = v.stepped & (v.period != "baseline")
+            reached, closed = v[STEPS[0]], {}
+            for step in STEPS:
+                reached = reached & v[step]
+                closed[step] = v.count(where=funnel & reached)
+            return {
+                "pv": int_sum(v.pv),
+                "uv": v.count(),
+                "new_uv": v.count(where=v.is_new),
+                "events": int_sum(v.events),
+                "visitors": v.count(where=funnel),
+                **closed,
+                "payers": v.count(where=funnel & v[STEPS[-1]]),
+                "pay_events": v.pay_events.sum(where=funnel).cast("float64").cast("int64"),
+            }
 
+        # the whole campaign's row is there even without a visitor (its counts are 0, not missing)
+        *levels, campaign = parts
+        v = union(levels)
+        out = v.group_by(["level", "key", "period"]).aggregate(**counts(v))
+        whole = campaign.aggregate(**counts(campaign))
+        whole = whole.mutate(level=ibis.literal("all"), key=ibis.literal("all"), period=ibis.literal(OVERALL))
+        return out.union(whole.select(out.columns))
 
-def with_level_keys(table, level: str, key: str):
-    """Add the constant columns a level lacks: ``key`` = 'all' and/or period = 'overall'."""
-    keys, _ = LEVELS[level]
-    consts = {}
-    if key not in keys:
-        consts[key] = ibis.literal("all")
-    if "period" not in keys:
-        consts["period"] = ibis.literal("overall")
-    return table.mutate(**consts) if consts else table
+    return t.shared("visitor_counts", build)
 
 
 def union(parts):
