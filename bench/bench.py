@@ -92,7 +92,7 @@ def spill_watch(every: float = 0.5):
             for spill in folder.glob(SPILL_GLOB):
                 for f in spill.rglob("*"):
                     try:
-                        size += f.stat().st_size
+                        size += f.stat().st_blocks * 512  # on disk: DuckDB's temporary files are sparse
                     except OSError:  # removed meanwhile
                         pass
             out["peak"] = max(out["peak"], size)
