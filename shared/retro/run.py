@@ -173,6 +173,28 @@ def refused_write(exc: BaseException) -> OSError | None:
     return None
 
 
+def skip_iri_checker() -> None:
+    """Import jsonschema (papermill's and nbformat's notebook validation) without its IRI format checker.
+
+    When the ``rfc3987_syntax`` package is installed (JupyterLab's jupyter-events brings it), importing
+    jsonschema compiles its 38 lark grammars for the "iri" formats, about 1 s of every run before its first
+    section; notebook schemas use no such format. Done once per process, before anything imports jsonschema;
+    the package itself stays importable afterwards.
+    """
+    if "jsonschema" in sys.modules:
+        return
+    had = "rfc3987_syntax" in sys.modules
+    saved = sys.modules.get("rfc3987_syntax")
+    sys.modules["rfc3987_syntax"] = None  # an ImportError to jsonschema, which then leaves the checker out
+    try:
+        import jsonschema  # noqa: F401
+    finally:
+        if had:
+            sys.modules["rfc3987_syntax"] = saved
+        else:
+            del sys.modules["rfc3987_syntax"]
+
+
 def execute_section(
     name: str,
     params_file: Path,
@@ -425,6 +447,7 @@ def _sections_and_report(
     params, params_file, rd: RunDir, plan: TablePlan, only, force, progress, notebook_dir, pool, workers
 ) -> RunResult:
     """The sections that are not current, then the report, once the marts are built."""
+    skip_iri_checker()
     run_dir = rd.path
     echo = progress.line  # above the live display, when there is one
     enabled = params.enabled_sections
