@@ -15,7 +15,7 @@ recomputed from the counts at each level.
 from __future__ import annotations
 
 from . import mart
-from .visits import STEPS, visitor_counts
+from .visits import ALL, OVERALL, STEPS, visitor_counts
 
 
 @mart("funnel_steps", section="funnel", needs=("events",))
@@ -27,10 +27,7 @@ def funnel_steps(t, p):
     a step in it.
     """
     c = visitor_counts(t, p)
-    whole = (c.level == "all") & (c.period == "overall")  # there even without a visitor
-    c = c.filter(c.level.isin(["channel", "all"]) & (c.period != "baseline") & ((c.visitors > 0) | whole))
-    return (
-        c.select("visitors", *STEPS, "payers", "pay_events", channel=c.key, period=c.period)
-        .select("channel", "period", "visitors", *STEPS, "payers", "pay_events")
-        .order_by(["channel", "period"])
-    )
+    whole = (c.level == ALL) & (c.period == OVERALL)  # there even without a visitor
+    c = c.filter(c.level.isin(["channel", ALL]) & (c.period != "baseline") & ((c.visitors > 0) | whole))
+    c = c.rename(channel="key")
+    return c.select("channel", "period", "visitors", *STEPS, "payers", "pay_events").order_by(["channel", "period"])

@@ -16,10 +16,7 @@ import ibis
 from ..staging.derive import RULE_SESSION_PREFIX
 from . import mart
 from .common import first_by, phase_of
-from .visits import int_sum, period_of_day, union, visitor_counts, visits
-
-ALL = "all"  # channel value of rows pooling every channel
-OVERALL = "overall"  # period value of rows covering the whole campaign
+from .visits import ALL, OVERALL, int_sum, period_of_day, union, visitor_counts, visits
 
 
 def _levels(key: str):
@@ -52,9 +49,8 @@ def traffic_by_channel(t, p):
     uv and new_uv are distinct per row (``visits.visitor_counts``).
     """
     c = visitor_counts(t, p)
-    c = c.filter(c.level.isin(["channel", "all"]))
-    out = c.select(channel=c.key, period=c.period, pv=c.pv, uv=c.uv, new_uv=c.new_uv, events=c.events)
-    return out.order_by(["channel", "period"])
+    c = c.filter(c.level.isin(["channel", ALL])).rename(channel="key")
+    return c.select("channel", "period", "pv", "uv", "new_uv", "events").order_by(["channel", "period"])
 
 
 @mart("traffic_daily", section="traffic", needs=("events",))
@@ -87,8 +83,8 @@ def traffic_by_site(t, p):
     Off-site channels are the YAML's settings.offsite_channels; a visitor seen on both sides counts on each.
     """
     c = visitor_counts(t, p)
-    c = c.filter(c.level.isin(["site", "all"]))
-    return c.select(site=c.key, period=c.period, pv=c.pv, uv=c.uv).order_by(["site", "period"])
+    c = c.filter(c.level.isin(["site", ALL])).rename(site="key")
+    return c.select("site", "period", "pv", "uv").order_by(["site", "period"])
 
 
 @mart("traffic_sessions", section="traffic", needs=("events",))
@@ -148,14 +144,10 @@ def traffic_coverage(t, p):
     Counted from the visits (the visitor's own events), not the raw log again.
     """
     v = visits(t, p)
-
-    def count(col, where=None):  # a sum of counts: an int64 count, 0 over no row
-        return col.sum(where=where).cast("float64").cast("int64").fill_null(0)
-
-    return v.aggregate(
+    return v.aggregate(  # sums of counts: 0, not missing, over no row
         first_event_time=v.first_time.min(),
         last_event_time=v.last_time.max(),
-        events=count(v.events),
-        null_session_events=count(v.events, where=v.session_id.isnull()),
-        null_dwell_events=count(v.no_dwell),
+        events=int_sum(v.events).fill_null(0),
+        null_session_events=int_sum(v.events, where=v.session_id.isnull()).fill_null(0),
+        null_dwell_events=int_sum(v.no_dwell).fill_null(0),
     ).mutate(orders_checked=ibis.literal(t.has("orders")))

@@ -23,6 +23,7 @@ from ..schema import EVENT_TYPES
 from .common import in_campaign, is_paid, phase_of, ts
 
 STEPS = EVENT_TYPES  # view, cart, order, pay: the funnel's steps, in order
+ALL = "all"  # channel (or site) value of rows pooling every channel
 OVERALL = "overall"  # period value of rows covering the whole campaign
 SUMS = ("pv", "events", "pay_events")  # additive counts carried through every reduction
 FLAGS = (*STEPS, "stepped")  # "had an event of this kind"; stepped = any funnel step
@@ -33,13 +34,13 @@ def behaviour(e):
     return ~e.is_derived.fill_null(False)
 
 
-def int_sum(col):
-    """Sum of an integer column, stored as int64.
+def int_sum(col, where=None):
+    """Sum of an integer column (of the rows where ``where`` holds), stored as int64.
 
     DuckDB sums integers as HUGEINT (written to Parquet as double) and Ibis drops a cast to the type it
     already assumes, hence the round trip through float64 (exact below 2**53).
     """
-    return col.sum().cast("float64").cast("int64")
+    return col.sum(where=where).cast("float64").cast("int64")
 
 
 def visits(t, p):
@@ -136,7 +137,7 @@ def visitor_counts(t, p):
                     )
                 per = per.mutate(
                     level=ibis.literal(level),
-                    key=per[key] if key else ibis.literal("all"),
+                    key=per[key] if key else ibis.literal(ALL),
                     period=ibis.literal(OVERALL) if overall else per.period,
                 )
                 parts.append(per.select("level", "key", "period", *SUMS, *FLAGS, "is_new"))
@@ -155,7 +156,7 @@ def visitor_counts(t, p):
                 "visitors": v.count(where=funnel),
                 **closed,
                 "payers": v.count(where=funnel & v[STEPS[-1]]),
-                "pay_events": v.pay_events.sum(where=funnel).cast("float64").cast("int64"),
+                "pay_events": int_sum(v.pay_events, where=funnel),
             }
 
         # the whole campaign's row is there even without a visitor (its counts are 0, not missing)
@@ -163,7 +164,7 @@ def visitor_counts(t, p):
         v = union(levels)
         out = v.group_by(["level", "key", "period"]).aggregate(**counts(v))
         whole = campaign.aggregate(**counts(campaign))
-        whole = whole.mutate(level=ibis.literal("all"), key=ibis.literal("all"), period=ibis.literal(OVERALL))
+        whole = whole.mutate(level=ibis.literal(ALL), key=ibis.literal(ALL), period=ibis.literal(OVERALL))
         return out.union(whole.select(out.columns))
 
     return t.shared("visitor_counts", build)
