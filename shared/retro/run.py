@@ -438,20 +438,21 @@ def _run_locked(
             build_marts(
                 params, run_dir, sections=enabled, force=force, progress=progress, plan=plan, starting=pool.start
             )
-        return _sections_and_report(params, params_file, rd, plan, only, force, progress, notebook_dir, pool, workers)
+        return _sections_and_report(
+            params, params_file, rd, plan, chosen, only, force, progress, notebook_dir, pool, workers
+        )
     finally:
         pool.close()
 
 
 def _sections_and_report(
-    params, params_file, rd: RunDir, plan: TablePlan, only, force, progress, notebook_dir, pool, workers
+    params, params_file, rd: RunDir, plan: TablePlan, chosen, only, force, progress, notebook_dir, pool, workers
 ) -> RunResult:
-    """The sections that are not current, then the report, once the marts are built."""
+    """The ``chosen`` sections that are not current, then the report, once the marts are built."""
     skip_iri_checker()
     run_dir = rd.path
     echo = progress.line  # above the live display, when there is one
     enabled = params.enabled_sections
-    chosen = [s for s in enabled if (not only or s in only or s in LATE)]
     rd.write_snapshot(params)  # name, currency, phases: what `compare` needs besides figures and marts
 
     statuses = {k: v for k, v in read_statuses(run_dir).items() if k in enabled}
