@@ -85,6 +85,17 @@ def retro(*args, cwd=None):
     )
 
 
+def bench_module(path: str):
+    """A module of ``bench/`` by its path there (bench/ is no package: its scripts import no kit code)."""
+    import importlib.util
+
+    file = PROJECT_ROOT / "bench" / path
+    spec = importlib.util.spec_from_file_location(f"bench_{file.stem}", file)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory):
     """Small demo data in a temp folder and a campaign YAML (zh) pointing at it."""

@@ -6,26 +6,18 @@ the kit builds must come out of the floor, with the same columns and rows, integ
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from retro.paths import PROJECT_ROOT
+from conftest import bench_module
 
 pytestmark = pytest.mark.e2e
 
 
-def _load_floor():
-    spec = importlib.util.spec_from_file_location("bench_floor", PROJECT_ROOT / "bench" / "floor.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-floor = _load_floor()
+floor = bench_module("floor.py")
 
 
 def kind(t: pa.DataType) -> str:

@@ -10,7 +10,6 @@ spells out for pandas (null sums, null group keys, joins on null) and what stagi
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import time
 from pathlib import Path
@@ -19,19 +18,16 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import bench_module
 
 pytestmark = pytest.mark.e2e
 
-NOKIT = Path(__file__).resolve().parents[1] / "bench" / "nokit"
 # integer columns that identify a row (all other key columns are text, dates or times)
 INT_KEYS = {"service_nps": ["score"], "users_retention": ["window_days"]}
 
 
 def load(name: str):
-    spec = importlib.util.spec_from_file_location(f"nokit_{name}", NOKIT / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module(f"nokit/{name}.py")
 
 
 def kind(s: pd.Series) -> str:
