@@ -26,7 +26,7 @@ STEPS = EVENT_TYPES  # view, cart, order, pay: the funnel's steps, in order
 ALL = "all"  # channel (or site) value of rows pooling every channel
 OVERALL = "overall"  # period value of rows covering the whole campaign
 SUMS = ("pv", "events", "pay_events")  # additive counts carried through every reduction
-FLAGS = (*STEPS, "stepped")  # "had an event of this kind"; stepped = any funnel step
+STEP_BITS = {step: 1 << i for i, step in enumerate(STEPS)}  # view 1, cart 2, order 4, pay 8
 
 
 def behaviour(e):
@@ -60,7 +60,6 @@ def visits(t, p):
             events=e.count(where=own),  # a step the kit added is no event of the visitor's
             pay_events=e.count(where=e.event_type == "pay"),
             **{step: (e.event_type == step).any() for step in STEPS},
-            stepped=e.event_type.isin(STEPS).any(),
             first_time=e.event_time.min(where=own),
             last_time=e.event_time.max(where=own),
             dwell=e.dwell_seconds.sum(where=own),
@@ -93,17 +92,32 @@ def new_visitors(t, p):
 
 
 def visitor_channel_period(t, p):
-    """One row per visitor, channel and period (baseline and phases): counts, step flags and ``is_new``."""
+    """One row per visitor, channel and period (baseline and phases): site, counts, ``steps`` and ``is_new``.
+
+    ``steps`` holds the funnel steps the visitor took there as bits (``STEP_BITS``), so that the coarser levels
+    of ``visitor_counts`` fold them with one BIT_OR instead of one aggregate per step.
+    """
 
     def build():
         v = visits(t, p)
         v = v.mutate(period=period_of_day(v.day, p))
         v = v.filter(v.period.notnull())
         g = v.group_by(["visitor_id", "channel", "period"]).aggregate(
-            **{c: v[c].sum() for c in SUMS}, **{f: v[f].any() for f in FLAGS}
+            **{c: v[c].sum() for c in SUMS}, **{f: v[f].any() for f in STEPS}
         )
         g = g.left_join(new_visitors(t, p), "visitor_id")
-        return g.select("visitor_id", "channel", "period", *SUMS, *FLAGS, is_new=g.is_new.fill_null(False))
+        offsite = list(p.settings.offsite_channels)
+        is_off = g.channel.isin(offsite) if offsite else ibis.literal(False)
+        steps = sum(ibis.ifelse(g[step], bit, 0) for step, bit in STEP_BITS.items())
+        return g.select(
+            "visitor_id",
+            "channel",
+            "period",
+            *SUMS,
+            site=ibis.ifelse(is_off, "offsite", "onsite"),
+            steps=steps.cast("int32"),
+            is_new=g.is_new.fill_null(False),
+        )
 
     return t.shared("visitors@channel,period", build)
 
@@ -117,55 +131,70 @@ def visitor_counts(t, p):
     'offsite' for the YAML's settings.offsite_channels, else 'onsite'. The funnel's counts are of the visitors
     with a step in a campaign period; closed: a step counts with every earlier one (``retro.marts.funnel``);
     payers and pay_events are open.
+
+    Written in SQL (both engines run it; the Spark parity test compares them): from Ibis, the levels read the
+    stored rows through shared subqueries, which DuckDB materialises as whole copies first (a third slower).
     """
 
     def build():
-        vcp = visitor_channel_period(t, p)
-        offsite = list(p.settings.offsite_channels)
-        is_off = vcp.channel.isin(offsite) if offsite else ibis.literal(False)
-        rows = vcp.mutate(site=ibis.ifelse(is_off, "offsite", "onsite"))
-        parts = []
-        for level, key in (("channel", "channel"), ("site", "site"), ("all", None)):
-            for overall in (False, True):
-                src = rows.filter(rows.period != "baseline") if overall else rows
-                if level == "channel" and not overall:
-                    per = src  # one row per visitor, channel and period already
-                else:
-                    keys = ["visitor_id", *([key] if key else []), *([] if overall else ["period"])]
-                    per = src.group_by(keys).aggregate(
-                        **{c: src[c].sum() for c in SUMS}, **{f: src[f].any() for f in (*FLAGS, "is_new")}
-                    )
-                per = per.mutate(
-                    level=ibis.literal(level),
-                    key=per[key] if key else ibis.literal(ALL),
-                    period=ibis.literal(OVERALL) if overall else per.period,
+        rows = visitor_channel_period(t, p)
+
+        def sql(compile, q):
+            src = f"({compile(rows)})"
+            visitor, channel, site, period = q("visitor_id"), q("channel"), q("site"), q("period")
+            is_new, steps = q("is_new"), q("steps")
+            folded = ", ".join([is_new, *(f"SUM({q(c)}) AS {q(c)}" for c in SUMS), f"BIT_OR({steps}) AS {steps}"])
+            campaign = f"{period} <> 'baseline'"
+
+            lv, kq = q("level"), q("key")
+
+            def level(name, key, by_period):
+                """One row per visitor at a level: per key (or all) and per period (or the whole campaign)."""
+                keys = [visitor, *([key] if key else []), *([period] if by_period else []), is_new]
+                key_sql = key or f"'{ALL}'"
+                period_sql, where = (period, "") if by_period else (f"'{OVERALL}'", f" WHERE {campaign}")
+                return (
+                    f"SELECT '{name}' AS {lv}, {key_sql} AS {kq}, {period_sql} AS {period}, {folded} "
+                    f"FROM {src} AS v{where} GROUP BY {', '.join(keys)}"
                 )
-                parts.append(per.select("level", "key", "period", *SUMS, *FLAGS, "is_new"))
 
-        def counts(v):
-            funnel = v.stepped & (v.period != "baseline")
-            reached, closed = v[STEPS[0]], {}
+            own = f"SELECT 'channel' AS {lv}, {channel} AS {kq}, {period}, {is_new}, "
+            own += ", ".join([*(q(c) for c in SUMS), steps]) + f" FROM {src} AS v"
+            levels = [
+                own,  # one row per visitor, channel and period already
+                level("channel", channel, False),
+                level("site", site, True),
+                level("site", site, False),
+                level(ALL, None, True),
+            ]
+            funnel = f"{steps} <> 0 AND {campaign}"
+            reached, closed = 0, []
             for step in STEPS:
-                reached = reached & v[step]
-                closed[step] = v.count(where=funnel & reached)
-            return {
-                "pv": int_sum(v.pv),
-                "uv": v.count(),
-                "new_uv": v.count(where=v.is_new),
-                "events": int_sum(v.events),
-                "visitors": v.count(where=funnel),
-                **closed,
-                "payers": v.count(where=funnel & v[STEPS[-1]]),
-                "pay_events": int_sum(v.pay_events, where=funnel),
-            }
+                reached |= STEP_BITS[step]
+                closed.append(f"COUNT(*) FILTER (WHERE {campaign} AND ({steps} & {reached}) = {reached}) AS {q(step)}")
+            pay = STEP_BITS[STEPS[-1]]
+            counts = ", ".join(
+                [
+                    f"CAST(SUM({q('pv')}) AS BIGINT) AS {q('pv')}",
+                    f"COUNT(*) AS {q('uv')}",
+                    f"COUNT(*) FILTER (WHERE {is_new}) AS {q('new_uv')}",
+                    f"CAST(SUM({q('events')}) AS BIGINT) AS {q('events')}",
+                    f"COUNT(*) FILTER (WHERE {funnel}) AS {q('visitors')}",
+                    *closed,
+                    f"COUNT(*) FILTER (WHERE {funnel} AND ({steps} & {pay}) = {pay}) AS {q('payers')}",
+                    f"CAST(SUM({q('pay_events')}) FILTER (WHERE {funnel}) AS BIGINT) AS {q('pay_events')}",
+                ]
+            )
+            # the whole campaign's row is there even without a visitor (its counts are 0, not missing)
+            whole = level(ALL, None, False)
+            return (
+                f"SELECT {lv}, {kq}, {period}, {counts} FROM ({' UNION ALL '.join(levels)}) AS per "
+                f"GROUP BY {lv}, {kq}, {period} "
+                f"UNION ALL SELECT '{ALL}' AS {lv}, '{ALL}' AS {kq}, '{OVERALL}' AS {period}, {counts} "
+                f"FROM ({whole}) AS per"
+            )
 
-        # the whole campaign's row is there even without a visitor (its counts are 0, not missing)
-        *levels, campaign = parts
-        v = union(levels)
-        out = v.group_by(["level", "key", "period"]).aggregate(**counts(v))
-        whole = campaign.aggregate(**counts(campaign))
-        whole = whole.mutate(level=ibis.literal(ALL), key=ibis.literal(ALL), period=ibis.literal(OVERALL))
-        return out.union(whole.select(out.columns))
+        return t.query(sql)
 
     return t.shared("visitor_counts", build)
 
