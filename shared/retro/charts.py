@@ -12,7 +12,6 @@ import html
 import io
 import json
 import logging
-from pathlib import Path
 
 import matplotlib
 import pandas as pd
@@ -27,6 +26,7 @@ from matplotlib.ticker import Formatter  # noqa: E402
 from . import formatting as fmt  # noqa: E402
 from .display import Omitted  # noqa: E402
 from .i18n import register, tr  # noqa: E402
+from .paths import cjk_font_path  # noqa: E402
 
 register({"chart.no_data": ("{title}: no data to draw.", "{title}：没有可绘制的数据。")})
 _LANG = {"lang": "en"}  # the report language of this kernel's charts, set by setup_theme
@@ -36,16 +36,6 @@ CJK_FONT = "Noto Sans CJK SC"
 DPI = 200  # 2x of the 100 dpi the page lays the image out at
 PALETTE = ["#2F5597", "#ED7D31", "#70AD47", "#7F6084", "#FFC000", "#5B9BD5", "#A5A5A5", "#C00000"]
 _theme_ready = False
-
-
-def cjk_font_path() -> Path | None:
-    """The Noto Sans CJK SC font file shipped by the mplfonts package (installed by requirements.txt)."""
-    try:
-        import mplfonts
-    except ImportError:
-        return None
-    path = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
-    return path if path.is_file() else None
 
 
 def set_moments(moments) -> None:

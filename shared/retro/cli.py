@@ -203,8 +203,7 @@ def lab_command(
     Jupyter's own options (``--no-browser``, ``--ip``, ``--port`` …) pass through; as root, where Jupyter
     refuses to start without it, ``--allow-root`` is added.
     """
-    from .context import LAB_PARAMS_ENV
-    from .paths import PROJECT_ROOT
+    from .paths import LAB_PARAMS_ENV, PROJECT_ROOT
 
     argv = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={PROJECT_ROOT / 'notebooks'}"]
     if port:

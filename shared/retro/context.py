@@ -25,7 +25,7 @@ from .errors import RetroError, SectionMissingData
 from .evidence import FACTS, FIGURE_NEEDS, holds
 from .i18n import has, register, sentences, table_names, tr
 from .params import MART_SETTINGS, CampaignParams, Settings, load_params
-from .paths import DEMO_PARAMS
+from .paths import DEMO_PARAMS, LAB_PARAMS_ENV, MARTS_BUILT_ENV, REPORT_LANG_ENV
 from .registry import SECTIONS, Section
 from .rundir import Recorded, RunDir, default_run_dir, load_comparisons
 from .staging.plan import TablePlan
@@ -60,12 +60,6 @@ register(
         "needs.table.order_items": ("order lines", "订单明细"),
     }
 )
-
-LAB_PARAMS_ENV = "RETRO_PARAMS"  # set by `retro lab` for the notebooks it opens
-# set by `retro run` for the kernels it starts: the run folder whose marts it has just built, so that a
-# notebook of that run does not check them again (and import the engine to do so)
-MARTS_BUILT_ENV = "RETRO_MARTS_BUILT"
-REPORT_LANG_ENV = "RETRO_REPORT_LANG"  # set by `retro run --lang` / YAML languages: the language its kernels write
 
 
 def _recorded(key: str, value, section: str, segment: str | None, parts: dict) -> Recorded:

@@ -13,6 +13,7 @@ import hashlib
 import html
 import re
 import shutil
+import threading
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from markupsafe import Markup
 from .display import esc
 from .i18n import has, register, table_names, tr
 from .params import CampaignParams
-from .paths import TEMPLATES
+from .paths import TEMPLATES, cjk_font_path
 from .registry import SECTIONS, SUMMARY
 from .rundir import RunDir, fault_point, hash_file, new_folder, swapped_in, write_atomic
 from .version import __version__
@@ -161,8 +162,6 @@ def font_subset(text: str) -> str:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    from .charts import cjk_font_path
-
     path = cjk_font_path()
     if path is None:
         return ""
@@ -171,7 +170,9 @@ def font_subset(text: str) -> str:
     opts.layout_features = ["*"]
     opts.hinting = False
     opts.desubroutinize = True
-    font = TTFont(str(path), recalcTimestamp=False)  # the same report text gives the same bytes
+    opts.recalc_bounds = False
+    # the same report text gives the same bytes; the bounding boxes stay the whole font's (a third of the time)
+    font = TTFont(str(path), recalcTimestamp=False, recalcBBoxes=False)
     subsetter = subset.Subsetter(opts)
     subsetter.populate(text="".join(sorted(set(text) | set(" 0123456789▲▼"))))
     subsetter.subset(font)
@@ -217,10 +218,34 @@ def _status_body(name: str, status, lang: str) -> str:
     )
 
 
+_exporters: dict[str, object] = {}
+_converting = threading.Lock()  # one exporter per language, used by one thread at a time
+
+
+def page_body(run_dir: Path, name: str, lang: str) -> str:
+    """The HTML body of an executed section's page, converted once per notebook content (the export cache).
+
+    A run converts each page as soon as its section is done, while the other sections still execute, so the
+    export at the end finds them converted; the export calls it too, for a page not converted yet.
+    """
+    rd = RunDir(run_dir)
+    nb_path = rd.notebooks / SECTIONS[name].notebook
+    rd.export_cache.mkdir(parents=True, exist_ok=True)
+    with _converting:
+        if lang not in _exporters:
+            _exporters[lang] = make_exporter(lang)
+        exporter = _exporters[lang]
+        return _cached(
+            rd.export_cache,
+            f"{name}-{lang}",
+            nb_path.read_bytes(),
+            lambda: exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))[0],
+        )
+
+
 def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path:
     """Write the report bundle for a run and return the path of its index.html."""
     lang = params.lang
-    exporter = make_exporter(lang)
     # our own file: autoescaping would turn its quotes into entities, which CSS does not decode
     css = jinja2.utils.markupsafe.Markup((TEMPLATES / "report.css").read_text(encoding="utf-8"))
     page = _env().get_template("page.html.j2")
@@ -246,12 +271,7 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
         st = statuses.get(name)
         nb_path = rd.notebooks / SECTIONS[name].notebook
         if st is not None and st.status == "done" and nb_path.is_file():
-            bodies[name] = _cached(
-                cache,
-                f"{name}-{lang}",
-                nb_path.read_bytes(),
-                lambda p=nb_path: exporter.from_notebook_node(nbformat.read(p, as_version=4))[0],
-            )
+            bodies[name] = page_body(run_dir, name, lang)
         else:
             bodies[name] = _status_body(name, st, lang)
 

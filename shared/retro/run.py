@@ -28,12 +28,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import plugins
-from .context import MARTS_BUILT_ENV, REPORT_LANG_ENV
 from .errors import RetroError
 from .freshness import report_fingerprint, section_fingerprint
 from .kernels import KernelPool, shutdown
 from .params import CampaignParams, load_params
-from .paths import NOTEBOOK_DIR, PROJECT_ROOT, shown
+from .paths import MARTS_BUILT_ENV, NOTEBOOK_DIR, PROJECT_ROOT, REPORT_LANG_ENV, shown
 from .progress import Progress
 from .registry import LATE, SECTIONS
 from .rundir import (
@@ -485,9 +484,21 @@ def _sections_and_report(
         fault_point("notebooks")
         # taken after the execution, to cover the marts it read (retro.freshness), of the notebook it started with
         st.fingerprint = fingerprint_of(name, executed) if st.status == "done" else ""
+        if st.status == "done":
+            convert_page(name)
         word = "done" if st.status == "done" else "FAILED"
         echo(f"  {name:<{width}} {word} in {st.seconds:.1f}s" + (f": {st.reason}" if st.reason else ""))
         return st
+
+    def convert_page(name) -> None:
+        """Its report page, while the other sections execute: the export at the end finds it converted.
+
+        A page that fails to convert here is left to the export, which converts it again and says why.
+        """
+        from .report import page_body  # imports nbformat (1.5 s): once, in the first section's thread
+
+        with suppress(Exception):
+            page_body(run_dir, name, params.lang)
 
     def current(name, fingerprint) -> bool:
         """Whether the last execution of a section had exactly these inputs (and its notebook is there)."""
