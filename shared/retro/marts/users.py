@@ -14,7 +14,7 @@ import ibis
 from ..metrics import retention_windows
 from . import mart
 from .common import between_days, campaign_buyers, first_by, in_campaign, is_paid, phase_of, ts
-from .visits import period_of_day, union, visits
+from .visits import has_step, period_of_day, union, visits
 
 
 def _customer_type(is_new):
@@ -111,7 +111,7 @@ def users_visitor_conversion(t, p):
     prior = prior.select(vid=prior.user_id).distinct().mutate(has_prior=ibis.literal(True))
     v = visits(t, p)
     v = v.filter(in_campaign(v.day.cast("timestamp"), p))
-    v = v.select(vid=v.user_id.coalesce(v.visitor_id), period=period_of_day(v.day, p), paid=v.pay)
+    v = v.select(vid=v.user_id.coalesce(v.visitor_id), period=period_of_day(v.day, p), paid=has_step(v.steps, "pay"))
     # one row per visitor and phase, then per visitor: counting rows counts distinct visitors
     per_period = v.group_by(["vid", "period"]).aggregate(paid=v.paid.any())
     per_campaign = per_period.group_by("vid").aggregate(paid=per_period.paid.any())
