@@ -219,7 +219,15 @@ def _status_body(name: str, status, lang: str) -> str:
 
 
 _exporters: dict[str, object] = {}
-_converting = threading.Lock()  # one exporter per language, used by one thread at a time
+_converting = threading.RLock()  # one exporter per language, used by one thread at a time
+
+
+def exporter_for(lang: str):
+    """The page exporter of a report language, made once per process (nbconvert's imports: half a second)."""
+    with _converting:
+        if lang not in _exporters:
+            _exporters[lang] = make_exporter(lang)
+        return _exporters[lang]
 
 
 def page_body(run_dir: Path, name: str, lang: str) -> str:
@@ -232,9 +240,7 @@ def page_body(run_dir: Path, name: str, lang: str) -> str:
     nb_path = rd.notebooks / SECTIONS[name].notebook
     rd.export_cache.mkdir(parents=True, exist_ok=True)
     with _converting:
-        if lang not in _exporters:
-            _exporters[lang] = make_exporter(lang)
-        exporter = _exporters[lang]
+        exporter = exporter_for(lang)
         return _cached(
             rd.export_cache,
             f"{name}-{lang}",

@@ -263,6 +263,14 @@ def execute_section(
     return SectionStatus(name, "done", time.perf_counter() - t0)
 
 
+def prepare_export(lang: str) -> None:
+    """Make the report's page exporter while the first kernels start (a failure shows at the export)."""
+    with suppress(Exception):
+        from .report import exporter_for
+
+        exporter_for(lang)
+
+
 def read_statuses(run_dir: Path) -> dict[str, SectionStatus]:
     """Statuses recorded by earlier runs of this campaign ({} when none, or when the record is damaged)."""
     out = {}
@@ -549,6 +557,8 @@ def _sections_and_report(
                 ran_now.extend(todo)
                 if todo:  # started already when marts were built; else the next kernels start with the first
                     pool.start()
+                    # the exporter meanwhile (nbconvert's imports: 0.5 s), for the first page to convert as it ends
+                    threading.Thread(target=prepare_export, args=(params.lang,), daemon=True).start()
                 execute_all(todo, run_and_count, workers, stop, rd.kernels, record)
     except BaseException:
         with suppress(OSError):  # what finished is kept: the next run goes on from there

@@ -100,6 +100,7 @@ class Tables:
                 self._shared_reads[key] = reads
                 self._made += 1
                 self._shared[key] = materialize(self._con, f"__shared_{self._made}", expr)
+                self.done(_built(key))  # what it was made from may go now
             for table in self._shared_reads[key]:  # whoever reads the intermediate reads what it was built from
                 self._touch(table)
             return self._shared[key]
@@ -133,12 +134,15 @@ class Tables:
         return expr
 
     def plan(self, marts: list[MartDef], params) -> list[MartDef]:
-        """Learn which marts read each shared intermediate; return the marts in an order that keeps them short-lived.
+        """Learn what reads each shared intermediate; return the marts in an order that keeps them short-lived.
 
         Every definition is run once without materialising anything (an Ibis expression is only a plan), so
-        ``done`` can free an intermediate as soon as its last reader is written: on a large event log the
-        visitor tables are tens of GB that would otherwise stay in memory and spill until the build ends. The
-        marts that read intermediates go last, in their order, so that each lives across as few marts as can be.
+        that an intermediate is freed as soon as its last reader, a mart written or an intermediate built from
+        it, is done: on a large event log the visitor tables are tens of GB that would otherwise stay in memory
+        and spill. The marts that read no intermediate go first; then those that read them, the ones reading
+        intermediates built from the raw tables before those reading intermediates built from other ones (the
+        sessions, read from the visits, before the visitor counts, read from the visitor rows made from the
+        visits), so that the visits go as soon as the visitor rows are made, before the counts are.
         A definition that fails here leaves nothing to free early (it fails again, properly, when built).
         """
         direct: dict[str, set[str]] = {}  # mart -> the intermediates its definition asks for
@@ -154,28 +158,31 @@ class Tables:
         finally:
             self._planning = None
             self._local.shared_keys = None
-        order = sorted(marts, key=lambda m: bool(direct[m.name]))  # stable: the rest keep their order
-        # the first mart asking for an intermediate builds it, and so reads what it is built from; later ones
-        # read the stored table only (the visitor rows can go once the counts made from them are stored)
+        depths: dict[str, int] = {}
+
+        def depth(key: str) -> int:  # 1: built from raw tables; n + 1: from intermediates of depth n
+            if key not in depths:
+                depths[key] = 0  # a cycle cannot happen (a definition would recurse forever), but stop one
+                depths[key] = 1 + max((depth(k) for k in inner.get(key, ())), default=0)
+            return depths[key]
+
+        order = sorted(marts, key=lambda m: max((depth(k) for k in direct[m.name]), default=0))  # stable
         readers: dict[str, set[str]] = {}
-        built: set[str] = set()
         for m in order:
-            todo = list(direct[m.name])
-            while todo:
-                key = todo.pop()
+            for key in direct[m.name]:
                 readers.setdefault(key, set()).add(m.name)
-                if key not in built:
-                    built.add(key)
-                    todo.extend(inner.get(key, ()))
+        for key, keys in inner.items():
+            for k in keys:
+                readers.setdefault(k, set()).add(_built(key))
         self._readers = readers
         return order
 
-    def done(self, mart_name: str) -> None:
-        """A mart is written: free the intermediates no mart still to build reads (see ``plan``)."""
+    def done(self, name: str) -> None:
+        """A mart is written (or an intermediate built): free the intermediates nothing still to come reads."""
         from ..staging.engines import release
 
         with self._lock:
-            self._done.add(mart_name)
+            self._done.add(name)
             if self._readers is None:
                 return
             for key, names in self._readers.items():
@@ -194,6 +201,11 @@ class Tables:
     def has(self, name: str) -> bool:
         self._touch(name)
         return name in self._tables
+
+
+def _built(key: str) -> str:
+    """How a built intermediate is named among the readers of others (never a mart's name)."""
+    return f"shared:{key}"
 
 
 def load_definitions() -> dict[str, MartDef]:
