@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 WORK = ROOT / "bench" / "data"
 SPILL_GLOB = "retro-spill-*"  # the kit's DuckDB spill folders (retro.marts.build.SPILL_PREFIX)
+FLOOR_SPILL_GLOB = "floor-spill-*"  # the SQL floor's (bench/floor.py)
 
 
 def _module(path: Path):
@@ -80,8 +81,8 @@ def campaign_yaml(data: Path, size: str) -> Path:
 
 
 @contextmanager
-def spill_watch(every: float = 0.5):
-    """Peak bytes in the kit's spill folders while the block runs (sampled; yields a dict filled on exit)."""
+def spill_watch(every: float = 0.5, pattern: str = SPILL_GLOB):
+    """Peak bytes in the spill folders (the kit's by default) while the block runs (sampled; a dict filled on exit)."""
     folder = Path(tempfile.gettempdir())
     out = {"peak": 0}
     done = threading.Event()
@@ -89,7 +90,7 @@ def spill_watch(every: float = 0.5):
     def sample():
         while not done.wait(every):
             size = 0
-            for spill in folder.glob(SPILL_GLOB):
+            for spill in folder.glob(pattern):
                 for f in spill.rglob("*"):
                     try:
                         size += f.stat().st_blocks * 512  # on disk: DuckDB's temporary files are sparse
@@ -106,11 +107,13 @@ def spill_watch(every: float = 0.5):
         thread.join()
 
 
-def sql_floor(params: Path) -> float:
-    """Seconds of the hand-written SQL script computing every mart the report reads (bench/floor.sql)."""
+def sql_floor(params: Path) -> tuple[float, int]:
+    """Seconds of the hand-written SQL script computing every mart the report reads (bench/floor.sql), and
+    the most bytes it spilled at once (the same memory limit as the kit's)."""
     floor = _module(ROOT / "bench" / "floor.py")
-    seconds, _ = floor.run(params, fetch=False)
-    return seconds
+    with spill_watch(pattern=FLOOR_SPILL_GLOB) as spill:
+        seconds, _ = floor.run(params, fetch=False)
+    return seconds, spill["peak"]
 
 
 def floor_scan(data: Path) -> float:
@@ -262,8 +265,11 @@ def main() -> None:
         rows = json.loads((data / "_demo.json").read_text())["rows"]
         print(f"\n== {size}: {rows['events']:,} events, {rows['orders']:,} orders ==")
         print(f"one scan of every input column (issue 4's floor, for reference): {floor_scan(data):.1f}s")
-        floor = sql_floor(params)
-        print(f"SQL floor (bench/floor.sql: every mart the report reads, hand-written DuckDB): {floor:.1f}s")
+        floor, floor_spill = sql_floor(params)
+        print(
+            f"SQL floor (bench/floor.sql: every mart the report reads, hand-written DuckDB): {floor:.1f}s "
+            f"(spilled {floor_spill / 1e9:.1f} GB at most)"
+        )
         start = section_start()
         sections = len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
         print(f"one section's kernel start and kit import: {start:.1f}s")
