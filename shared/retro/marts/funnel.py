@@ -7,7 +7,7 @@ step (presale: the deposit order in the warm-up, the balance paid in the burst, 
 step but does in the whole campaign's). ``payers`` is the open count beside it: distinct visitors with a
 'pay' event in the row, whatever steps they had before (the shop back end's 支付买家数), so the open
 conversion payers / view can be computed; ``pay_events`` counts every 'pay' event regardless.
-The events are reduced once (``visits``) to one row per visitor, channel and period with a flag per step, and
+The events are reduced once (``visits``) to one row per visitor, channel and period with its steps as bits, and
 every level is counted from those in one query (``visits.visitor_counts``), distinct per row, so rates can be
 recomputed from the counts at each level.
 """

@@ -141,8 +141,8 @@ def visitor_counts(t, p):
 
     Periods are the phases, 'baseline' and 'overall' (the phases together). Made in one query from the visitor
     x channel x period rows: each level's one-row-per-visitor rows exist only inside it (stored, on a large
-    event log they were tens of GB in memory and on disk), so a row count is a distinct-visitor count. Site:
-    'offsite' for the YAML's settings.offsite_channels, else 'onsite'. The funnel's counts are of the visitors
+    event log they were tens of GB in memory and on disk), so a row count is a distinct-visitor count. Site: as
+    the rows carry it (``visitor_channel_period``). The funnel's counts are of the visitors
     with a step in a campaign period; closed: a step counts with every earlier one (``retro.marts.funnel``);
     payers and pay_events are open.
 
