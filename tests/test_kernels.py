@@ -60,3 +60,47 @@ def test_closing_shuts_down_the_kernels_no_section_took(tmp_path):
     pool.close()
     assert stop_kernels(folder) == 0
     assert pool.take() is None
+
+
+def test_a_kernel_killed_while_it_warms_up_ends_the_wait_at_once(tmp_path, monkeypatch):
+    """Ctrl-C's clean-up kills a pool kernel half-way through its imports: the section waiting for it goes on
+    (papermill starts its own) instead of waiting out the warm-up's two-minute timeout."""
+    import time
+
+    import retro.kernels
+
+    folder, marker = tmp_path / "kernels", tmp_path / "warming"
+    monkeypatch.setattr(retro.kernels, "WARM_UP", f"open({str(marker)!r}, 'w').close(); import time; time.sleep(300)")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    pool = KernelPool(folder, tmp_path, env, tmp_path / "kernels.log", ready=1, total=2)
+    pool.start()
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), (tmp_path / "kernels.log").read_text()
+    assert stop_kernels(folder) == 1
+    t0 = time.monotonic()
+    assert pool.take() is None
+    assert time.monotonic() - t0 < 30  # the warm-up's own timeout is 120 s
+    pool.close()
+    assert stop_kernels(folder) == 0
+
+
+def test_a_section_waiting_for_a_starting_kernel_stops_with_the_run(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    import retro.kernels
+
+    folder = tmp_path / "kernels"
+    monkeypatch.setattr(retro.kernels, "WARM_UP", "import time; time.sleep(300)")  # a kernel that never gets ready
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    pool = KernelPool(folder, tmp_path, env, tmp_path / "kernels.log", ready=1, total=1)
+    pool.start()
+    stop = threading.Event()
+    threading.Timer(1.0, stop.set).start()  # Ctrl-C a second later
+    t0 = time.monotonic()
+    assert pool.take(stop) is None
+    assert time.monotonic() - t0 < 30
+    pool.close()
+    stop_kernels(folder)

@@ -73,11 +73,16 @@ class KernelPool:
             shutdown(km)
         self._fill()
 
-    def take(self):
-        """A started kernel manager, or None (papermill then starts one); waits for one half-started."""
+    def take(self, stop: threading.Event | None = None):
+        """A started kernel manager, or None (papermill then starts one); waits for one half-started.
+
+        ``stop`` (the run's Ctrl-C): set, no kernel is taken and the wait ends within a fifth of a second.
+        """
         with self._cv:
-            while not self._idle and self._starting and not self._closed:
-                self._cv.wait()
+            while not self._idle and self._starting and not self._closed and not (stop and stop.is_set()):
+                self._cv.wait(timeout=0.2)
+            if stop is not None and stop.is_set():
+                return None
             km = self._idle.popleft() if self._idle else None
         self._fill()
         return km
@@ -106,7 +111,9 @@ def _started_kernel(connection_file: Path, cwd: Path, env: dict[str, str], log: 
         kc.start_channels()
         try:
             await kc.wait_for_ready(timeout=120)
-            await kc.execute_interactive(WARM_UP, silent=True, timeout=120, output_hook=lambda _msg: None)
+            await _while_alive(
+                km, kc.execute_interactive(WARM_UP, silent=True, timeout=120, output_hook=lambda _m: None)
+            )
         finally:
             kc.stop_channels()
 
@@ -116,6 +123,21 @@ def _started_kernel(connection_file: Path, cwd: Path, env: dict[str, str], log: 
         shutdown(km)
         raise
     return km
+
+
+async def _while_alive(km, work):
+    """``work``, given up as soon as the kernel has died (killed by Ctrl-C's clean-up, or out of memory).
+
+    A reply never comes from a dead kernel: without this the warm-up would wait its whole timeout.
+    """
+    import asyncio
+
+    task = asyncio.ensure_future(work)
+    while not (await asyncio.wait({task}, timeout=0.25))[0]:
+        if not await km.is_alive():
+            task.cancel()
+            raise RuntimeError("the kernel died while it imported the kit")
+    return task.result()
 
 
 def shutdown(km) -> None:

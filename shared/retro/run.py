@@ -219,7 +219,11 @@ def execute_section(
     config = Config()
     # the connection file holds the kernel's key: in the run's own folder, removed when the run ends
     config.KernelManager.connection_file = str(rd.kernels / f"kernel-{name}.json")
-    km = pool.take() if pool is not None else None
+    km = pool.take(stop) if pool is not None else None
+    if stop is not None and stop.is_set():  # interrupted while a kernel was starting for it
+        if km is not None:
+            shutdown(km)
+        return SectionStatus(name, "stopped")
     try:
         with swapped_in(rd.notebooks / section.notebook) as out:
             try:
