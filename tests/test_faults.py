@@ -243,6 +243,24 @@ def test_a_read_only_run_folder_is_one_line_and_keeps_the_report(clean, tmp_path
     assert_nothing_left(run)
 
 
+def test_input_refused_after_a_kernel_started_early_leaves_the_run_folder_as_it_was(clean, tmp_path):
+    """--force starts a kernel before the data's checks (every section will run): when the checks then refuse
+    the input, that kernel is stopped and nothing in the run folder is new or changed."""
+    run = previous(clean, tmp_path)
+    broken = tmp_path / "broken"
+    params = write_campaign(broken)
+    (broken / "data" / "orders.csv").unlink()
+
+    def files() -> dict:
+        return {str(p.relative_to(run)): (p.read_bytes(), p.stat().st_mtime_ns) for p in run.rglob("*") if p.is_file()}
+
+    before = files()
+    r = retro_run(params, run, "--force")
+    assert r.returncode == 2 and "orders.csv" in r.stderr, r.stdout + r.stderr
+    assert files() == before
+    assert_nothing_left(run)
+
+
 # --- 3. two runs at once ----------------------------------------------------------------------------------
 def test_a_second_run_of_the_campaign_is_refused_naming_the_first(clean, tmp_path):
     params = clean["params"]

@@ -104,3 +104,27 @@ def test_a_section_waiting_for_a_starting_kernel_stops_with_the_run(tmp_path, mo
     assert time.monotonic() - t0 < 30
     pool.close()
     stop_kernels(folder)
+
+
+def test_closing_the_pool_while_a_kernel_starts_leaves_no_kernel(tmp_path, monkeypatch):
+    """A run the data's checks end early closes its pool while the first kernel warms up: close returns once
+    that kernel is gone, not after its warm-up, and nothing starts afterwards."""
+    import time
+
+    import retro.kernels
+
+    folder, marker = tmp_path / "kernels", tmp_path / "warming"
+    monkeypatch.setattr(retro.kernels, "WARM_UP", f"open({str(marker)!r}, 'w').close(); import time; time.sleep(300)")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    pool = KernelPool(folder, tmp_path, env, tmp_path / "kernels.log", ready=2, total=4)
+    pool.start()
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), (tmp_path / "kernels.log").read_text()
+    t0 = time.monotonic()
+    pool.close()
+    assert time.monotonic() - t0 < 30  # the warm-up's own timeout is 120 s
+    assert stop_kernels(folder) == 0  # shut down before close returned
+    time.sleep(1)
+    assert stop_kernels(folder) == 0  # and none started after it

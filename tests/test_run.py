@@ -88,3 +88,48 @@ def test_a_run_imports_notebook_validation_without_the_iri_grammars(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True", "True"]  # left out, validation works, and the package is still importable
+
+
+def test_a_section_sure_to_run_starts_its_kernel_before_the_data_checks(tiny, tmp_path, monkeypatch):
+    """An edited notebook (or --force) runs its section whatever the data: its kernel starts at once. A run
+    with nothing edited starts none before the checks (it may run no section at all), nor does a first run,
+    whose run folder the checks may yet refuse to create."""
+    import retro.marts.build
+
+    camp = tiny({"events": EVENTS, "orders": ORDERS}, {"sections": ["traffic", "summary"]})
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(run.NOTEBOOK_DIR, notebooks)
+    events: list[str] = []
+
+    def execute(name, params_file, run_dir, notebook_dir, stop=None, pool=None):
+        out = run_dir / "notebooks" / SECTIONS[name].notebook
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(notebook_dir / SECTIONS[name].notebook, out)
+        return run.SectionStatus(name, "done")
+
+    build = retro.marts.build.build_marts
+
+    def checked_and_built(*args, **kwargs):
+        events.append("checks")
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(run, "execute_section", execute)
+    monkeypatch.setattr(run.KernelPool, "start", lambda self: events.append("kernel"))
+    monkeypatch.setattr(retro.marts.build, "build_marts", checked_and_built)
+
+    def first_event(force=False) -> str:
+        events.clear()
+        run.run_campaign(
+            camp.params_file, run_dir=camp.run_dir, notebook_dir=notebooks, echo=lambda s: None, force=force
+        )
+        return events[0]
+
+    assert first_event() == "checks"  # a first run
+    assert first_event() == "checks"  # nothing edited
+    path = notebooks / SECTIONS["traffic"].notebook
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb["cells"].append({"id": "edit", "cell_type": "markdown", "metadata": {}, "source": "edited"})
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    assert first_event() == "kernel"  # the edited notebook
+    assert first_event() == "checks"  # executed: nothing edited since
+    assert first_event(force=True) == "kernel"

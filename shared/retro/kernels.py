@@ -33,6 +33,7 @@ class KernelPool:
         self._starting = False
         self._closed = False
         self._failed = False
+        self._thread: threading.Thread | None = None  # the kernel starting, if one is
         self._cv = threading.Condition()
 
     def start(self) -> None:
@@ -53,13 +54,17 @@ class KernelPool:
             self._starting = True
             self._started += 1
             number = self._started
-        threading.Thread(target=self._start_one, args=(number,), name=f"kernel-pool-{number}", daemon=True).start()
+            self._thread = threading.Thread(
+                target=self._start_one, args=(number,), name=f"kernel-pool-{number}", daemon=True
+            )
+            self._thread.start()
 
     def _start_one(self, number: int) -> None:
         km = None
         try:
             self.folder.mkdir(mode=0o700, exist_ok=True)  # the run folder exists: the data passed its checks
-            km = _started_kernel(self.folder / f"kernel-pool-{os.getpid()}-{number}.json", self.cwd, self.env, self.log)
+            connection_file = self.folder / f"kernel-pool-{os.getpid()}-{number}.json"
+            km = _started_kernel(connection_file, self.cwd, self.env, self.log, cancelled=lambda: self._closed)
         except Exception:  # noqa: BLE001 - sections start their own kernels instead
             with self._cv:
                 self._failed = True
@@ -88,17 +93,27 @@ class KernelPool:
         return km
 
     def close(self) -> None:
-        """Shut down the kernels no section took; no more start."""
+        """Shut down the kernels no section took, and the one starting (waited for: no kernel outlives the run).
+
+        A run that ends early (the data's checks refused the input) may close the pool while its first kernel
+        starts: that start gives up within a quarter of a second and its kernel is shut down before this returns.
+        """
         with self._cv:
             self._closed = True
             idle, self._idle = list(self._idle), deque()
+            thread = self._thread
             self._cv.notify_all()
         for km in idle:
             shutdown(km)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=60)
 
 
-def _started_kernel(connection_file: Path, cwd: Path, env: dict[str, str], log: Path):
-    """A python3 kernel started in ``cwd`` with ``env``, its stderr in ``log``, once it has imported the kit."""
+def _started_kernel(connection_file: Path, cwd: Path, env: dict[str, str], log: Path, cancelled=lambda: False):
+    """A python3 kernel started in ``cwd`` with ``env``, its stderr in ``log``, once it has imported the kit.
+
+    ``cancelled()`` true meanwhile (the pool closed): the kernel is shut down and RuntimeError raised.
+    """
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
@@ -110,10 +125,9 @@ def _started_kernel(connection_file: Path, cwd: Path, env: dict[str, str], log: 
         kc = km.client()
         kc.start_channels()
         try:
-            await kc.wait_for_ready(timeout=120)
-            await _while_alive(
-                km, kc.execute_interactive(WARM_UP, silent=True, timeout=120, output_hook=lambda _m: None)
-            )
+            await _while_alive(km, kc.wait_for_ready(timeout=120), cancelled)
+            warm_up = kc.execute_interactive(WARM_UP, silent=True, timeout=120, output_hook=lambda _m: None)
+            await _while_alive(km, warm_up, cancelled)
         finally:
             kc.stop_channels()
 
@@ -125,8 +139,8 @@ def _started_kernel(connection_file: Path, cwd: Path, env: dict[str, str], log: 
     return km
 
 
-async def _while_alive(km, work):
-    """``work``, given up as soon as the kernel has died (killed by Ctrl-C's clean-up, or out of memory).
+async def _while_alive(km, work, cancelled):
+    """``work``, given up once the kernel has died (Ctrl-C's clean-up, out of memory) or ``cancelled()`` holds.
 
     A reply never comes from a dead kernel: without this the warm-up would wait its whole timeout.
     """
@@ -134,9 +148,9 @@ async def _while_alive(km, work):
 
     task = asyncio.ensure_future(work)
     while not (await asyncio.wait({task}, timeout=0.25))[0]:
-        if not await km.is_alive():
+        if cancelled() or not await km.is_alive():
             task.cancel()
-            raise RuntimeError("the kernel died while it imported the kit")
+            raise RuntimeError("the kernel died, or the run ended, while it imported the kit")
     return task.result()
 
 

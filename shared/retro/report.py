@@ -324,7 +324,9 @@ def export_report(params: CampaignParams, run_dir: Path, statuses: dict) -> Path
             page_vars["charts"] = chart_script(page_vars["body"])
             (tmp / filename).write_text(page.render(**page_vars), encoding="utf-8")
             fault_point("export")
-        with zipfile.ZipFile(tmp / "report.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        # the fastest deflate: the default level makes it 8% smaller at 1.8 times the time (medium: 0.45 s, most
+        # of a re-export whose pages are all converted already); the pages are mostly base64 PNG and scripts
+        with zipfile.ZipFile(tmp / "report.zip", "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             for f in sorted(tmp.glob("*.html")):
                 if f.name != "report.html":
                     z.write(f, f"{params.campaign.id}/{f.name}")

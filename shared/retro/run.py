@@ -29,7 +29,7 @@ from pathlib import Path
 
 from . import plugins
 from .errors import RetroError
-from .freshness import report_fingerprint, section_fingerprint
+from .freshness import code_version, report_fingerprint, section_fingerprint
 from .kernels import KernelPool, shutdown
 from .params import CampaignParams, load_params
 from .paths import MARTS_BUILT_ENV, NOTEBOOK_DIR, PROJECT_ROOT, REPORT_LANG_ENV, shown
@@ -42,6 +42,7 @@ from .rundir import (
     default_run_dir,
     fault_point,
     hash_file,
+    hash_json,
     swapped_in,
     write_problem,
     yaml_run_dir,
@@ -62,6 +63,7 @@ class SectionStatus:
     reason: str = ""
     fingerprint: str = ""  # inputs of the executed notebook (retro.freshness); unchanged inputs skip execution
     kind: str = ""  # a failure in plain words for the page: code, data, memory or stopped (retro.report)
+    started_with: str = ""  # its notebook and the kit's code when it ran: an edit to either runs it again
 
 
 @dataclass
@@ -237,6 +239,10 @@ def execute_section(
                     config=config,
                     progress_bar=False,
                     log_output=False,
+                    # written once it ends (with its error, if a cell raised), not at every cell's start and end:
+                    # those writes were 40% of a section's time, in this process (and its GIL, which the other
+                    # sections' threads wait for)
+                    request_save_on_cell_execute=False,
                     kernel_name="python3",
                     # ipykernel warns on stderr about TCP without encryption on every start; the kernel is local
                     extra_arguments=["--IPKernelApp.log_level=ERROR"],
@@ -433,17 +439,23 @@ def _run_locked(
     # the summary and the data-quality appendix read every other section's output: always refreshed
     chosen = [s for s in enabled if (not only or s in only or s in LATE)]
     workers = max(1, jobs or os.cpu_count() or 1)
-    # kernels for the sections start while the marts build (only then: a run with nothing to build may run no
-    # section at all), one ready per worker, the kit imported
+    # kernels for the sections start while the marts build, or at once for a section sure to run (a run with
+    # nothing to build may run no section at all), one ready per worker, the kit imported
     pool = KernelPool(
         rd.kernels,
         notebook_dir,
         dict(os.environ, **{MARTS_BUILT_ENV: str(run_dir)}),
         rd.kernel_log,
         ready=workers,
-        total=sum(1 for s in chosen if not plan.missing(SECTIONS[s].requires)),
+        total=len(pool_sections(chosen, plan)),
     )
     try:
+        # a kernel's start (2 s) meanwhile, not after the data's checks; only into a run folder with a kernel log
+        # already (a kernel appends its stderr to it): input the checks refuse leaves nothing new under outputs/
+        last = read_statuses(run_dir)
+        pending = [s for s in pool_sections(chosen, plan) if surely_runs(s, last.get(s), notebook_dir, force, only)]
+        if pending and rd.kernel_log.is_file():
+            pool.start()
         # stages and checks the data first: on a hard problem it raises before creating anything
         if marts:
             build_marts(
@@ -454,6 +466,31 @@ def _run_locked(
         )
     finally:
         pool.close()
+
+
+def pool_sections(chosen: list[str], plan: TablePlan) -> list[str]:
+    """The chosen sections whose tables are there: those that may take a kernel."""
+    return [s for s in chosen if not plan.missing(SECTIONS[s].requires)]
+
+
+def started_with(notebook: Path, notebook_hash: str | None = None) -> str:
+    """What a section's execution started from, short of the data: its notebook and the kit's code."""
+    return hash_json([notebook_hash or hash_file(notebook), code_version()])
+
+
+def surely_runs(name: str, last: SectionStatus | None, notebook_dir: Path, force: bool, only) -> bool:
+    """Whether a section will execute whatever the data: forced, never done, or its notebook or the code edited.
+
+    ``last``: its status recorded by the previous run. Known before the data is checked, so its kernel can start
+    at once; the other sections are known to run only once the marts are (their kernels start with the build).
+    """
+    if force or (only and name in only):
+        return True
+    return (
+        last is None
+        or last.status != "done"
+        or last.started_with != started_with(notebook_dir / SECTIONS[name].notebook)
+    )
 
 
 def _sections_and_report(
@@ -496,6 +533,7 @@ def _sections_and_report(
         fault_point("notebooks")
         # taken after the execution, to cover the marts it read (retro.freshness), of the notebook it started with
         st.fingerprint = fingerprint_of(name, executed) if st.status == "done" else ""
+        st.started_with = started_with(notebook_dir / SECTIONS[name].notebook, executed)
         if st.status == "done":
             convert_page(name)
         word = "done" if st.status == "done" else "FAILED"
