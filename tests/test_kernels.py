@@ -128,3 +128,36 @@ def test_closing_the_pool_while_a_kernel_starts_leaves_no_kernel(tmp_path, monke
     assert stop_kernels(folder) == 0  # shut down before close returned
     time.sleep(1)
     assert stop_kernels(folder) == 0  # and none started after it
+
+
+@pytest.mark.parametrize("parallel", [1, 2])
+def test_once_the_build_is_over_kernels_start_one_per_worker_at_once(tmp_path, monkeypatch, parallel):
+    """While the marts build, one kernel starts at a time; after it, one per worker: a section no longer waits
+    for the kernel started after the previous one was ready."""
+    import time
+
+    import retro.kernels
+
+    folder, warming = tmp_path / "kernels", tmp_path / "warming"
+    warming.mkdir()
+    mark = f"open({str(warming)!r} + '/' + str(__import__('os').getpid()), 'w').close(); import time; time.sleep(8)"
+    monkeypatch.setattr(retro.kernels, "WARM_UP", mark)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    pool = KernelPool(folder, tmp_path, env, tmp_path / "kernels.log", ready=2, total=2)
+    pool.start(parallel=parallel)
+    deadline = time.monotonic() + 60
+
+    def warming_up() -> int:
+        return len(list(warming.iterdir()))
+
+    while not (warming_up() == 2 or pool._idle) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # side by side: both warm up before either is ready; one at a time: the second starts once the first is
+    with pool._cv:
+        assert (warming_up(), len(pool._idle)) == ((2, 0) if parallel == 2 else (1, 1))
+    kms = [pool.take(), pool.take()]
+    assert all(km is not None for km in kms)
+    pool.close()
+    for km in kms:
+        run_sync(km.shutdown_kernel)(now=True)
+    assert stop_kernels(folder) == 0

@@ -114,7 +114,7 @@ def test_a_section_sure_to_run_starts_its_kernel_before_the_data_checks(tiny, tm
         return build(*args, **kwargs)
 
     monkeypatch.setattr(run, "execute_section", execute)
-    monkeypatch.setattr(run.KernelPool, "start", lambda self: events.append("kernel"))
+    monkeypatch.setattr(run.KernelPool, "start", lambda self, parallel=1: events.append("kernel"))
     monkeypatch.setattr(retro.marts.build, "build_marts", checked_and_built)
 
     def first_event(force=False) -> str:

@@ -30,34 +30,40 @@ class KernelPool:
         self.ready, self.total = max(0, ready), max(0, total)
         self._idle: deque = deque()
         self._started = 0
-        self._starting = False
+        self._starting = 0  # kernels starting now
+        self._parallel = 1  # at most this many at once
         self._closed = False
         self._failed = False
-        self._thread: threading.Thread | None = None  # the kernel starting, if one is
+        self._threads: list[threading.Thread] = []  # the kernels' starts
         self._cv = threading.Condition()
 
-    def start(self) -> None:
-        """Start filling the pool in the background (one kernel at a time: they share the cores with the build)."""
+    def start(self, parallel: int = 1) -> None:
+        """Start filling the pool in the background, ``parallel`` kernels at a time.
+
+        One while the marts build (the build keeps the cores busy); one per worker once it is over: a kernel's
+        start (2 s) then takes longer than most sections run, and one at a time they would wait for it.
+        """
+        with self._cv:
+            self._parallel = max(self._parallel, parallel)
         self._fill()
 
     def _fill(self) -> None:
         with self._cv:
-            wanted = (
+            while (
                 not self._closed
                 and not self._failed
-                and not self._starting
-                and len(self._idle) < self.ready
+                and self._starting < self._parallel
+                and len(self._idle) + self._starting < self.ready
                 and self._started < self.total
-            )
-            if not wanted:
-                return
-            self._starting = True
-            self._started += 1
-            number = self._started
-            self._thread = threading.Thread(
-                target=self._start_one, args=(number,), name=f"kernel-pool-{number}", daemon=True
-            )
-            self._thread.start()
+            ):
+                self._starting += 1
+                self._started += 1
+                number = self._started
+                thread = threading.Thread(
+                    target=self._start_one, args=(number,), name=f"kernel-pool-{number}", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
 
     def _start_one(self, number: int) -> None:
         km = None
@@ -69,7 +75,7 @@ class KernelPool:
             with self._cv:
                 self._failed = True
         with self._cv:
-            self._starting = False
+            self._starting -= 1
             if km is not None and not self._closed:
                 self._idle.append(km)
                 km = None
@@ -101,12 +107,13 @@ class KernelPool:
         with self._cv:
             self._closed = True
             idle, self._idle = list(self._idle), deque()
-            thread = self._thread
+            threads = list(self._threads)
             self._cv.notify_all()
         for km in idle:
             shutdown(km)
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=60)
+        for thread in threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout=60)
 
 
 def _started_kernel(connection_file: Path, cwd: Path, env: dict[str, str], log: Path, cancelled=lambda: False):

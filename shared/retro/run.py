@@ -597,8 +597,8 @@ def _sections_and_report(
                     else:
                         todo.append(name)
                 ran_now.extend(todo)
-                if todo:  # started already when marts were built; else the next kernels start with the first
-                    pool.start()
+                if todo:  # started already when marts were built; now one per worker at once, the build over
+                    pool.start(parallel=workers)
                     # the exporter meanwhile (nbconvert's imports: 0.5 s), for the first page to convert as it ends
                     threading.Thread(target=prepare_export, args=(params.lang,), daemon=True).start()
                 execute_all(todo, run_and_count, workers, stop, rd.kernels, record)
