@@ -62,9 +62,8 @@ def test_closing_shuts_down_the_kernels_no_section_took(tmp_path):
     assert pool.take() is None
 
 
-def test_a_kernel_killed_while_it_warms_up_ends_the_wait_at_once(tmp_path, monkeypatch):
-    """Ctrl-C's clean-up kills a pool kernel half-way through its imports: the section waiting for it goes on
-    (papermill starts its own) instead of waiting out the warm-up's two-minute timeout."""
+def _warming_pool(tmp_path, monkeypatch, ready: int, total: int):
+    """A started pool whose first kernel is stuck in its warm-up, once it is (the marker file written)."""
     import time
 
     import retro.kernels
@@ -72,12 +71,21 @@ def test_a_kernel_killed_while_it_warms_up_ends_the_wait_at_once(tmp_path, monke
     folder, marker = tmp_path / "kernels", tmp_path / "warming"
     monkeypatch.setattr(retro.kernels, "WARM_UP", f"open({str(marker)!r}, 'w').close(); import time; time.sleep(300)")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    pool = KernelPool(folder, tmp_path, env, tmp_path / "kernels.log", ready=1, total=2)
+    pool = KernelPool(folder, tmp_path, env, tmp_path / "kernels.log", ready=ready, total=total)
     pool.start()
     deadline = time.monotonic() + 60
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert marker.exists(), (tmp_path / "kernels.log").read_text()
+    return pool, folder
+
+
+def test_a_kernel_killed_while_it_warms_up_ends_the_wait_at_once(tmp_path, monkeypatch):
+    """Ctrl-C's clean-up kills a pool kernel half-way through its imports: the section waiting for it goes on
+    (papermill starts its own) instead of waiting out the warm-up's two-minute timeout."""
+    import time
+
+    pool, folder = _warming_pool(tmp_path, monkeypatch, ready=1, total=2)
     assert stop_kernels(folder) == 1
     t0 = time.monotonic()
     assert pool.take() is None
@@ -111,17 +119,7 @@ def test_closing_the_pool_while_a_kernel_starts_leaves_no_kernel(tmp_path, monke
     that kernel is gone, not after its warm-up, and nothing starts afterwards."""
     import time
 
-    import retro.kernels
-
-    folder, marker = tmp_path / "kernels", tmp_path / "warming"
-    monkeypatch.setattr(retro.kernels, "WARM_UP", f"open({str(marker)!r}, 'w').close(); import time; time.sleep(300)")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    pool = KernelPool(folder, tmp_path, env, tmp_path / "kernels.log", ready=2, total=4)
-    pool.start()
-    deadline = time.monotonic() + 60
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert marker.exists(), (tmp_path / "kernels.log").read_text()
+    pool, folder = _warming_pool(tmp_path, monkeypatch, ready=2, total=4)
     t0 = time.monotonic()
     pool.close()
     assert time.monotonic() - t0 < 30  # the warm-up's own timeout is 120 s
