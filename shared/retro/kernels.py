@@ -2,9 +2,11 @@
 
 A section's kernel costs about 1.7 s before its first cell runs: the process starts, then pandas, matplotlib,
 seaborn (and through it scipy) and the kit are imported. Started by papermill, that cost comes after the marts
-are built and before each section. The pool starts kernels while the marts build (``KernelPool.start``), or
-with the first section when no mart is rebuilt, and keeps one ready per worker while sections run, so a section
-takes a kernel that has done its imports (the summary's and the appendix's start while the sections before run).
+are built and before each section. The pool starts kernels while the marts build (``KernelPool.start``, one
+at a time), before the data's checks when a section is sure to run (``run.surely_runs``), or with the first
+section when no mart is rebuilt; it keeps one ready per worker while sections run (starting one per worker at
+once), so a section takes a kernel that has done its imports (the summary's and the appendix's start while the
+sections before run).
 
 Each kernel serves one section and is shut down after it, as papermill's own would be: no state passes from
 one notebook to the next. Its warm-up runs silently (no output, no history, the notebook's first cell is still
@@ -68,7 +70,7 @@ class KernelPool:
     def _start_one(self, number: int) -> None:
         km = None
         try:
-            self.folder.mkdir(mode=0o700, exist_ok=True)  # the run folder exists: the data passed its checks
+            self.folder.mkdir(mode=0o700, exist_ok=True)  # in the temporary folder: nothing under outputs/
             connection_file = self.folder / f"kernel-pool-{os.getpid()}-{number}.json"
             km = _started_kernel(connection_file, self.cwd, self.env, self.log, cancelled=lambda: self._closed)
         except Exception:  # noqa: BLE001 - sections start their own kernels instead
