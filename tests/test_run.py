@@ -133,3 +133,28 @@ def test_a_section_sure_to_run_starts_its_kernel_before_the_data_checks(tiny, tm
     assert first_event() == "kernel"  # the edited notebook
     assert first_event() == "checks"  # executed: nothing edited since
     assert first_event(force=True) == "kernel"
+
+
+def test_a_failed_section_keeps_no_notebook_of_an_earlier_run(tmp_path, monkeypatch):
+    """papermill writes the executed notebook once, at its end: a cell's error is written into it, but a kernel
+    that dies writes nothing, and the notebook of an earlier, successful run must not stand in for this one."""
+    import papermill
+    from retro.rundir import RunDir
+
+    run_dir = tmp_path / "run"
+    nb = RunDir(run_dir).notebooks / SECTIONS["sales"].notebook
+    nb.parent.mkdir(parents=True)
+
+    def cell_error(input_path, output_path, **kwargs):
+        Path(output_path).write_text("this run's notebook, with its error", encoding="utf-8")
+        raise RuntimeError("a cell raised")
+
+    def kernel_died(input_path, output_path, **kwargs):
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    for execute, left in [(cell_error, "this run's notebook, with its error"), (kernel_died, None)]:
+        nb.write_text("an earlier run's notebook", encoding="utf-8")
+        monkeypatch.setattr(papermill, "execute_notebook", execute)
+        st = run.execute_section("sales", tmp_path / "campaign.yaml", run_dir)
+        assert st.status == "failed"
+        assert (nb.read_text(encoding="utf-8") if nb.exists() else None) == left

@@ -251,6 +251,8 @@ def execute_section(
             except Exception:
                 if stop is not None and stop.is_set():
                     out.unlink(missing_ok=True)  # stopped half-way: the previous notebook is kept
+                elif not out.is_file():  # nothing written (its kernel died): the previous run's is not this one's
+                    (rd.notebooks / section.notebook).unlink(missing_ok=True)
                 raise
     except Exception as exc:  # noqa: BLE001 - any failure of a section becomes its status
         if stop is not None and stop.is_set():
