@@ -216,17 +216,13 @@ def execute_section(
     section = SECTIONS[name]
     rd = RunDir(run_dir)
     t0 = time.perf_counter()
-    if stop is not None and stop.is_set():
-        return SectionStatus(name, "stopped")
     config = Config()
     # the connection file holds the kernel's key: in the run's own folder, removed when the run ends
     config.KernelManager.connection_file = str(rd.kernels / f"kernel-{name}.json")
-    km = pool.take(stop) if pool is not None else None
-    if stop is not None and stop.is_set():  # interrupted while a kernel was starting for it
-        if km is not None:
-            shutdown(km)
-        return SectionStatus(name, "stopped")
+    km = pool.take(stop) if pool is not None else None  # None at once when the run is interrupted
     try:
+        if stop is not None and stop.is_set():  # before it started, or while a kernel was starting for it
+            return SectionStatus(name, "stopped")
         with swapped_in(rd.notebooks / section.notebook) as out:
             try:
                 pm.execute_notebook(
@@ -443,20 +439,20 @@ def _run_locked(
     workers = max(1, jobs or os.cpu_count() or 1)
     # kernels for the sections start while the marts build, or at once for a section sure to run (a run with
     # nothing to build may run no section at all), one ready per worker, the kit imported
+    may_run = [s for s in chosen if not plan.missing(SECTIONS[s].requires)]  # those that may take a kernel
     pool = KernelPool(
         rd.kernels,
         notebook_dir,
         dict(os.environ, **{MARTS_BUILT_ENV: str(run_dir)}),
         rd.kernel_log,
         ready=workers,
-        total=len(pool_sections(chosen, plan)),
+        total=len(may_run),
     )
     try:
         # a kernel's start (2 s) meanwhile, not after the data's checks; only into a run folder with a kernel log
         # already (a kernel appends its stderr to it): input the checks refuse leaves nothing new under outputs/
         last = read_statuses(run_dir)
-        pending = [s for s in pool_sections(chosen, plan) if surely_runs(s, last.get(s), notebook_dir, force, only)]
-        if pending and rd.kernel_log.is_file():
+        if rd.kernel_log.is_file() and any(surely_runs(s, last.get(s), notebook_dir, force, only) for s in may_run):
             pool.start()
         # stages and checks the data first: on a hard problem it raises before creating anything
         if marts:
@@ -468,11 +464,6 @@ def _run_locked(
         )
     finally:
         pool.close()
-
-
-def pool_sections(chosen: list[str], plan: TablePlan) -> list[str]:
-    """The chosen sections whose tables are there: those that may take a kernel."""
-    return [s for s in chosen if not plan.missing(SECTIONS[s].requires)]
 
 
 def started_with(notebook: Path, notebook_hash: str | None = None) -> str:
