@@ -86,19 +86,34 @@ def sales_by_province(t, p):
 
 
 def _paid_lines(t, p):
-    """Order lines of paid campaign orders joined to their product (left join: unknown SKUs kept)."""
-    o = t.orders
-    o = o.filter(in_campaign(o.order_time, p) & is_paid(o)).select("order_id", "is_presale")
-    items = t.order_items.inner_join(o, "order_id")
-    prod = t.products.select(
-        "sku", "name", "category", "brand", "launch_date", "is_merchandise", product_cost=t.products.unit_cost
-    )
-    j = items.left_join(prod, "sku")
-    return j.mutate(
-        unit_cost_known=j.unit_cost.coalesce(j.product_cost),
-        is_merchandise=j.is_merchandise.fill_null(True),
-        category=j.category.fill_null(UNKNOWN),
-    )
+    """Order lines of paid campaign orders joined to their product (left join: unknown SKUs kept).
+
+    Kept once per build (``Tables.shared``) with only the columns the line marts read: the category, SKU and
+    excluded-lines marts read the same join.
+    """
+
+    def build():
+        o = t.orders
+        o = o.filter(in_campaign(o.order_time, p) & is_paid(o)).select("order_id")
+        items = t.order_items.inner_join(o, "order_id")
+        prod = t.products.select(
+            "sku", "name", "category", "launch_date", "is_merchandise", product_cost=t.products.unit_cost
+        )
+        j = items.left_join(prod, "sku")
+        return j.select(
+            "order_id",
+            "sku",
+            "name",
+            "launch_date",
+            "quantity",
+            "unit_price",
+            "paid_amount",
+            unit_cost_known=j.unit_cost.coalesce(j.product_cost),
+            is_merchandise=j.is_merchandise.fill_null(True),
+            category=j.category.fill_null(UNKNOWN),
+        )
+
+    return t.shared("paid_lines", build)
 
 
 def _line_parts(j):
