@@ -252,6 +252,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", action="append", choices=["small", "medium", "large"])
     ap.add_argument("--skip-baselines", action="store_true")
+    ap.add_argument("--skip-nokit", action="store_true", help="run (a) but not (b), the slowest baseline")
     ap.add_argument("--spark", action="store_true", help="also time the marts on Spark (local[2]) against DuckDB")
     args = ap.parse_args()
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -299,6 +300,7 @@ def main() -> None:
             cli = baseline_cli(params, size)
             print(f"(a) papermill CLI + nbconvert CLI, one by one: {cli:.1f}s")
             print(f"  kit >= 2 x faster than (a): {verdict(cli >= 2 * cold)} ({cli / cold:.2f} x)")
+        if not args.skip_baselines and not args.skip_nokit:
             nokit, nokit_rss = baseline_no_kit(params, size)
             print(f"(b) no kit, same figures in pandas: {nokit:.1f}s (peak RSS {nokit_rss / gib:.2f} GiB)")
             print(f"  kit >= 5 x faster than (b): {verdict(nokit >= 5 * cold)} ({nokit / cold:.2f} x)")

@@ -72,7 +72,7 @@ def test_the_shared_visitor_tables_are_freed_after_their_last_reader(tmp_path, m
         return materialize(con, name, expr)
 
     def freed(con, name):
-        live.pop(name)
+        live.pop(name, None)  # staged copies are freed too (release_staged): not tracked here
         return release(con, name)
 
     def written(self, name, table):
@@ -94,3 +94,55 @@ def test_the_shared_visitor_tables_are_freed_after_their_last_reader(tmp_path, m
     # the marts that read no intermediate are built first, so none of them holds one
     assert not held[order.index("sales_daily")][1] and not held[order.index("traffic_gmv")][1]
     assert camp.mart("traffic_by_channel").set_index(["channel", "period"]).loc[("all", "overall"), "uv"] > 0
+
+
+def test_staged_copies_only_other_marts_read_are_gone_before_the_event_marts(tmp_path, monkeypatch):
+    """Copies of users or order lines must not hold the memory the event log's reductions need."""
+    import test_marts_users as users_case
+    from retro.staging import engines
+
+    cons = []
+    copies: dict[str, set[str]] = {}  # mart written -> the staged copies the engine then held
+    materialize, write = engines.materialize, RunDir.write_mart
+
+    def kept(con, name, expr):
+        cons.append(con)
+        return materialize(con, name, expr)
+
+    def written(self, name, table):
+        sql = "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name NOT LIKE '__shared_%'"
+        copies[name] = {n for (n,) in cons[0].con.execute(sql).fetchall()}
+        return write(self, name, table)
+
+    monkeypatch.setattr(engines, "materialize", kept)
+    monkeypatch.setattr(RunDir, "write_mart", written)
+    frames = {"orders": users_case.ORDERS, "users": users_case.USERS, "events": users_case.EVENTS}
+    camp = TinyCampaign(tmp_path, frames, {"sections": ["sales", "traffic", "funnel", "users"]})
+    # the users table is kept while a mart reading it is to come, then freed before the event marts
+    assert "users" in copies["users_membership"] and "users" in copies["users_city_tier"]
+    for event_mart in ("traffic_daily", "users_visitor_conversion"):
+        assert copies[event_mart] == {"orders"}  # its prior buyers, and the new-visitor flag's, are still to come
+    # the visitor rows read the orders last (prior buyers): once they are made, no copy is left
+    assert copies["traffic_by_channel"] == copies["funnel_steps"] == set()
+    # the figures do not change: the membership mart read the users before they went
+    assert camp.mart("users_membership").buyers.sum() > 0
+
+
+def test_a_staged_copy_a_view_reads_is_kept(tmp_path):
+    """A derived table may be a view over a staged copy: freeing the copy would break it."""
+    from retro.staging import engines
+
+    params = load_params(TinyCampaign(tmp_path, {"orders": ORDERS}, {"sections": ["sales"]}).params_file)
+    con = engines.connect(params)
+    try:
+        con.raw_sql("CREATE TEMP TABLE orders AS SELECT 1 AS o")
+        con.raw_sql("CREATE TEMP TABLE order_items AS SELECT 1 AS o")
+        con.raw_sql("CREATE TEMP VIEW derived AS SELECT * FROM orders")
+        folder = tmp_path / "order_items"
+        folder.mkdir()
+        con.raw_sql(f"COPY (SELECT 1 AS o) TO '{folder / 'a.parquet'}'")
+        con.raw_sql(f"CREATE TEMP VIEW other AS SELECT * FROM read_parquet('{folder / 'a.parquet'}')")  # a path
+        assert engines.release_staged(con, ["orders", "order_items", "derived"]) == ["order_items"]
+        assert con.raw_sql("SELECT * FROM derived").fetchall() == [(1,)]
+    finally:
+        engines.disconnect(con)

@@ -65,6 +65,7 @@ class Tables:
         self._made = 0  # shared tables materialised so far: each gets its own name
         self._planning: dict | None = None  # while planning: key -> (expression, the shared keys it reads)
         self._readers: dict[str, set[str]] | None = None  # shared key -> the marts that read it (None: unknown)
+        self._staged_readers: dict[str, set[str]] = {}  # staged table -> the marts and intermediates reading it
         self._done: set[str] = set()
 
     @contextmanager
@@ -123,11 +124,12 @@ class Tables:
                 outer = getattr(self._local, "shared_keys", None)
                 self._local.shared_keys = inner = set()
                 try:
-                    expr = build()
+                    with self.tracking() as reads:  # the staged tables its build reads, not its readers'
+                        expr = build()
                 finally:
                     self._local.shared_keys = outer
-                self._planning[key] = (expr, inner)
-            expr, inner = self._planning[key]
+                self._planning[key] = (expr, inner, reads)
+            expr, inner, _ = self._planning[key]
         keys = getattr(self._local, "shared_keys", None)
         if keys is not None:
             keys.add(key)
@@ -146,12 +148,19 @@ class Tables:
         A definition that fails here leaves nothing to free early (it fails again, properly, when built).
         """
         direct: dict[str, set[str]] = {}  # mart -> the intermediates its definition asks for
-        self._planning = {}
+        staged: dict[str, set[str]] = {}  # staged table -> the marts and intermediate builds reading it
+        self._planning = planned = {}
         try:
             for m in marts:
                 self._local.shared_keys = direct[m.name] = set()
-                m.build(self, params)
-            inner = {key: keys for key, (_, keys) in self._planning.items()}  # what building each one asks for
+                with self.tracking() as reads:
+                    m.build(self, params)
+                for table in reads:
+                    staged.setdefault(table, set()).add(m.name)
+            inner = {key: keys for key, (_, keys, _) in planned.items()}  # what building each one asks for
+            for key, (_, _, reads) in planned.items():
+                for table in reads:
+                    staged.setdefault(table, set()).add(_built(key))
         except Exception:  # noqa: BLE001 - reported by the real build
             self._readers = None
             return marts
@@ -166,7 +175,17 @@ class Tables:
                 depths[key] = 1 + max((depth(k) for k in inner.get(key, ())), default=0)
             return depths[key]
 
-        order = sorted(marts, key=lambda m: max((depth(k) for k in direct[m.name]), default=0))  # stable
+        built_reads = {key: reads for key, (_, _, reads) in planned.items()}
+
+        def from_events(key: str) -> bool:  # built from the event log, directly or through other intermediates
+            return "events" in built_reads.get(key, ()) or any(from_events(k) for k in inner.get(key, ()))
+
+        def place(m: MartDef) -> tuple[int, bool]:
+            # the event marts go last among their depth: by then the staged copies only the others read are
+            # freed (``_release_staged``), leaving their memory to the largest reductions of the build
+            return max((depth(k) for k in direct[m.name]), default=0), any(from_events(k) for k in direct[m.name])
+
+        order = sorted(marts, key=place)  # stable
         readers: dict[str, set[str]] = {}
         for m in order:
             for key in direct[m.name]:
@@ -175,6 +194,8 @@ class Tables:
             for k in keys:
                 readers.setdefault(k, set()).add(_built(key))
         self._readers = readers
+        self._staged_readers = {name: staged.get(name, set()) for name in self._tables}
+        self._release_staged()  # the tables no mart to build reads (a partial rebuild) go now
         return order
 
     def done(self, name: str) -> None:
@@ -188,6 +209,20 @@ class Tables:
             for key, names in self._readers.items():
                 if key in self._shared and names <= self._done:
                     release(self._con, self._shared.pop(key).get_name())
+            self._release_staged()
+
+    def _release_staged(self) -> None:
+        """Free the staged tables (copies in the engine's memory) that nothing still to come reads.
+
+        The marts that read no intermediate are built first, so by the time the event marts run (the largest
+        reductions), the order lines, users, shipments and the like have left the memory they need.
+        """
+        from ..staging.engines import release_staged
+
+        free = [name for name, names in self._staged_readers.items() if names <= self._done]
+        for name in free:
+            del self._staged_readers[name]
+        release_staged(self._con, [self._tables[name].get_name() for name in free if name in self._tables])
 
     def __getattr__(self, name):
         if name.startswith("_"):  # attributes of the object itself (before __init__ has set them, too)

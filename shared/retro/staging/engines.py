@@ -239,6 +239,36 @@ def view_sql(con, name: str, sql: str):
     return con.table(name)
 
 
+def release_staged(con, names: list[str]) -> list[str]:
+    """Free staged tables nothing reads any more (DuckDB); return those dropped.
+
+    Only a table staging copied into memory (a TEMP TABLE, not a view over its files) and only when no view
+    reads it (a derived table may be a view over it): on a large campaign the copies of order lines and
+    users fill much of the memory limit that the event marts, built last, need. Spark keeps its staged
+    tables (views over cached data, evicted as needed).
+    """
+    if is_spark(con) or not names:
+        return []
+    import sqlglot
+    from sqlglot import exp
+
+    duck = con.con
+    copies = {n for (n,) in duck.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+    names = [n for n in names if n in copies]
+    if not names:
+        return []
+    read: set[str] = set()  # the tables the views read
+    for (sql,) in duck.execute("SELECT sql FROM duckdb_views() WHERE NOT internal").fetchall():
+        try:
+            read |= {t.name.lower() for t in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Table)}
+        except sqlglot.errors.ParseError:
+            return []  # a view it cannot read might read any of them: keep them
+    dropped = [n for n in names if n.lower() not in read]
+    for n in dropped:
+        release(con, n)
+    return dropped
+
+
 def release(con, name: str) -> None:
     """Free a table ``materialize`` kept: its memory, and its spill on disk, before the connection ends."""
     if not is_spark(con):
