@@ -201,6 +201,7 @@ def test_large_parquet_sources_are_scanned_in_place_with_the_same_marts(tmp_path
     """Parquet larger than an eighth of the memory limit stays in its files (a copy of a huge log would spill
     gigabytes), and so does a Parquet event log of any size; every mart must read the same either way."""
     from retro.staging import plan, stage
+    from retro.staging.mapping import canonical_table
 
     scanned = TinyCampaign(tmp_path / "scanned", {"events": EVENTS, "orders": ORDERS}, SECTIONS)
     assert stage._scan_again("events", plan.table_sources(scanned.params)["events"], scanned.params)
@@ -210,6 +211,18 @@ def test_large_parquet_sources_are_scanned_in_place_with_the_same_marts(tmp_path
     engine = scanned.params.engine.model_copy(update={"memory_limit": limit})
     small = scanned.params.model_copy(update={"engine": engine})
     assert stage._scan_again("orders", plan.table_sources(small)["orders"], small)
+
+    # a small file whose copy would fill half the memory limit stays in its files too (Parquet compresses
+    # order lines a dozen times): rows from the footers x canonical columns x 16 bytes
+    rows = stage._parquet_rows([scanned.root / "data" / "orders" / "part-0.parquet"])
+    assert rows == len(ORDERS)
+    src, params = plan.table_sources(scanned.params)["orders"], scanned.params  # the default 4 GB limit: half is 2 GiB
+    monkeypatch.setattr(stage, "_parquet_rows", lambda parts: 10**8)  # a hundred million orders in a small file
+    assert stage._scan_again("orders", src, params)
+    columns = len(canonical_table("orders").columns)
+    monkeypatch.setattr(stage, "_parquet_rows", lambda parts: 2 * 10**9 // (16 * columns) - 1)  # just under
+    assert not stage._scan_again("orders", src, params)
+    monkeypatch.undo()
 
     monkeypatch.setattr(stage, "_scan_again", lambda *a: False)
     copied = TinyCampaign(tmp_path / "copied", {"events": EVENTS, "orders": ORDERS}, SECTIONS)

@@ -18,6 +18,10 @@ from ..params import CampaignParams, TableSource
 from ..quality import Problem
 from .plan import TablePlan
 
+# What one value of a staged copy takes in the engine's memory, at most (DuckDB keeps a copy uncompressed:
+# 12.5 bytes a value over the medium benchmark's tables, strings included)
+COPY_BYTES_PER_VALUE = 16
+
 
 def stage_tables(con, params: CampaignParams, plan: TablePlan | None = None, stage=None) -> tuple[dict, list[Problem]]:
     """Read every provided table once, map it to canonical form, derive what the data implies, check it.
@@ -93,12 +97,15 @@ def _scan_again(name: str, src: TableSource, params: CampaignParams) -> bool:
 
     A copy is read fastest by the many marts that use it, but a copy of a log of a hundred million events
     outgrows any memory limit and spills gigabytes to disk. So Parquet sources (columnar: a scan reads only
-    the columns a query needs) larger than an eighth of the engine's memory limit are scanned where they are,
-    and so is a Parquet event log of any size: the marts read it through one shared reduction
-    (``marts.visits``) and a few scans, fewer reads than a copy costs to write (33 M events: 7 s);
-    everything else (smaller files, text, spreadsheets, databases) is read once and kept.
+    the columns a query needs) are scanned where they are when their files are larger than an eighth of the
+    engine's memory limit or their copy would fill half of it (``COPY_BYTES_PER_VALUE`` per row and column:
+    Parquet compresses order lines a dozen times, 321 MB of them were 4.7 GB in memory), and so is a Parquet
+    event log of any size: the marts read it through one shared reduction (``marts.visits``) and a few
+    scans, fewer reads than a copy costs to write (33 M events: 7 s); everything else (smaller files, text,
+    spreadsheets, databases) is read once and kept.
     """
     from . import engines, readers
+    from .mapping import canonical_table
 
     if readers.is_database(src):
         return False
@@ -107,8 +114,24 @@ def _scan_again(name: str, src: TableSource, params: CampaignParams) -> bool:
         return False
     if name == "events":
         return True
-    size = sum(f.stat().st_size for p in files for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
-    return size > engines.memory_bytes(params.engine.memory_limit) / 8
+    parts = [f for p in files for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()]
+    limit = engines.memory_bytes(params.engine.memory_limit)
+    if sum(f.stat().st_size for f in parts) > limit / 8:
+        return True
+    return _parquet_rows(parts) * len(canonical_table(name).columns) * COPY_BYTES_PER_VALUE > limit / 2
+
+
+def _parquet_rows(parts) -> int:
+    """Rows of Parquet files from their footers (nothing else is read); files that are not Parquet count 0."""
+    import pyarrow.parquet as pq
+
+    rows = 0
+    for f in parts:
+        try:
+            rows += pq.ParquetFile(f).metadata.num_rows
+        except Exception:  # noqa: BLE001 - not Parquet (a _SUCCESS marker) or unreadable: the read reports it
+            continue
+    return rows
 
 
 def _ship(con, name: str, local, table, src: TableSource, label: str):
