@@ -283,3 +283,38 @@ def test_hour_resolution_log_warns_and_the_page_says_sessions_are_approximate(ti
     assert not [p for p in problems if p.code == "hour_resolution"]
     note = traffic.bounce_dwell(camp.ctx("traffic")).note
     assert "starts a new session" in note and "to the hour only" not in note
+
+
+@pytest.mark.parametrize("shape", ["clean", "dropped rows", "outside the window"])
+def test_an_event_log_scanned_in_place_is_read_once_while_staging_with_the_same_checks(tmp_path, monkeypatch, shape):
+    """The checks' and the profile's counts of an event log read from its files come from the mapping's own
+    scan; the problems and the profile are those of the table copied and checked on its own."""
+    from retro.rundir import RunDir
+    from retro.staging import checks, stage
+
+    events = EVENTS.copy()
+    if shape == "dropped rows":  # an empty visitor id: the row is dropped, the mapping's counts are not the table's
+        events.loc[0, "visitor_id"] = None
+    elif shape == "outside the window":  # more rows after the campaign, which no figure reads
+        late = events.iloc[:3].copy()
+        late["event_time"] = late["event_time"] + pd.Timedelta(days=60)
+        events = pd.concat([events, late], ignore_index=True)
+    fused: dict[str, bool] = {}
+    check_one = checks._check_one
+
+    def checked(t, name, *args):
+        fused[name] = args[-1] is not None if len(args) == 4 else False
+        return check_one(t, name, *args)
+
+    monkeypatch.setattr(checks, "_check_one", checked)
+    scanned = TinyCampaign(tmp_path / "scanned", {"events": events, "orders": ORDERS}, SECTIONS)
+    assert fused["events"] == (shape != "dropped rows") and not fused["orders"]
+    monkeypatch.setattr(stage, "_scan_again", lambda *a: False)
+    copied = TinyCampaign(tmp_path / "copied", {"events": events, "orders": ORDERS}, SECTIONS)
+    assert not fused["events"]
+    a, b = RunDir(scanned.run_dir), RunDir(copied.run_dir)
+    assert a.read_profile() == b.read_profile() and a.read_profile()["events"]
+    lines = [p.line() for p in a.read_quality()[0]]
+    assert lines == [p.line() for p in b.read_quality()[0]]
+    after = next(line for line in lines if line.startswith("events.event_time") and "after the campaign" in line)
+    assert ("4 rows" in after) == (shape == "outside the window")  # the log has one such row, three more here

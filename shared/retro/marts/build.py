@@ -135,7 +135,6 @@ def build_marts(
     once when some mart must be built, once the data passed its checks (what can overlap the build starts then).
     """
     from ..staging import engines
-    from ..staging.profile import profile_tables
     from ..staging.stage import stage_tables
 
     sections = sections or params.enabled_sections
@@ -166,10 +165,11 @@ def build_marts(
             return f"data: {n} table(s) read and checked in {st.seconds:.1f}s"
 
         with progress.stage("data: reading and checking", total=n, summary=checked) as st:
-            staged, problems = stage_tables(con, params, plan, stage=st)  # raises on hard problems: nothing written
+            profile: dict = {}
+            staged, problems = stage_tables(con, params, plan, stage=st, profile=profile)  # raises on hard problems
         tables = Tables(staged, con)
         rd.write_quality(problems)
-        rd.write_profile(profile_tables(con, staged))
+        rd.write_profile(profile)
         if starting is not None:
             starting()
         for m in todo:  # until rebuilt, these marts are as good as missing

@@ -75,11 +75,14 @@ _CONSEQUENCE = {
 # --- checks over the staged tables ----------------------------------------------------------------
 
 
-def check_tables(con, tables: dict, params: CampaignParams, plan: TablePlan | None = None) -> list[Problem]:
+def check_tables(
+    con, tables: dict, params: CampaignParams, plan: TablePlan | None = None, counted: dict | None = None
+) -> list[Problem]:
     """Checks across the staged canonical tables: emptiness, keys, amounts, orphans, window coverage.
 
     Counts and examples are computed by the engine; one aggregate query per table plus one per problem
-    found (its examples).
+    found (its examples). ``counted``: {table: the values of its ``check_aggregates``} already computed in
+    another scan of the same rows (the mapping's, for an event log read from its files at each use).
     """
     labels = (plan or TablePlan.of(params)).labels()
     needed = _needed_by(params)
@@ -88,7 +91,8 @@ def check_tables(con, tables: dict, params: CampaignParams, plan: TablePlan | No
     for name in sorted(tables):
         if name not in TABLES:
             continue
-        found, ok = _check_one(tables[name], name, params, labels.get(name, ""), needed.get(name, []))
+        row = (counted or {}).get(name)
+        found, ok = _check_one(tables[name], name, params, labels.get(name, ""), needed.get(name, []), row)
         problems.extend(found)
         if ok:
             usable[name] = tables[name]
@@ -139,8 +143,8 @@ def _read_until(name: str, params: CampaignParams) -> date | None:
     return params.end_exclusive
 
 
-def _check_one(t, name: str, params: CampaignParams, label: str, needing: list[str]) -> tuple[list[Problem], bool]:
-    """Problems of one staged table; ok is False when it is too broken for cross-table checks."""
+def check_aggregates(t, name: str, params: CampaignParams) -> dict:
+    """The one aggregate query of a table's checks, as named Ibis reductions over its canonical rows."""
     spec = TABLES[name]
     time_col = TIME_COLUMNS.get(name)
     when = t[time_col].cast("timestamp") if time_col else None
@@ -171,7 +175,20 @@ def _check_one(t, name: str, params: CampaignParams, label: str, needing: list[s
                 aggs["between"] = t.count(where=_day_range(when, params.baseline.end + timedelta(days=1), params.start))
     if name == "marketing":
         aggs["campaign_spend"] = t.spend.sum(where=_day_range(when, params.start, params.end_exclusive))
-    r = t.aggregate(**aggs).execute().iloc[0].to_dict()
+    return aggs
+
+
+def _check_one(
+    t, name: str, params: CampaignParams, label: str, needing: list[str], r: dict | None = None
+) -> tuple[list[Problem], bool]:
+    """Problems of one staged table; ok is False when it is too broken for cross-table checks.
+
+    ``r``: the values of ``check_aggregates`` when another scan computed them already.
+    """
+    spec = TABLES[name]
+    time_col = TIME_COLUMNS.get(name)
+    if r is None:
+        r = t.aggregate(**check_aggregates(t, name, params)).execute().iloc[0].to_dict()
     rows = int(r["rows"])
     problems: list[Problem] = []
 
@@ -269,7 +286,7 @@ def _check_one(t, name: str, params: CampaignParams, label: str, needing: list[s
                 amount=c,
             )
 
-    if when is not None and int(r[f"nn_{time_col}"]) > 0:
+    if time_col is not None and int(r[f"nn_{time_col}"]) > 0:
         problems.extend(_window_problems(t, name, time_col, r, params, label, needing))
         if name == "marketing" and int(r["in_campaign"]) > 0 and not (r["campaign_spend"] or 0):
             add(

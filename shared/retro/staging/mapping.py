@@ -30,6 +30,7 @@ listed. Problems are returned, not raised, so that all of them are reported toge
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..formatting import suggest
@@ -491,11 +492,25 @@ def _example_values(con, inner_sql: str, i: int) -> list:
     return [r[0] for r in rows]
 
 
-def to_canonical(con, name: str, raw, src: TableSource, params: CampaignParams, source_label: str = ""):
+def to_canonical(
+    con,
+    name: str,
+    raw,
+    src: TableSource,
+    params: CampaignParams,
+    source_label: str = "",
+    extra: Callable | None = None,
+    counted: dict | None = None,
+):
     """Rename, map and type ``raw`` into the canonical table ``name``; returns (Ibis table or None, problems).
 
     None is returned when a hard problem makes the table unusable (a required column missing, too many
     values that do not parse); every problem found is returned either way.
+
+    ``extra(rows)``: named Ibis reductions of the canonical rows that the caller needs next (the checks, the
+    profile), computed in the scan that counts the mapped values: an event log read from its files at each
+    use is then scanned once while staging, not three times. Their values go into ``counted``, only when
+    they hold for the table returned (DuckDB, no value that may fail to parse, no row dropped).
     """
     sql = dialect(con)
     table = canonical_table(name)
@@ -529,9 +544,17 @@ def to_canonical(con, name: str, raw, src: TableSource, params: CampaignParams, 
         base = f"(SELECT {', '.join(out_cols)} FROM ({inner}) AS i) AS m"
 
     present = [p for p in plans if p.present]
-    aggs = ["count(*)"] + [f"count({q(p.col.name)})" for p in present]
-    aggs += [f"count(*) FILTER (WHERE (__bad & {1 << k}) <> 0)" for k in range(len(failing))]
-    stats = fetch(con, f"SELECT {', '.join(aggs)} FROM {base}")[0]
+    more: dict = {}
+    if extra is not None and counted is not None and not failing and not is_spark(con):
+        rows = view_sql(con, f"__counted_{name}", f"SELECT {', '.join(out_cols)} FROM ({inner}) AS i")
+        more = extra(rows)
+        own = {"__rows": rows.count()} | {f"__nonnull_{k}": rows[p.col.name].count() for k, p in enumerate(present)}
+        values = con.execute(rows.aggregate(**own, **more)).iloc[0].to_dict()
+        stats = [int(values[key]) for key in own]
+    else:
+        aggs = ["count(*)"] + [f"count({q(p.col.name)})" for p in present]
+        aggs += [f"count(*) FILTER (WHERE (__bad & {1 << k}) <> 0)" for k in range(len(failing))]
+        stats = fetch(con, f"SELECT {', '.join(aggs)} FROM {base}")[0]
     total = stats[0]
     nonnull = dict(zip([p.col.name for p in present], stats[1 : 1 + len(present)], strict=True))
     fails = dict(zip(failing, stats[1 + len(present) :], strict=True))
@@ -588,6 +611,8 @@ def to_canonical(con, name: str, raw, src: TableSource, params: CampaignParams, 
     result = view_sql(con, f"__canonical_{name}", f"SELECT {cols} FROM {base}{where}")
     if any(p.hard for p in problems):
         return None, problems
+    if more and not drop:  # the rows counted are the table's
+        counted.update({key: values[key] for key in more})
     return result, problems
 
 

@@ -10,28 +10,42 @@ from __future__ import annotations
 from ..evidence import columns_to_profile
 
 
-def profile_tables(con, tables: dict) -> dict[str, dict[str, dict[str, int]]]:
-    """``{table: {column: {kind: rows}}}`` for the columns the facts read, over the staged tables."""
+def profile_aggregates(t, name: str) -> dict:
+    """The profile's one aggregate query of a staged table, as named Ibis reductions (none: not profiled)."""
+    columns = columns_to_profile().get(name, {})
+    aggs = {}
+    for col, kinds in columns.items():
+        if col not in t.columns:
+            continue
+        c = t[col]
+        if "known" in kinds:
+            aggs[f"{col}__known"] = c.count()
+        if "timed" in kinds:
+            aggs[f"{col}__timed"] = c.count(where=(c.hour() != 0) | (c.minute() != 0) | (c.second() != 0))
+        if "minutes" in kinds:
+            aggs[f"{col}__minutes"] = c.count(where=(c.minute() != 0) | (c.second() != 0))
+    return aggs
+
+
+def profile_tables(con, tables: dict, counted: dict | None = None) -> dict[str, dict[str, dict[str, int]]]:
+    """``{table: {column: {kind: rows}}}`` for the columns the facts read, over the staged tables.
+
+    ``counted``: {table: the values of its ``profile_aggregates``} already computed in another scan of the
+    same rows (the mapping's, for an event log read from its files at each use).
+    """
     out: dict[str, dict[str, dict[str, int]]] = {}
-    for name, columns in sorted(columns_to_profile().items()):
+    for name in sorted(columns_to_profile()):
         t = tables.get(name)
         if t is None:
             continue
-        present = {c: kinds for c, kinds in columns.items() if c in t.columns}
-        aggs = {}
-        for col, kinds in present.items():
-            c = t[col]
-            if "known" in kinds:
-                aggs[f"{col}__known"] = c.count()
-            if "timed" in kinds:
-                aggs[f"{col}__timed"] = c.count(where=(c.hour() != 0) | (c.minute() != 0) | (c.second() != 0))
-            if "minutes" in kinds:
-                aggs[f"{col}__minutes"] = c.count(where=(c.minute() != 0) | (c.second() != 0))
+        aggs = profile_aggregates(t, name)
         if not aggs:
             continue
-        row = con.execute(t.aggregate(**aggs)).iloc[0]
+        row = (counted or {}).get(name)
+        if row is None:
+            row = con.execute(t.aggregate(**aggs)).iloc[0].to_dict()
         table = out.setdefault(name, {})
-        for key, value in row.items():
+        for key in aggs:
             col, kind = key.rsplit("__", 1)
-            table.setdefault(col, {})[kind] = int(value or 0)
+            table.setdefault(col, {})[kind] = int(row[key] or 0)
     return out

@@ -23,21 +23,30 @@ from .plan import TablePlan
 COPY_BYTES_PER_VALUE = 16
 
 
-def stage_tables(con, params: CampaignParams, plan: TablePlan | None = None, stage=None) -> tuple[dict, list[Problem]]:
+def stage_tables(
+    con, params: CampaignParams, plan: TablePlan | None = None, stage=None, profile: dict | None = None
+) -> tuple[dict, list[Problem]]:
     """Read every provided table once, map it to canonical form, derive what the data implies, check it.
 
     Returns the staged Ibis tables and the soft problems; raises DataError listing every hard problem
     (nothing has been written anywhere by then). ``stage``: a ``retro.progress.Stage`` told of each table.
+    ``profile``: filled with the staged tables' profile (``profile.profile_tables``) when given.
+
+    A table read from its files at each use (``_scan_again``: the event log) has its checks' and profile's
+    counts made in the scan that counts its mapped values, so staging reads it once, not three times.
     """
     step = stage.step if stage is not None else (lambda _label: None)
     done = stage.done if stage is not None else (lambda _label="": None)
+    from ..schema import TABLES
     from . import checks, dedupe, derive, engines, lookups, mapping, readers
+    from .profile import profile_aggregates, profile_tables
 
     plan = plan or TablePlan.of(params)
 
     lines: list[str] = []
     problems: list[Problem] = []
     canonical = {}
+    counted: dict[str, dict] = {}  # table -> the checks' and the profile's counts made with the mapping's
     local = None  # on Spark: the DuckDB connection reading the sources Spark does not read itself
     try:
         labels = plan.labels()
@@ -61,13 +70,20 @@ def stage_tables(con, params: CampaignParams, plan: TablePlan | None = None, sta
                 lines.extend(e.problems)
                 done(name)
                 continue
-            table, found = mapping.to_canonical(target, name, raw, src, params, label)
+            again = not engines.is_spark(con) and _scan_again(name, src, params)
+
+            def extra(rows, name=name):
+                out = {f"check__{k}": v for k, v in checks.check_aggregates(rows, name, params).items()}
+                return out | {f"profile__{k}": v for k, v in profile_aggregates(rows, name).items()}
+
+            fused = counted.setdefault(name, {}) if again and name in TABLES else None
+            table, found = mapping.to_canonical(target, name, raw, src, params, label, extra, fused)
             problems.extend(found)
             if table is not None:
                 try:
                     if engines.is_spark(con):  # a view over the cached mapped table: no second copy
                         canonical[name] = table if target is con else _ship(con, name, target, table, src, label)
-                    elif _scan_again(name, src, params):
+                    elif again:
                         canonical[name] = con.create_view(name, table, overwrite=True)
                     else:
                         canonical[name] = engines.materialize(con, name, table)
@@ -83,12 +99,22 @@ def stage_tables(con, params: CampaignParams, plan: TablePlan | None = None, sta
     step("derived tables")
     tables, found = derive.derive_tables(con, canonical, params)
     problems.extend(found)
+    # counts made before derive hold for the tables it left as they were
+    counted = {n: values for n, values in counted.items() if values and tables.get(n) is canonical.get(n)}
+
+    def part(prefix: str) -> dict[str, dict]:
+        return {
+            n: {k.removeprefix(prefix): v for k, v in c.items() if k.startswith(prefix)} for n, c in counted.items()
+        }
+
     # the tables that staged are checked even when another one did not: every problem in one pass
     step("checks")
-    problems.extend(checks.check_tables(con, tables, params, plan))
+    problems.extend(checks.check_tables(con, tables, params, plan, part("check__")))
     hard = lines + [p.line() for p in problems if p.hard]
     if hard:
         raise DataError(hard)
+    if profile is not None:
+        profile.update(profile_tables(con, tables, part("profile__")))
     return tables, [p for p in problems if not p.hard]
 
 
