@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from retro import metrics as m
@@ -101,3 +102,17 @@ def test_rfm_segments_take_the_first_rule_that_holds():
     }
     r, f, mon = (pd.Series([k[i] for k in cases]) for i in range(3))
     assert list(m.rfm_segments(r, f, mon)) == list(cases.values())
+
+
+@pytest.mark.parametrize("kind", ["days", "amounts", "missing"])
+def test_rfm_quantile_ranks_are_pandas_average_ranks_exactly(kind):
+    """Scores are cut at quantile boundaries: a rank off by one float step moves customers between scores."""
+    rng = np.random.default_rng(7)
+    if kind == "days":  # whole numbers, counted
+        values = pd.Series(-rng.integers(0, 366, 5000).astype("float64"))
+    elif kind == "amounts":  # ties at common prices, sorted
+        values = pd.Series(rng.choice([9.9, 19.9, 0.1 + 0.2, 0.3, 199.0, -0.0, 0.0], 5000) + (rng.random(5000) < 0.3))
+    else:
+        values = pd.Series([3.0, np.nan, 1.0, 3.0])
+    expected = values.rank(method="average", pct=True).to_numpy()
+    np.testing.assert_array_equal(m._pct_rank(values), expected)

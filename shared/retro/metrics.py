@@ -161,14 +161,40 @@ def rfm_scores(customers: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
         out["segment"] = pd.Series(dtype="object")
         return out
 
-    def score(values: pd.Series, ascending: bool) -> pd.Series:
-        pct = values.rank(method="average", pct=True, ascending=ascending)
-        return np.ceil(pct * bins).clip(1, bins).astype("int64")
+    def score(values: pd.Series) -> np.ndarray:
+        return np.ceil(_pct_rank(values) * bins).clip(1, bins).astype("int64")
 
-    out["r"] = score(-out["recency_days"].astype("float64"), ascending=True)
-    out["f"] = score(out["frequency"].astype("float64"), ascending=True)
-    out["m"] = score(out["monetary"].astype("float64"), ascending=True)
+    out["r"] = score(-out["recency_days"].astype("float64"))
+    out["f"] = score(out["frequency"].astype("float64"))
+    out["m"] = score(out["monetary"].astype("float64"))
     out["segment"] = rfm_segments(out["r"], out["f"], out["m"])
+    return out
+
+
+def _pct_rank(values: pd.Series) -> np.ndarray:
+    """``values.rank(method="average", pct=True)``, the same floats in a fraction of the time.
+
+    A tie group's average rank is the count of smaller values plus (its size + 1) / 2: a whole or half
+    number, exact in float64, divided by the same count as pandas does. Days and order counts span a few
+    hundred values, counted each (``np.bincount``) without sorting ten million customers; amounts are sorted
+    once. Missing values: pandas' own rank.
+    """
+    x = values.to_numpy(dtype="float64")
+    n = len(x)
+    if not n or not np.isfinite(x).all():
+        return values.rank(method="average", pct=True).to_numpy()
+    low, high = x.min(), x.max()
+    if high - low <= 10_000_000 and (x == np.floor(x)).all():
+        slot = (x - low).astype(np.int64)
+        counts = np.bincount(slot)
+        average = (np.cumsum(counts) - counts) + (counts + 1) / 2.0
+        return average[slot] / n
+    order = np.argsort(x)
+    ordered = x[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    counts = np.diff(np.r_[starts, n])
+    out = np.empty(n)
+    out[order] = np.repeat(starts + (counts + 1) / 2.0, counts) / n
     return out
 
 
@@ -178,10 +204,12 @@ def rfm_segments(r: pd.Series, f: pd.Series, m: pd.Series) -> np.ndarray:
     champions: r, f and m all >= 4; loyal: f >= 4, or m >= 4 and r >= 3; promising: r >= 4;
     at_risk: r <= 2 and (f >= 3 or m >= 3); everyone else hibernating.
     """
+    r, f, m = (np.asarray(v) for v in (r, f, m))
     rules = [
         (r >= 4) & (f >= 4) & (m >= 4),
         (f >= 4) | ((m >= 4) & (r >= 3)),
         r >= 4,
         (r <= 2) & ((f >= 3) | (m >= 3)),
     ]
-    return np.select(rules, ["champions", "loyal", "promising", "at_risk"], default="hibernating").astype(object)
+    names = np.array(["champions", "loyal", "promising", "at_risk", "hibernating"], dtype=object)
+    return names[np.select(rules, [0, 1, 2, 3], default=4)]  # by number: strings made per row are slow
