@@ -509,7 +509,7 @@ def to_canonical(
 
     ``extra(rows)``: named Ibis reductions of the canonical rows that the caller needs next (the checks, the
     profile), computed in the scan that counts the mapped values: an event log read from its files at each
-    use is then scanned once while staging, not three times. Their values go into ``counted``, only when
+    use then takes one full scan while staging, not three. Their values go into ``counted``, only when
     they hold for the table returned (DuckDB, no value that may fail to parse, no row dropped).
     """
     sql = dialect(con)

@@ -33,7 +33,7 @@ def stage_tables(
     ``profile``: filled with the staged tables' profile (``profile.profile_tables``) when given.
 
     A table read from its files at each use (``_scan_again``: the event log) has its checks' and profile's
-    counts made in the scan that counts its mapped values, so staging reads it once, not three times.
+    counts made in the scan that counts its mapped values: one full scan while staging, not three.
     """
     step = stage.step if stage is not None else (lambda _label: None)
     done = stage.done if stage is not None else (lambda _label="": None)
