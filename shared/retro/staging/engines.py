@@ -239,6 +239,14 @@ def view_sql(con, name: str, sql: str):
     return con.table(name)
 
 
+_VIEWS = "SELECT sql FROM duckdb_views() WHERE NOT internal"
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+
+
+def _named(name: str) -> re.Pattern:
+    return re.compile(rf'(?<![\w"]){re.escape(name)}(?![\w"])|"{re.escape(name)}"', re.IGNORECASE)
+
+
 def release_staged(con, names: list[str]) -> list[str]:
     """Free staged tables nothing reads any more (DuckDB); return those dropped.
 
@@ -249,21 +257,15 @@ def release_staged(con, names: list[str]) -> list[str]:
     """
     if is_spark(con) or not names:
         return []
-    import sqlglot
-    from sqlglot import exp
-
     duck = con.con
     copies = {n for (n,) in duck.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
     names = [n for n in names if n in copies]
     if not names:
         return []
-    read: set[str] = set()  # the tables the views read
-    for (sql,) in duck.execute("SELECT sql FROM duckdb_views() WHERE NOT internal").fetchall():
-        try:
-            read |= {t.name.lower() for t in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Table)}
-        except sqlglot.errors.ParseError:
-            return []  # a view it cannot read might read any of them: keep them
-    dropped = [n for n in names if n.lower() not in read]
+    # the views' text without its string literals (file paths name tables too: .../order_items/part-0.parquet);
+    # a name left in it, bare or quoted, may be a table the view reads (or a column: then the copy is kept)
+    views = [_LITERAL.sub("''", sql or "") for (sql,) in duck.execute(_VIEWS).fetchall()]
+    dropped = [n for n in names if not any(_named(n).search(v) for v in views)]
     for n in dropped:
         release(con, n)
     return dropped
