@@ -252,7 +252,20 @@ def make_parquet_epoch_seconds(root: Path) -> None:
     df.to_parquet(root / "data" / "orders.parquet", index=False)
 
 
+def make_parquet_events(root: Path) -> None:
+    """events.parquet from the case's events.csv, typed as a warehouse writes it: a log the kit reads from its
+    files at each use, whose checks are counted in the mapping's own scan."""
+    import pandas as pd
+
+    df = pd.read_csv(root / "data" / "events.csv", dtype=str, keep_default_na=False)
+    df = df.replace("", None)
+    df["event_time"] = pd.to_datetime(df["event_time"])
+    df.to_parquet(root / "data" / "events.parquet", index=False)
+    (root / "data" / "events.csv").unlink()
+
+
 MAKERS = {
+    "parquet_events": make_parquet_events,
     "parquet_epoch_seconds": make_parquet_epoch_seconds,
     "excel_repeated_header": make_excel_repeated_header,
     "late_ragged_row": make_late_ragged_row,
