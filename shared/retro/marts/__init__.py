@@ -158,7 +158,8 @@ class Tables:
                 for table in reads:
                     staged.setdefault(table, set()).add(m.name)
             inner = {key: keys for key, (_, keys, _) in planned.items()}  # what building each one asks for
-            for key, (_, _, reads) in planned.items():
+            built_reads = {key: reads for key, (_, _, reads) in planned.items()}  # the staged tables it reads
+            for key, reads in built_reads.items():
                 for table in reads:
                     staged.setdefault(table, set()).add(_built(key))
         except Exception:  # noqa: BLE001 - reported by the real build
@@ -174,8 +175,6 @@ class Tables:
                 depths[key] = 0  # a cycle cannot happen (a definition would recurse forever), but stop one
                 depths[key] = 1 + max((depth(k) for k in inner.get(key, ())), default=0)
             return depths[key]
-
-        built_reads = {key: reads for key, (_, _, reads) in planned.items()}
 
         def from_events(key: str) -> bool:  # built from the event log, directly or through other intermediates
             return "events" in built_reads.get(key, ()) or any(from_events(k) for k in inner.get(key, ()))

@@ -140,11 +140,10 @@ def _scan_again(name: str, src: TableSource, params: CampaignParams) -> bool:
         return False
     if name == "events":
         return True
-    parts = [f for p in files for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()]
     limit = engines.memory_bytes(params.engine.memory_limit)
-    if sum(f.stat().st_size for f in parts) > limit / 8:
+    if sum(f.stat().st_size for f in files) > limit / 8:  # files only: ``resolve_files`` expands a folder
         return True
-    return _parquet_rows(parts) * len(canonical_table(name).columns) * COPY_BYTES_PER_VALUE > limit / 2
+    return _parquet_rows(files) * len(canonical_table(name).columns) * COPY_BYTES_PER_VALUE > limit / 2
 
 
 def _parquet_rows(parts) -> int:
